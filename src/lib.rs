@@ -1,0 +1,7 @@
+//! scimitar: a SCIM 2.0 conformance harness and a strict reference SCIM server.
+//!
+//! - [`scim`]: the protocol core (schemas, filters, PATCH, projection) shared by
+//!   the reference server and the runner.
+//! - [`server`]: the in-memory reference server behind `scimitar serve`.
+
+pub mod scim;

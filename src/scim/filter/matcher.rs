@@ -1,0 +1,417 @@
+//! A filter bound to a resource type and evaluated against canonical resource JSON.
+//!
+//! Binding resolves every attribute path and checks each comparison against the
+//! attribute's type (RFC 7644 §3.4.2.2), so type errors surface as `invalidFilter`
+//! before any resource is looked at, and evaluation does no schema lookups.
+
+use super::{CompareOp, Filter, FilterError, Literal};
+use crate::scim::attr_path::AttrPath;
+use crate::scim::datetime;
+use crate::scim::schema::{AttrType, Attribute, Container, ResourceType};
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+use time::OffsetDateTime;
+
+/// A filter ready to evaluate resources of one resource type.
+#[derive(Debug)]
+pub struct Matcher<'r> {
+    root: Node<'r>,
+}
+
+#[derive(Debug)]
+enum Node<'r> {
+    All(Vec<Node<'r>>),
+    Any(Vec<Node<'r>>),
+    Not(Box<Node<'r>>),
+    Test(Target<'r>, Test),
+    Present(Target<'r>),
+    /// Some value of a complex attribute satisfies the inner node.
+    Element(Target<'r>, Box<Node<'r>>),
+}
+
+/// Where the compared values live, relative to the object being evaluated.
+#[derive(Debug, Clone, Copy)]
+struct Target<'r> {
+    container: Option<&'r str>,
+    attr: &'r Attribute,
+    sub: Option<&'r Attribute>,
+}
+
+#[derive(Debug)]
+enum Test {
+    Text {
+        op: CompareOp,
+        value: String,
+        exact: bool,
+    },
+    Number {
+        op: CompareOp,
+        value: serde_json::Number,
+    },
+    Bool {
+        op: CompareOp,
+        value: bool,
+    },
+    Instant {
+        op: CompareOp,
+        value: OffsetDateTime,
+    },
+    /// `eq null` / `ne null`: RFC 7643 §2.5 makes null and unassigned the same state.
+    Null {
+        op: CompareOp,
+    },
+}
+
+impl Filter {
+    /// Checks the filter against `rt` and prepares it for evaluation.
+    pub fn bind<'r>(&self, rt: &'r ResourceType) -> Result<Matcher<'r>, FilterError> {
+        Ok(Matcher { root: bind(self, &Scope::Resource(rt))? })
+    }
+}
+
+/// What attribute names resolve against: a resource type, or inside `attr[...]`,
+/// the sub-attributes of one complex attribute.
+enum Scope<'r> {
+    Resource(&'r ResourceType),
+    Element(&'r Attribute),
+}
+
+fn bind<'r>(filter: &Filter, scope: &Scope<'r>) -> Result<Node<'r>, FilterError> {
+    Ok(match filter {
+        Filter::And(parts) => Node::All(parts.iter().map(|p| bind(p, scope)).collect::<Result<_, _>>()?),
+        Filter::Or(parts) => Node::Any(parts.iter().map(|p| bind(p, scope)).collect::<Result<_, _>>()?),
+        Filter::Not(inner) => Node::Not(Box::new(bind(inner, scope)?)),
+        Filter::Present { path, span } => Node::Present(resolve(scope, path, span.start)?),
+        Filter::Compare { path, op, value, span } => {
+            let target = resolve(scope, path, span.start)?;
+            let test =
+                typed_test(target.compared(), *op, value).map_err(|m| FilterError::new(span.start, m))?;
+            Node::Test(target, test)
+        }
+        Filter::ValuePath { path, filter, span } => {
+            let target = resolve(scope, path, span.start)?;
+            if !target.attr.is_complex() || target.sub.is_some() {
+                return Err(FilterError::new(
+                    span.start,
+                    format!("'{path}[...]': a value filter needs a complex attribute"),
+                ));
+            }
+            Node::Element(target, Box::new(bind(filter, &Scope::Element(target.attr))?))
+        }
+    })
+}
+
+fn resolve<'r>(scope: &Scope<'r>, path: &AttrPath, at: usize) -> Result<Target<'r>, FilterError> {
+    match scope {
+        Scope::Resource(rt) => {
+            let r = rt.resolve_attr(path).map_err(|m| FilterError::new(at, m))?;
+            Ok(Target {
+                container: match r.container {
+                    Container::Core => None,
+                    Container::Extension(s) => Some(s.id.as_str()),
+                },
+                attr: r.attr,
+                sub: r.sub,
+            })
+        }
+        Scope::Element(parent) => {
+            if path.urn.is_some() || path.sub.is_some() {
+                return Err(FilterError::new(
+                    at,
+                    format!(
+                        "inside {}[...] name a sub-attribute of {} only, not '{path}'",
+                        parent.name, parent.name
+                    ),
+                ));
+            }
+            let attr = parent.sub(&path.name).ok_or_else(|| {
+                FilterError::new(at, format!("{} has no sub-attribute '{}'", parent.name, path.name))
+            })?;
+            Ok(Target { container: None, attr, sub: None })
+        }
+    }
+}
+
+impl<'r> Target<'r> {
+    /// The definition whose values a comparison sees. A complex attribute named
+    /// without a sub-attribute is compared through its `value` sub-attribute
+    /// (`emails co "@example.com"`), the convention RFC 7643 §2.4 sets for
+    /// multi-valued attributes.
+    fn compared(&self) -> &'r Attribute {
+        match self.sub {
+            Some(sub) => sub,
+            None if self.attr.is_complex() => self.attr.sub("value").unwrap_or(self.attr),
+            None => self.attr,
+        }
+    }
+
+    /// Calls `f` on each non-null value at the target until it returns true.
+    fn any_value(&self, obj: &Map<String, Value>, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        let container = match self.container {
+            None => obj,
+            Some(key) => match obj.get(key) {
+                Some(Value::Object(inner)) => inner,
+                _ => return false,
+            },
+        };
+        let Some(value) = container.get(&self.attr.name) else {
+            return false;
+        };
+        let leaf = self.sub.map(|s| s.name.as_str());
+        let mut visit = |v: &Value| -> bool {
+            match (leaf, v) {
+                (Some(name), Value::Object(o)) => o.get(name).is_some_and(|x| !x.is_null() && f(x)),
+                (Some(_), _) => false,
+                (None, v) => !v.is_null() && f(v),
+            }
+        };
+        match value {
+            Value::Array(items) => items.iter().any(&mut visit),
+            other => visit(other),
+        }
+    }
+
+    /// Values for a comparison: for a complex attribute named alone, its `value`s.
+    fn any_compared(&self, obj: &Map<String, Value>, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        if self.sub.is_none() && self.attr.is_complex() {
+            return self.any_value(obj, &mut |v| match v {
+                Value::Object(o) => o.get("value").is_some_and(|x| !x.is_null() && f(x)),
+                _ => false,
+            });
+        }
+        self.any_value(obj, f)
+    }
+}
+
+fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal) -> Result<Test, String> {
+    let name = &attr.name;
+    let ty = attr.ty.as_str();
+    if let Literal::Null = literal {
+        return match op {
+            CompareOp::Eq | CompareOp::Ne => Ok(Test::Null { op }),
+            _ => Err(format!("'{}' cannot compare with null; only eq and ne can", op.as_str())),
+        };
+    }
+    let mismatch = || format!("'{name}' is {} and cannot be compared with {literal}", article(ty));
+    match attr.ty {
+        AttrType::Complex => Err(format!("'{name}' is complex; compare one of its sub-attributes")),
+        AttrType::Boolean => {
+            if op != CompareOp::Eq && op != CompareOp::Ne {
+                return Err(format!(
+                    "'{}' is not defined for boolean '{name}'; only eq, ne and pr are (RFC 7644 §3.4.2.2)",
+                    op.as_str()
+                ));
+            }
+            match literal {
+                Literal::Bool(b) => Ok(Test::Bool { op, value: *b }),
+                _ => Err(mismatch()),
+            }
+        }
+        AttrType::Integer | AttrType::Decimal => {
+            if op.is_substring() {
+                return Err(format!(
+                    "'{}' needs a string attribute; '{name}' is {}",
+                    op.as_str(),
+                    article(ty)
+                ));
+            }
+            match literal {
+                Literal::Number(n) if attr.ty == AttrType::Decimal || n.is_i64() || n.is_u64() => {
+                    Ok(Test::Number { op, value: n.clone() })
+                }
+                _ => Err(mismatch()),
+            }
+        }
+        AttrType::DateTime => {
+            if op.is_substring() {
+                return Err(format!("'{}' needs a string attribute; '{name}' is a dateTime", op.as_str()));
+            }
+            match literal {
+                Literal::String(s) => {
+                    datetime::parse(s).map(|value| Test::Instant { op, value }).ok_or_else(|| {
+                        format!("'{s}' is not a dateTime, so it cannot be compared with '{name}'")
+                    })
+                }
+                _ => Err(mismatch()),
+            }
+        }
+        AttrType::Binary if op.is_ordering() => {
+            Err(format!("'{}' is not defined for binary '{name}' (RFC 7644 §3.4.2.2)", op.as_str()))
+        }
+        AttrType::String | AttrType::Reference | AttrType::Binary => match literal {
+            Literal::String(s) => {
+                let exact = attr.compares_exactly();
+                let value = if exact { s.clone() } else { s.to_lowercase() };
+                Ok(Test::Text { op, value, exact })
+            }
+            _ => Err(mismatch()),
+        },
+    }
+}
+
+fn article(ty: &str) -> String {
+    match ty.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {ty}"),
+        _ => format!("a {ty}"),
+    }
+}
+
+impl Matcher<'_> {
+    /// Whether the resource (its canonical JSON object) satisfies the filter.
+    pub fn matches(&self, resource: &Map<String, Value>) -> bool {
+        eval(&self.root, resource)
+    }
+}
+
+fn eval(node: &Node<'_>, obj: &Map<String, Value>) -> bool {
+    match node {
+        Node::All(parts) => parts.iter().all(|p| eval(p, obj)),
+        Node::Any(parts) => parts.iter().any(|p| eval(p, obj)),
+        Node::Not(inner) => !eval(inner, obj),
+        Node::Present(target) => target.any_value(obj, &mut is_present),
+        Node::Element(target, inner) => target.any_value(obj, &mut |v| match v {
+            Value::Object(element) => eval(inner, element),
+            _ => false,
+        }),
+        // RFC 7644 §3.4.2.2: a multi-valued attribute matches "if any of the
+        // values ... match", `ne` included. An attribute with no value at all is
+        // "not identical" to any operand, so `ne` holds for it (the RFC is silent).
+        Node::Test(target, test) => match test {
+            Test::Null { op } => {
+                let present = target.any_compared(obj, &mut |_| true);
+                present == (*op == CompareOp::Ne)
+            }
+            t if t.op() == CompareOp::Ne => {
+                let mut seen = false;
+                let differs = target.any_compared(obj, &mut |v| {
+                    seen = true;
+                    t.holds(v)
+                });
+                differs || !seen
+            }
+            t => target.any_compared(obj, &mut |v| t.holds(v)),
+        },
+    }
+}
+
+/// `pr`: "If the attribute has a non-empty value, or if it contains a non-empty
+/// node for complex attributes, there is a match" (RFC 7644 §3.4.2.2).
+fn is_present(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => a.iter().any(is_present),
+        Value::Object(o) => o.values().any(is_present),
+        _ => true,
+    }
+}
+
+impl Test {
+    fn op(&self) -> CompareOp {
+        match self {
+            Test::Text { op, .. }
+            | Test::Number { op, .. }
+            | Test::Bool { op, .. }
+            | Test::Instant { op, .. }
+            | Test::Null { op } => *op,
+        }
+    }
+
+    fn holds(&self, v: &Value) -> bool {
+        let op = self.op();
+        match (self, v) {
+            (Test::Text { value, exact, .. }, Value::String(s)) => {
+                if *exact {
+                    text_holds(op, s, value)
+                } else {
+                    text_holds(op, &s.to_lowercase(), value)
+                }
+            }
+            (Test::Number { value, .. }, Value::Number(n)) => ordering_holds(op, compare_numbers(n, value)),
+            (Test::Bool { value, .. }, Value::Bool(b)) => ordering_holds(op, Some(b.cmp(value))),
+            (Test::Instant { value, .. }, Value::String(s)) => {
+                ordering_holds(op, datetime::parse(s).map(|t| t.cmp(value)))
+            }
+            _ => false,
+        }
+    }
+}
+
+fn text_holds(op: CompareOp, actual: &str, operand: &str) -> bool {
+    match op {
+        CompareOp::Co => actual.contains(operand),
+        CompareOp::Sw => actual.starts_with(operand),
+        CompareOp::Ew => actual.ends_with(operand),
+        _ => ordering_holds(op, Some(actual.cmp(operand))),
+    }
+}
+
+fn ordering_holds(op: CompareOp, ord: Option<Ordering>) -> bool {
+    let Some(ord) = ord else { return false };
+    match op {
+        CompareOp::Eq => ord == Ordering::Equal,
+        CompareOp::Ne => ord != Ordering::Equal,
+        CompareOp::Gt => ord == Ordering::Greater,
+        CompareOp::Ge => ord != Ordering::Less,
+        CompareOp::Lt => ord == Ordering::Less,
+        CompareOp::Le => ord != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+fn compare_numbers(a: &serde_json::Number, b: &serde_json::Number) -> Option<Ordering> {
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        return Some(x.cmp(&y));
+    }
+    a.as_f64()?.partial_cmp(&b.as_f64()?)
+}
+
+/// Orders two values of one attribute by its type and caseExact, for `sortBy`
+/// (RFC 7644 §3.4.2.3). Values of the wrong JSON type order after valid ones.
+pub fn compare_values(attr: &Attribute, a: &Value, b: &Value) -> Ordering {
+    let key = |v: &Value| -> Option<Key> {
+        Some(match (attr.ty, v) {
+            (AttrType::Integer | AttrType::Decimal, Value::Number(n)) => Key::Number(n.clone()),
+            (AttrType::Boolean, Value::Bool(b)) => Key::Bool(*b),
+            (AttrType::DateTime, Value::String(s)) => Key::Instant(datetime::parse(s)?),
+            (_, Value::String(s)) if attr.compares_exactly() => Key::Text(s.clone()),
+            (_, Value::String(s)) => Key::Text(s.to_lowercase()),
+            _ => return None,
+        })
+    };
+    match (key(a), key(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+#[derive(PartialEq)]
+enum Key {
+    Number(serde_json::Number),
+    Bool(bool),
+    Instant(OffsetDateTime),
+    Text(String),
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Key::Number(a), Key::Number(b)) => compare_numbers(a, b).unwrap_or(Ordering::Equal),
+            (Key::Bool(a), Key::Bool(b)) => a.cmp(b),
+            (Key::Instant(a), Key::Instant(b)) => a.cmp(b),
+            (Key::Text(a), Key::Text(b)) => a.cmp(b),
+            // One attribute has one type, so mixed keys only arise from bad data.
+            _ => Ordering::Equal,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The SCIM protocol core: RFC 7643 schemas and RFC 7644 filters, paths and PATCH.
+
+pub mod attr_path;
+pub mod datetime;
+pub mod error;
+pub mod filter;
+pub mod schema;

@@ -1,0 +1,163 @@
+//! Requests real identity providers send that RFC 7643/7644 do not allow.
+//!
+//! A strict service provider refuses each with a SCIM error that names what was
+//! wrong and who sends it; a lenient one (`--compat okta,entra`) accepts it the
+//! way the IdP means it. The catalogue lives in one place so the error texts,
+//! the `--compat` sets and the IdP suites cannot drift apart.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Idp {
+    Okta,
+    Entra,
+}
+
+impl Idp {
+    pub const ALL: [Idp; 2] = [Idp::Okta, Idp::Entra];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Idp::Okta => "okta",
+            Idp::Entra => "entra",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Idp::Okta => "Okta",
+            Idp::Entra => "Microsoft Entra ID",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Idp> {
+        Idp::ALL.into_iter().find(|i| i.name().eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quirk {
+    /// `"op": "Replace"`: RFC 7644 §3.5.2 defines the values "add", "remove", "replace".
+    CapitalisedOp,
+    /// `"active": "False"`: a boolean sent as a string.
+    BooleanString,
+    /// `{"op":"Remove","path":"members","value":[{"value":"id"}]}`: RFC 7644 §3.5.2.2
+    /// selects values to remove with a filter, and a remove without one clears the attribute.
+    RemoveByValue,
+    /// `"value": "managerId"` for the complex enterprise `manager` attribute.
+    BareStringForComplex,
+    /// `{"op":"replace","value":{"name.givenName":"x"}}`: paths used as attribute names.
+    PathKeysInValue,
+    /// `{"op":"replace","value":{"id":"...","displayName":"..."}}`: the readOnly `id`
+    /// echoed inside a PATCH value.
+    ReadOnlyIdInValue,
+    /// A schema URN in `schemas` the resource type does not define (Entra's
+    /// `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
+    ForeignSchemaUrn,
+}
+
+impl Quirk {
+    pub const ALL: [Quirk; 7] = [
+        Quirk::CapitalisedOp,
+        Quirk::BooleanString,
+        Quirk::RemoveByValue,
+        Quirk::BareStringForComplex,
+        Quirk::PathKeysInValue,
+        Quirk::ReadOnlyIdInValue,
+        Quirk::ForeignSchemaUrn,
+    ];
+
+    /// The identity providers known to send this.
+    pub fn senders(self) -> &'static [Idp] {
+        match self {
+            Quirk::ReadOnlyIdInValue => &[Idp::Okta],
+            _ => &[Idp::Entra],
+        }
+    }
+
+    /// The rule the request breaks, for the strict error text.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Quirk::CapitalisedOp => "RFC 7644 §3.5.2: \"op\" is one of \"add\", \"remove\" or \"replace\"",
+            Quirk::BooleanString => "RFC 7643 §2.3.2: a boolean is the JSON literal true or false",
+            Quirk::RemoveByValue => {
+                "RFC 7644 §3.5.2.2: remove selects values with a path filter such as members[value eq \"...\"]; it takes no \"value\""
+            }
+            Quirk::BareStringForComplex => "RFC 7643 §2.3.8: a complex attribute's value is a JSON object",
+            Quirk::PathKeysInValue => {
+                "RFC 7644 §3.5.2: the keys of a path-less PATCH value are attribute names, not paths"
+            }
+            Quirk::ReadOnlyIdInValue => "RFC 7643 §2.2: \"id\" is readOnly and a client MUST NOT modify it",
+            Quirk::ForeignSchemaUrn => "RFC 7643 §3: \"schemas\" lists the resource type's schema and extensions",
+        }
+    }
+}
+
+impl fmt::Display for Quirk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.senders().iter().map(|i| i.title()).collect();
+        let flags: Vec<_> = self.senders().iter().map(|i| i.name()).collect();
+        write!(
+            f,
+            "{} ({} sends this; start the server with --compat {} to accept it)",
+            self.rule(),
+            names.join(" and "),
+            flags.join(",")
+        )
+    }
+}
+
+/// The set of quirks a service provider accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leniency {
+    idps: Vec<Idp>,
+}
+
+impl Leniency {
+    pub fn strict() -> Leniency {
+        Leniency::default()
+    }
+
+    pub fn for_idps(idps: &[Idp]) -> Leniency {
+        let mut idps = idps.to_vec();
+        idps.sort();
+        idps.dedup();
+        Leniency { idps }
+    }
+
+    pub fn idps(&self) -> &[Idp] {
+        &self.idps
+    }
+
+    pub fn accepts(&self, quirk: Quirk) -> bool {
+        quirk.senders().iter().any(|i| self.idps.contains(i))
+    }
+
+    pub fn is_strict(&self) -> bool {
+        self.idps.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_accepts_nothing_and_each_idp_accepts_its_own() {
+        for q in Quirk::ALL {
+            assert!(!Leniency::strict().accepts(q));
+            assert!(Leniency::for_idps(&Idp::ALL).accepts(q));
+        }
+        assert!(Leniency::for_idps(&[Idp::Okta]).accepts(Quirk::ReadOnlyIdInValue));
+        assert!(!Leniency::for_idps(&[Idp::Okta]).accepts(Quirk::CapitalisedOp));
+        assert!(Leniency::for_idps(&[Idp::Entra]).accepts(Quirk::CapitalisedOp));
+    }
+
+    #[test]
+    fn message_names_the_rule_the_sender_and_the_flag() {
+        let text = Quirk::BooleanString.to_string();
+        assert!(text.contains("RFC 7643 §2.3.2"), "{text}");
+        assert!(text.contains("Microsoft Entra ID"), "{text}");
+        assert!(text.contains("--compat entra"), "{text}");
+    }
+}
