@@ -4,4 +4,5 @@
 //!   the reference server and the runner.
 //! - [`server`]: the in-memory reference server behind `scimitar serve`.
 
+pub mod faults;
 pub mod scim;

@@ -4,4 +4,7 @@ pub mod attr_path;
 pub mod datetime;
 pub mod error;
 pub mod filter;
+pub mod normalize;
+pub mod patch;
+pub mod quirks;
 pub mod schema;

@@ -88,7 +88,9 @@ impl Quirk {
                 "RFC 7644 §3.5.2: the keys of a path-less PATCH value are attribute names, not paths"
             }
             Quirk::ReadOnlyIdInValue => "RFC 7643 §2.2: \"id\" is readOnly and a client MUST NOT modify it",
-            Quirk::ForeignSchemaUrn => "RFC 7643 §3: \"schemas\" lists the resource type's schema and extensions",
+            Quirk::ForeignSchemaUrn => {
+                "RFC 7643 §3: \"schemas\" lists the resource type's schema and extensions"
+            }
         }
     }
 }

@@ -65,8 +65,29 @@ enum Test {
 impl Filter {
     /// Checks the filter against `rt` and prepares it for evaluation.
     pub fn bind<'r>(&self, rt: &'r ResourceType) -> Result<Matcher<'r>, FilterError> {
-        Ok(Matcher { root: bind(self, &Scope::Resource(rt))? })
+        self.bind_with(rt, &BindOptions::default())
     }
+
+    pub fn bind_with<'r>(
+        &self,
+        rt: &'r ResourceType,
+        options: &BindOptions,
+    ) -> Result<Matcher<'r>, FilterError> {
+        Ok(Matcher { root: bind(self, &Scope::Resource(rt), options)? })
+    }
+
+    /// Binds a value filter (`emails[type eq "work"]`) to the sub-attributes of `attr`.
+    pub fn bind_within<'r>(&self, attr: &'r Attribute) -> Result<Matcher<'r>, FilterError> {
+        Ok(Matcher { root: bind(self, &Scope::Element(attr), &BindOptions::default())? })
+    }
+}
+
+/// How to bind, beyond what the schema says.
+#[derive(Debug, Default)]
+pub struct BindOptions {
+    /// Top-level attributes to compare case-sensitively whatever their `caseExact`
+    /// (the `username-filter-case-sensitive` fault).
+    pub force_case_exact: Vec<&'static str>,
 }
 
 /// What attribute names resolve against: a resource type, or inside `attr[...]`,
@@ -76,16 +97,23 @@ enum Scope<'r> {
     Element(&'r Attribute),
 }
 
-fn bind<'r>(filter: &Filter, scope: &Scope<'r>) -> Result<Node<'r>, FilterError> {
+fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result<Node<'r>, FilterError> {
     Ok(match filter {
-        Filter::And(parts) => Node::All(parts.iter().map(|p| bind(p, scope)).collect::<Result<_, _>>()?),
-        Filter::Or(parts) => Node::Any(parts.iter().map(|p| bind(p, scope)).collect::<Result<_, _>>()?),
-        Filter::Not(inner) => Node::Not(Box::new(bind(inner, scope)?)),
+        Filter::And(parts) => {
+            Node::All(parts.iter().map(|p| bind(p, scope, options)).collect::<Result<_, _>>()?)
+        }
+        Filter::Or(parts) => {
+            Node::Any(parts.iter().map(|p| bind(p, scope, options)).collect::<Result<_, _>>()?)
+        }
+        Filter::Not(inner) => Node::Not(Box::new(bind(inner, scope, options)?)),
         Filter::Present { path, span } => Node::Present(resolve(scope, path, span.start)?),
         Filter::Compare { path, op, value, span } => {
             let target = resolve(scope, path, span.start)?;
-            let test =
-                typed_test(target.compared(), *op, value).map_err(|m| FilterError::new(span.start, m))?;
+            let forced = target.sub.is_none()
+                && matches!(scope, Scope::Resource(_))
+                && options.force_case_exact.iter().any(|n| n.eq_ignore_ascii_case(&target.attr.name));
+            let test = typed_test(target.compared(), *op, value, forced)
+                .map_err(|m| FilterError::new(span.start, m))?;
             Node::Test(target, test)
         }
         Filter::ValuePath { path, filter, span } => {
@@ -96,7 +124,7 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>) -> Result<Node<'r>, FilterError>
                     format!("'{path}[...]': a value filter needs a complex attribute"),
                 ));
             }
-            Node::Element(target, Box::new(bind(filter, &Scope::Element(target.attr))?))
+            Node::Element(target, Box::new(bind(filter, &Scope::Element(target.attr), options)?))
         }
     })
 }
@@ -183,7 +211,7 @@ impl<'r> Target<'r> {
     }
 }
 
-fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal) -> Result<Test, String> {
+fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal, force_exact: bool) -> Result<Test, String> {
     let name = &attr.name;
     let ty = attr.ty.as_str();
     if let Literal::Null = literal {
@@ -240,7 +268,7 @@ fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal) -> Result<Test
         }
         AttrType::String | AttrType::Reference | AttrType::Binary => match literal {
             Literal::String(s) => {
-                let exact = attr.compares_exactly();
+                let exact = attr.compares_exactly() || force_exact;
                 let value = if exact { s.clone() } else { s.to_lowercase() };
                 Ok(Test::Text { op, value, exact })
             }

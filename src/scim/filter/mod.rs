@@ -10,7 +10,7 @@ mod parser;
 #[cfg(test)]
 mod tests;
 
-pub use matcher::{Matcher, compare_values};
+pub use matcher::{BindOptions, Matcher, compare_values};
 pub use parser::{PatchPath, parse_patch_path};
 
 use crate::scim::attr_path::AttrPath;
@@ -131,7 +131,25 @@ pub enum Filter {
 impl Filter {
     /// Parses filter text; whitespace between tokens may be any amount.
     pub fn parse(text: &str) -> Result<Filter, FilterError> {
-        parser::parse_filter(text)
+        parser::parse_filter(text, parser::Precedence::Rfc)
+    }
+
+    /// Parses with `or` binding tighter than `and`: the `or-binds-tighter` fault.
+    pub fn parse_with_or_binding_tighter(text: &str) -> Result<Filter, FilterError> {
+        parser::parse_filter(text, parser::Precedence::OrFirst)
+    }
+
+    /// Calls `f` on every attribute path in the filter, value filters included.
+    pub fn for_each_path(&self, f: &mut dyn FnMut(&AttrPath)) {
+        match self {
+            Filter::And(parts) | Filter::Or(parts) => parts.iter().for_each(|p| p.for_each_path(f)),
+            Filter::Not(inner) => inner.for_each_path(f),
+            Filter::Compare { path, .. } | Filter::Present { path, .. } => f(path),
+            Filter::ValuePath { path, filter, .. } => {
+                f(path);
+                filter.for_each_path(f);
+            }
+        }
     }
 }
 

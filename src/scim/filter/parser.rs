@@ -9,8 +9,17 @@ use super::lexer::{Tok, Token, tokenize};
 use super::{CompareOp, Filter, FilterError, Literal, MAX_DEPTH, MAX_FILTER_LEN, Span};
 use crate::scim::attr_path::AttrPath;
 
-pub fn parse_filter(text: &str) -> Result<Filter, FilterError> {
+/// Which logical operator binds tighter. Only the RFC's order is correct; the
+/// other exists for the `or-binds-tighter` fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precedence {
+    Rfc,
+    OrFirst,
+}
+
+pub fn parse_filter(text: &str, precedence: Precedence) -> Result<Filter, FilterError> {
     let mut p = Parser::new(text)?;
+    p.precedence = precedence;
     if p.tokens.is_empty() {
         return Err(FilterError::new(0, "empty filter"));
     }
@@ -65,6 +74,7 @@ pub fn parse_patch_path(text: &str) -> Result<PatchPath, FilterError> {
 }
 
 struct Parser {
+    precedence: Precedence,
     tokens: Vec<Token>,
     pos: usize,
     len: usize,
@@ -75,7 +85,7 @@ impl Parser {
         if text.len() > MAX_FILTER_LEN {
             return Err(FilterError::new(MAX_FILTER_LEN, format!("longer than {MAX_FILTER_LEN} bytes")));
         }
-        Ok(Parser { tokens: tokenize(text)?, pos: 0, len: text.len() })
+        Ok(Parser { precedence: Precedence::Rfc, tokens: tokenize(text)?, pos: 0, len: text.len() })
     }
 
     fn peek(&self) -> Option<&Token> {
@@ -121,22 +131,33 @@ impl Parser {
         }
     }
 
+    /// The loosest-binding level (`or` chains, in the RFC's order).
     fn or_expr(&mut self, depth: usize, in_value_path: bool) -> Result<Filter, FilterError> {
+        let (loose, _) = self.keywords();
         let mut parts = vec![self.and_expr(depth, in_value_path)?];
-        while self.peek_word("or") {
+        while self.peek_word(loose) {
             self.next();
             parts.push(self.and_expr(depth, in_value_path)?);
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or_else(|| unreachable!()) } else { Filter::Or(parts) })
+        Ok(chain(loose, parts))
     }
 
     fn and_expr(&mut self, depth: usize, in_value_path: bool) -> Result<Filter, FilterError> {
+        let (_, tight) = self.keywords();
         let mut parts = vec![self.unary(depth, in_value_path)?];
-        while self.peek_word("and") {
+        while self.peek_word(tight) {
             self.next();
             parts.push(self.unary(depth, in_value_path)?);
         }
-        Ok(if parts.len() == 1 { parts.pop().unwrap_or_else(|| unreachable!()) } else { Filter::And(parts) })
+        Ok(chain(tight, parts))
+    }
+
+    /// The (loose, tight) logical keywords.
+    fn keywords(&self) -> (&'static str, &'static str) {
+        match self.precedence {
+            Precedence::Rfc => ("or", "and"),
+            Precedence::OrFirst => ("and", "or"),
+        }
     }
 
     fn nested(&self, depth: usize) -> Result<usize, FilterError> {
@@ -243,6 +264,14 @@ impl Parser {
         })?;
         let value = literal(&value_token)?;
         Ok(Filter::Compare { path, op, value, span: Span { start, end: value_token.end } })
+    }
+}
+
+fn chain(keyword: &str, mut parts: Vec<Filter>) -> Filter {
+    match (parts.len(), keyword) {
+        (1, _) => parts.pop().unwrap_or_else(|| unreachable!()),
+        (_, "or") => Filter::Or(parts),
+        _ => Filter::And(parts),
     }
 }
 
