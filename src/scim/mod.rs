@@ -6,5 +6,7 @@ pub mod error;
 pub mod filter;
 pub mod normalize;
 pub mod patch;
+pub mod projection;
 pub mod quirks;
 pub mod schema;
+pub mod sort;

@@ -172,8 +172,9 @@ pub enum Container<'a> {
     Extension(&'a Schema),
 }
 
-impl Container<'_> {
-    pub fn key(&self) -> Option<&str> {
+impl<'a> Container<'a> {
+    /// The key of the extension object, or `None` for the top level.
+    pub fn key(&self) -> Option<&'a str> {
         match self {
             Container::Core => None,
             Container::Extension(s) => Some(&s.id),
