@@ -4,5 +4,8 @@
 //!   the reference server and the runner.
 //! - [`server`]: the in-memory reference server behind `scimitar serve`.
 
+pub mod cli;
+pub mod commands;
 pub mod faults;
 pub mod scim;
+pub mod server;

@@ -287,18 +287,25 @@ impl<'a> Normalizer<'a> {
     }
 }
 
-/// Final checks and ordering after any write (POST, PUT, PATCH): `schemas`
-/// recomputed from the data, required attributes present, one `primary` at most.
-/// `missing` is the error type for an absent required attribute: `invalidValue`
-/// on POST/PUT, `mutability` after a PATCH removed it (RFC 7644 §3.5.2.2).
+/// Final checks and ordering after any write (POST, PUT, PATCH): required
+/// attributes present, one `primary` at most, then [`tidy`]. `missing` is the
+/// error type for an absent required attribute: `invalidValue` on POST/PUT,
+/// `mutability` after a PATCH removed it (RFC 7644 §3.5.2.2).
 pub fn finish(
     rt: &ResourceType,
     resource: &mut Map<String, Value>,
     missing: ScimType,
 ) -> Result<(), ScimError> {
+    check(rt, resource, missing)?;
+    tidy(rt, resource);
+    Ok(())
+}
+
+/// The checks of [`finish`] without changing anything.
+pub fn check(rt: &ResourceType, resource: &Map<String, Value>, missing: ScimType) -> Result<(), ScimError> {
     for (container, attr) in rt.all_attributes() {
         let holder = match container.key() {
-            None => Some(&*resource),
+            None => Some(resource),
             Some(key) => resource.get(key).and_then(Value::as_object),
         };
         let Some(holder) = holder else { continue };
@@ -324,6 +331,12 @@ pub fn finish(
             ));
         }
     }
+    Ok(())
+}
+
+/// Recomputes `schemas` from the extensions present (dropping empty ones) and
+/// puts keys in schema order.
+pub fn tidy(rt: &ResourceType, resource: &mut Map<String, Value>) {
     let mut schemas = vec![Value::from(rt.core.id.as_str())];
     for ext in &rt.extensions {
         if resource.get(&ext.schema.id).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
@@ -334,7 +347,6 @@ pub fn finish(
     }
     resource.insert("schemas".into(), Value::Array(schemas));
     order_keys(rt, resource);
-    Ok(())
 }
 
 fn check_required_subs(attr: &Attribute, value: &Value, missing: ScimType) -> Result<(), ScimError> {
@@ -374,7 +386,7 @@ fn check_one_primary(attr: &Attribute, items: &[Value], at: &str) -> Result<(), 
 
 /// `schemas`, `id`, `externalId`, core attributes, extensions, `meta`: the order
 /// a reader expects, whatever order the client used.
-fn order_keys(rt: &ResourceType, resource: &mut Map<String, Value>) {
+pub fn order_keys(rt: &ResourceType, resource: &mut Map<String, Value>) {
     let mut old = std::mem::take(resource);
     let mut take = |key: &str, into: &mut Map<String, Value>| {
         if let Some(v) = old.remove(key) {

@@ -348,6 +348,11 @@ impl<'a> Patcher<'a> {
             )));
         };
         for (key, v) in attrs {
+            // Clients echo the extension's own `schemas` inside its value; `schemas`
+            // is recomputed after every write, so it is ignored here too.
+            if key.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             let attr = schema.attribute(key).ok_or_else(|| {
                 ScimError::invalid_syntax(format!("'{key}' is not an attribute of {}", schema.id))
             })?;

@@ -84,8 +84,13 @@ impl<'r> SortKey<'r> {
 
     /// Orders two resources; missing values last when ascending, first when descending.
     pub fn compare(&self, a: &Map<String, Value>, b: &Map<String, Value>) -> Ordering {
+        self.compare_found(self.value_of(a), self.value_of(b))
+    }
+
+    /// Orders two sort values, either of which may be missing.
+    pub fn compare_found(&self, a: Option<&Value>, b: Option<&Value>) -> Ordering {
         let defining = self.sub.unwrap_or(self.attr);
-        let ascending = match (self.value_of(a), self.value_of(b)) {
+        let ascending = match (a, b) {
             (Some(x), Some(y)) => compare_values(defining, x, y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,

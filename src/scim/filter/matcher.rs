@@ -24,6 +24,8 @@ enum Node<'r> {
     Any(Vec<Node<'r>>),
     Not(Box<Node<'r>>),
     Test(Target<'r>, Test),
+    /// A test on an attribute the resource type lacks: its outcome is fixed.
+    Fixed(bool),
     Present(Target<'r>),
     /// Some value of a complex attribute satisfies the inner node.
     Element(Target<'r>, Box<Node<'r>>),
@@ -88,6 +90,11 @@ pub struct BindOptions {
     /// Top-level attributes to compare case-sensitively whatever their `caseExact`
     /// (the `username-filter-case-sensitive` fault).
     pub force_case_exact: Vec<&'static str>,
+    /// Treat attributes the resource type does not define as having no value,
+    /// instead of refusing the filter. RFC 7644 §3.4.2.1 asks this of queries
+    /// across resource types: "a presence or equality filter for an undefined
+    /// attribute evaluates to false".
+    pub unknown_as_absent: bool,
 }
 
 /// What attribute names resolve against: a resource type, or inside `attr[...]`,
@@ -106,9 +113,25 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result
             Node::Any(parts.iter().map(|p| bind(p, scope, options)).collect::<Result<_, _>>()?)
         }
         Filter::Not(inner) => Node::Not(Box::new(bind(inner, scope, options)?)),
-        Filter::Present { path, span } => Node::Present(resolve(scope, path, span.start)?),
+        Filter::Present { path, span } => match resolve(scope, path, span.start) {
+            Ok(target) => Node::Present(target),
+            Err(_) if options.unknown_as_absent => Node::Fixed(false),
+            Err(e) => return Err(e),
+        },
         Filter::Compare { path, op, value, span } => {
-            let target = resolve(scope, path, span.start)?;
+            let target = match resolve(scope, path, span.start) {
+                Ok(target) => target,
+                // With no value, only `ne` and `eq null` hold.
+                Err(_) if options.unknown_as_absent => {
+                    let holds = match (op, value) {
+                        (CompareOp::Eq, Literal::Null) => true,
+                        (CompareOp::Ne, Literal::Null) => false,
+                        (op, _) => *op == CompareOp::Ne,
+                    };
+                    return Ok(Node::Fixed(holds));
+                }
+                Err(e) => return Err(e),
+            };
             let forced = target.sub.is_none()
                 && matches!(scope, Scope::Resource(_))
                 && options.force_case_exact.iter().any(|n| n.eq_ignore_ascii_case(&target.attr.name));
@@ -117,7 +140,11 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result
             Node::Test(target, test)
         }
         Filter::ValuePath { path, filter, span } => {
-            let target = resolve(scope, path, span.start)?;
+            let target = match resolve(scope, path, span.start) {
+                Ok(target) => target,
+                Err(_) if options.unknown_as_absent => return Ok(Node::Fixed(false)),
+                Err(e) => return Err(e),
+            };
             if !target.attr.is_complex() || target.sub.is_some() {
                 return Err(FilterError::new(
                     span.start,
@@ -296,6 +323,7 @@ fn eval(node: &Node<'_>, obj: &Map<String, Value>) -> bool {
         Node::All(parts) => parts.iter().all(|p| eval(p, obj)),
         Node::Any(parts) => parts.iter().any(|p| eval(p, obj)),
         Node::Not(inner) => !eval(inner, obj),
+        Node::Fixed(holds) => *holds,
         Node::Present(target) => target.any_value(obj, &mut is_present),
         Node::Element(target, inner) => target.any_value(obj, &mut |v| match v {
             Value::Object(element) => eval(inner, element),

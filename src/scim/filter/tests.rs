@@ -305,3 +305,29 @@ fn parses_patch_paths() {
         assert!(parse_patch_path(bad).is_err(), "{bad:?} should be refused");
     }
 }
+
+#[test]
+fn unknown_attributes_can_count_as_absent_for_cross_type_queries() {
+    let group = Registry::builtin().group();
+    let options = BindOptions { unknown_as_absent: true, ..BindOptions::default() };
+    let g = json!({ "displayName": "Tour Guides" });
+    let g = g.as_object().unwrap();
+    let eval = |f: &str| Filter::parse(f).unwrap().bind_with(group, &options).unwrap().matches(g);
+    assert!(!eval(r#"userName eq "x""#));
+    assert!(!eval("userName pr"));
+    assert!(eval(r#"userName ne "x""#));
+    assert!(eval("not (userName pr)"));
+    assert!(eval(r#"userName eq "x" or displayName sw "tour""#));
+    assert!(!eval(r#"emails[type eq "work"]"#));
+    // Type errors on known attributes are still errors.
+    assert!(Filter::parse("displayName gt 5").unwrap().bind_with(group, &options).is_err());
+    // Without the option an unknown attribute is refused.
+    assert!(Filter::parse("userName pr").unwrap().bind(group).is_err());
+}
+
+#[test]
+fn or_binding_tighter_changes_the_grouping() {
+    let text = r#"a pr and b pr or c pr"#;
+    assert_eq!(Filter::parse(text).unwrap().to_string(), "((a pr and b pr) or c pr)");
+    assert_eq!(Filter::parse_with_or_binding_tighter(text).unwrap().to_string(), "(a pr and (b pr or c pr))");
+}

@@ -1,0 +1,109 @@
+//! The command line: argument definitions, and the exit codes in one place.
+
+use crate::faults::Fault;
+use crate::scim::quirks::Idp;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes. A verdict about the server and a failure of the harness never share a code.
+pub mod exit {
+    /// Everything ran; the target is compliant (or the server stopped cleanly).
+    pub const SUCCESS: u8 = 0;
+    /// Everything ran; the target is not compliant.
+    pub const NON_COMPLIANT: u8 = 1;
+    /// The command line, a suite file or a target file is wrong (clap also uses 2).
+    pub const USAGE: u8 = 2;
+    /// The harness could not do its job: network, TLS, a port in use, I/O.
+    pub const HARNESS_ERROR: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scimitar",
+    version,
+    about = "SCIM 2.0 conformance harness and strict reference server",
+    long_about = "scimitar checks SCIM 2.0 service providers against RFC 7643/7644 and the way \
+                  Okta and Microsoft Entra ID really call them. It also bundles a strict in-memory \
+                  reference server for local work."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bundled reference SCIM server
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  scimitar serve
+      Random bearer token, printed at start; base URL http://127.0.0.1:8080/scim/v2
+  scimitar serve --port 9000 --token s3cret --token next-s3cret
+      Two tokens valid at once, as during a rotation
+  scimitar serve --basic MY_API_KEY --tenant /scim/v2/dir-1 --tenant /scim/v2/dir-2
+      Basic auth with an API key as user name; two isolated tenants
+  scimitar serve --no-auth --compat okta,entra
+      Accept what Okta and Entra send that RFC 7644 does not allow
+  scimitar serve --token t --fault no-location-on-create --fault count-ignored
+      Switch on deliberate bugs, to see a check catch them
+  curl -H 'Authorization: Bearer t' http://127.0.0.1:8080/scim/v2/Users")]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// Accept this bearer token; repeat to accept several (rotation)
+    #[arg(long = "token", value_name = "TOKEN", env = "SCIMITAR_SERVE_TOKEN", hide_env_values = true)]
+    pub tokens: Vec<String>,
+
+    /// Accept this API key as an HTTP Basic user name with an empty password; repeatable
+    #[arg(long = "basic", value_name = "KEY", hide_env_values = true)]
+    pub basic: Vec<String>,
+
+    /// Serve without authentication
+    #[arg(long, conflicts_with_all = ["tokens", "basic"])]
+    pub no_auth: bool,
+
+    /// Serve a tenant under this path prefix; repeat for several isolated tenants
+    #[arg(long = "tenant", value_name = "PREFIX", default_value = "/scim/v2")]
+    pub tenants: Vec<String>,
+
+    /// Accept the non-RFC requests these identity providers send (okta, entra)
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp)]
+    pub compat: Vec<Idp>,
+
+    /// Switch on a deliberate bug (see --list-faults); repeatable
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+
+    /// List the faults --fault accepts, one per line, and exit
+    #[arg(long)]
+    pub list_faults: bool,
+
+    /// Load users and groups from a JSON file ({"Users": [...], "Groups": [...]}) into every tenant
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+
+    /// Do not log requests to stderr
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    s.parse()
+}
+
+fn parse_idp(s: &str) -> Result<Idp, String> {
+    Idp::parse(s).ok_or_else(|| {
+        let known: Vec<_> = Idp::ALL.iter().map(|i| i.name()).collect();
+        format!("unknown identity provider '{s}'; known: {}", known.join(", "))
+    })
+}

@@ -1,0 +1,145 @@
+//! `scimitar serve`: the reference server in the foreground until Ctrl-C.
+
+use crate::cli::{ServeArgs, exit};
+use crate::faults::{Fault, FaultSet};
+use crate::scim::quirks::Leniency;
+use crate::server::{self, Auth, Seed, ServerConfig, Shared};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub fn run(args: ServeArgs) -> u8 {
+    if args.list_faults {
+        let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
+        for f in Fault::ALL {
+            println!("{:width$}  {}", f.name(), f.about());
+        }
+        return exit::SUCCESS;
+    }
+    let (auth, generated) = match (args.no_auth, args.tokens.is_empty() && args.basic.is_empty()) {
+        (true, _) => (Auth::None, None),
+        (false, true) => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            (Auth::bearer(token.clone()), Some(token))
+        }
+        (false, false) => {
+            (Auth::Credentials { bearer: args.tokens.clone(), basic: args.basic.clone() }, None)
+        }
+    };
+    let mut config = ServerConfig::new(auth.clone())
+        .with_tenants(args.tenants.clone())
+        .with_leniency(Leniency::for_idps(&args.compat))
+        .with_faults(FaultSet::of(&args.faults));
+    config.log_requests = !args.quiet;
+    let shared = match Shared::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if let Some(path) = &args.seed {
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| Seed::from_json(&text).map_err(|e| format!("{}: {e}", path.display())));
+        let seed = match loaded {
+            Ok(seed) => seed,
+            Err(e) => {
+                eprintln!("error: cannot load seed data: {e}");
+                return exit::USAGE;
+            }
+        };
+        if let Err(e) = shared.seed(&seed) {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+        eprintln!("seeded {} resources into each tenant", seed.len());
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return exit::HARNESS_ERROR;
+        }
+    };
+    let shared = Arc::new(shared);
+    runtime.block_on(async move {
+        let addr = match args.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => SocketAddr::new(ip, args.port),
+            Err(_) => {
+                eprintln!("error: --host {} is not an IP address", args.host);
+                return exit::USAGE;
+            }
+        };
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: cannot listen on {addr}: {e}");
+                return exit::HARNESS_ERROR;
+            }
+        };
+        let local = listener.local_addr().unwrap_or(addr);
+        print_banner(&shared, local, &auth, generated.as_deref());
+        let shutdown = async {
+            wait_for_stop().await;
+            eprintln!("stopping");
+        };
+        match server::serve(listener, shared, shutdown).await {
+            Ok(()) => exit::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::HARNESS_ERROR
+            }
+        }
+    })
+}
+
+fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Option<&str>) {
+    let mode = if shared.config.leniency.is_strict() {
+        "strict".to_string()
+    } else {
+        let idps: Vec<_> = shared.config.leniency.idps().iter().map(|i| i.name()).collect();
+        format!("lenient for {}", idps.join(", "))
+    };
+    println!("scimitar reference server ({mode})");
+    for tenant in &shared.tenants {
+        println!("  base URL  http://{addr}{}", tenant.prefix);
+    }
+    match (auth, generated) {
+        (Auth::None, _) => println!("  auth      none (--no-auth)"),
+        (_, Some(token)) => {
+            println!("  auth      Authorization: Bearer {token}");
+            println!("            (generated for this run; --token chooses one, --no-auth turns auth off)");
+        }
+        (Auth::Credentials { bearer, basic }, None) => {
+            // Secrets the user chose are theirs already: never echo them.
+            println!("  auth      {} bearer token(s), {} Basic API key(s)", bearer.len(), basic.len());
+        }
+    }
+    let faults: Vec<_> = shared.config.faults.iter().map(|f| f.name()).collect();
+    if !faults.is_empty() {
+        println!("  faults    {} (deliberately non-compliant)", faults.join(", "));
+    }
+    println!("Ctrl-C stops the server.");
+}
+
+async fn wait_for_stop() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,383 @@
+//! The reference SCIM server: strict, in memory, multi-tenant.
+//!
+//! [`ReferenceServer::start`] runs it in-process on `127.0.0.1:0`, on its own
+//! thread and runtime, and stops it on drop; [`serve`] runs it on a listener
+//! the caller owns (the `scimitar serve` command).
+
+mod auth;
+mod bulk;
+mod discovery;
+pub mod http;
+mod query;
+mod routes;
+mod seed;
+mod service;
+mod store;
+
+pub use seed::Seed;
+
+use crate::faults::FaultSet;
+use crate::scim::error::ScimError;
+use crate::scim::quirks::Leniency;
+use crate::scim::schema::{Registry, ResourceType};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderMap, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use query::Paging;
+use service::Service;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Instant;
+use store::Data;
+
+/// Who may call the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// No credentials needed: only when asked for explicitly.
+    None,
+    /// Any of these bearer tokens (several at once, for rotation), or any of
+    /// these API keys as an HTTP Basic user name with an empty password.
+    Credentials { bearer: Vec<String>, basic: Vec<String> },
+}
+
+impl Auth {
+    pub fn bearer(token: impl Into<String>) -> Auth {
+        Auth::Credentials { bearer: vec![token.into()], basic: Vec::new() }
+    }
+}
+
+/// Sizes the server advertises in `/ServiceProviderConfig` and enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, Bulk included (`bulk.maxPayloadSize`).
+    pub max_body_bytes: usize,
+    /// Page size when a query gives no `count`.
+    pub default_page_size: usize,
+    /// Most resources in one page (`filter.maxResults`).
+    pub max_results: usize,
+    /// `bulk.maxOperations`.
+    pub bulk_max_operations: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            default_page_size: 100,
+            max_results: 1000,
+            bulk_max_operations: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub auth: Auth,
+    /// Path prefixes, one tenant each: `/scim/v2`, `/scim/v2/dir-1`, or `` for the root.
+    pub tenants: Vec<String>,
+    pub leniency: Leniency,
+    pub faults: FaultSet,
+    pub limits: Limits,
+    /// One line per request on stderr.
+    pub log_requests: bool,
+}
+
+pub const DEFAULT_PREFIX: &str = "/scim/v2";
+
+impl ServerConfig {
+    /// One tenant at `/scim/v2`, strict, no faults, quiet.
+    pub fn new(auth: Auth) -> ServerConfig {
+        ServerConfig {
+            auth,
+            tenants: vec![DEFAULT_PREFIX.to_string()],
+            leniency: Leniency::strict(),
+            faults: FaultSet::none(),
+            limits: Limits::default(),
+            log_requests: false,
+        }
+    }
+
+    pub fn with_faults(mut self, faults: FaultSet) -> ServerConfig {
+        self.faults = faults;
+        self
+    }
+
+    pub fn with_leniency(mut self, leniency: Leniency) -> ServerConfig {
+        self.leniency = leniency;
+        self
+    }
+
+    pub fn with_tenants(mut self, tenants: Vec<String>) -> ServerConfig {
+        self.tenants = tenants;
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("invalid server configuration: {0}")]
+    Config(String),
+    #[error("cannot load seed data: {0}")]
+    Seed(String),
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// State every handler sees.
+pub struct Shared {
+    pub registry: &'static Registry,
+    pub config: ServerConfig,
+    pub tenants: Vec<Tenant>,
+    /// `host:port` the server listens on, for requests without a Host header.
+    listen: OnceLock<String>,
+}
+
+pub struct Tenant {
+    pub prefix: String,
+    pub data: RwLock<Data>,
+}
+
+impl Shared {
+    pub fn new(config: ServerConfig) -> Result<Shared, ServerError> {
+        let prefixes = normalize_prefixes(&config.tenants)?;
+        let registry = Registry::builtin();
+        let tenants = prefixes
+            .into_iter()
+            .map(|prefix| Tenant { prefix, data: RwLock::new(Data::new(registry)) })
+            .collect();
+        Ok(Shared { registry, config, tenants, listen: OnceLock::new() })
+    }
+
+    /// Loads the same seed data into every tenant.
+    pub fn seed(&self, seed: &Seed) -> Result<(), ServerError> {
+        for tenant in &self.tenants {
+            let svc = Service {
+                registry: self.registry,
+                leniency: &self.config.leniency,
+                faults: FaultSet::none(),
+                base: "",
+                tenant,
+            };
+            seed.load(&svc).map_err(ServerError::Seed)?;
+        }
+        Ok(())
+    }
+}
+
+/// Prefixes start with `/` and do not end with one; none may contain another,
+/// or a request could belong to two tenants.
+fn normalize_prefixes(raw: &[String]) -> Result<Vec<String>, ServerError> {
+    if raw.is_empty() {
+        return Err(ServerError::Config("at least one tenant prefix is needed".into()));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for p in raw {
+        let trimmed = p.trim().trim_end_matches('/');
+        let prefix = if trimmed.is_empty() || trimmed.starts_with('/') {
+            trimmed.to_string()
+        } else {
+            format!("/{trimmed}")
+        };
+        if let Some(bad) = prefix.chars().find(|c| !(c.is_ascii_alphanumeric() || "/-._~".contains(*c))) {
+            return Err(ServerError::Config(format!("tenant prefix \"{p}\" contains '{bad}'")));
+        }
+        for other in &out {
+            let (a, b) = (format!("{prefix}/"), format!("{other}/"));
+            if a.starts_with(&b) || b.starts_with(&a) {
+                return Err(ServerError::Config(format!(
+                    "tenant prefixes \"{other}\" and \"{prefix}\" overlap; each request must belong to one tenant"
+                )));
+            }
+        }
+        out.push(prefix);
+    }
+    Ok(out)
+}
+
+/// What a handler knows: the shared state and which tenant it serves.
+#[derive(Clone)]
+pub struct TenantCtx {
+    pub shared: Arc<Shared>,
+    pub index: usize,
+}
+
+impl TenantCtx {
+    pub fn tenant(&self) -> &Tenant {
+        &self.shared.tenants[self.index]
+    }
+
+    pub fn faults(&self) -> FaultSet {
+        self.shared.config.faults
+    }
+
+    pub fn paging(&self) -> Paging {
+        let l = self.shared.config.limits;
+        Paging { default_count: l.default_page_size, max_results: l.max_results }
+    }
+
+    /// The tenant's absolute base URL as the client addressed it.
+    pub fn base(&self, headers: &HeaderMap) -> String {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| self.shared.listen.get().cloned())
+            .unwrap_or_else(|| "localhost".into());
+        format!("http://{host}{}", self.tenant().prefix)
+    }
+
+    pub fn service<'a>(&'a self, base: &'a str) -> Service<'a> {
+        Service {
+            registry: self.shared.registry,
+            leniency: &self.shared.config.leniency,
+            faults: self.faults(),
+            base,
+            tenant: self.tenant(),
+        }
+    }
+
+    pub fn resource_type(&self, endpoint: &str) -> Result<&'static ResourceType, ScimError> {
+        self.shared
+            .registry
+            .by_endpoint(endpoint)
+            .ok_or_else(|| ScimError::not_found(format!("no SCIM endpoint /{endpoint}")))
+    }
+
+    pub fn respond(&self, f: impl FnOnce() -> Result<http::Reply, ScimError>) -> Response {
+        http::respond(self.faults(), f())
+    }
+}
+
+/// The whole application: every tenant under its prefix, behind authentication.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let mut app = Router::new();
+    let mut root_tenant = None;
+    for (index, tenant) in shared.tenants.iter().enumerate() {
+        let tenant_app = routes::tenant_router(TenantCtx { shared: shared.clone(), index });
+        if tenant.prefix.is_empty() {
+            root_tenant = Some(tenant_app);
+        } else {
+            app = app.nest(&tenant.prefix, tenant_app);
+        }
+    }
+    app = match root_tenant {
+        Some(root) => app.merge(root),
+        // Paths outside every tenant still answer with a SCIM 404.
+        None => {
+            let ctx = TenantCtx { shared: shared.clone(), index: 0 };
+            app.fallback(move |uri| routes::not_found(axum::extract::State(ctx), uri))
+        }
+    };
+    let app = app.layer(middleware::from_fn_with_state(shared.clone(), auth::require));
+    if shared.config.log_requests { app.layer(middleware::from_fn(log_request)) } else { app }
+}
+
+/// `POST /scim/v2/Users 201 1.4ms`: method, path and query, status, time. Never headers.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let line = format!("{} {}", request.method(), request.uri());
+    let response = next.run(request).await;
+    eprintln!("{line} {} {:.1}ms", response.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    response
+}
+
+/// Serves on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        let _ = shared.listen.set(addr.to_string());
+    }
+    axum::serve(listener, router(shared)).with_graceful_shutdown(shutdown).await
+}
+
+/// A reference server running in this process, on its own thread and runtime,
+/// bound to `127.0.0.1` on a free port. Dropping it stops it.
+pub struct ReferenceServer {
+    addr: SocketAddr,
+    prefixes: Vec<String>,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ReferenceServer {
+    pub fn start(config: ServerConfig) -> Result<ReferenceServer, ServerError> {
+        ReferenceServer::start_seeded(config, None)
+    }
+
+    pub fn start_seeded(config: ServerConfig, seed: Option<&Seed>) -> Result<ReferenceServer, ServerError> {
+        let shared = Shared::new(config)?;
+        if let Some(seed) = seed {
+            shared.seed(seed)?;
+        }
+        let shared = Arc::new(shared);
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let listener = std::net::TcpListener::bind(loopback)
+            .map_err(|source| ServerError::Bind { addr: loopback, source })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: loopback, source })?;
+        listener.set_nonblocking(true).map_err(|source| ServerError::Bind { addr, source })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("scimitar-reference")
+            .enable_all()
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let prefixes = shared.tenants.iter().map(|t| t.prefix.clone()).collect();
+        let thread = std::thread::Builder::new()
+            .name("scimitar-reference".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+                    let mut graceful = stopped.clone();
+                    let mut hard = stopped;
+                    let shutdown = async move {
+                        let _ = graceful.wait_for(|stop| *stop).await;
+                    };
+                    // A client that never finishes its request must not hold the stop forever.
+                    let deadline = async move {
+                        let _ = hard.wait_for(|stop| *stop).await;
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    };
+                    tokio::select! {
+                        _ = serve(listener, shared, shutdown) => {}
+                        () = deadline => {}
+                    }
+                });
+                runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            })
+            .map_err(ServerError::Runtime)?;
+        Ok(ReferenceServer { addr, prefixes, stop: Some(stop), thread: Some(thread) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL of the first tenant, e.g. `http://127.0.0.1:PORT/scim/v2`.
+    pub fn base_url(&self) -> String {
+        self.base_urls().into_iter().next().unwrap_or_default()
+    }
+
+    pub fn base_urls(&self) -> Vec<String> {
+        self.prefixes.iter().map(|p| format!("http://{}{}", self.addr, p)).collect()
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Listing and searching (RFC 7644 §3.4.2, §3.4.3): filter, sort, page, project.
+
+use super::http::ScimRequest;
+use super::service::Service;
+use super::store::{Collection, Id};
+use crate::faults::Fault;
+use crate::scim::error::ScimError;
+use crate::scim::filter::{BindOptions, CompareOp, Filter, Literal, Matcher};
+use crate::scim::normalize::kind as json_kind;
+use crate::scim::projection::Projection;
+use crate::scim::schema::{Container, Resolved, ResourceType};
+use crate::scim::sort::{SortKey, SortOrder};
+use serde_json::{Map, Value, json};
+use std::cmp::Ordering;
+
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+
+/// The query parameters of a list or search, as the client sent them.
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<String>,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    pub attributes: Option<String>,
+    pub excluded_attributes: Option<String>,
+}
+
+impl Query {
+    /// From `GET ...?filter=...&startIndex=...`.
+    pub fn from_params(req: &ScimRequest) -> Result<Query, ScimError> {
+        let int = |name: &str| -> Result<Option<i64>, ScimError> {
+            req.param(name)
+                .map(|v| {
+                    v.trim().parse::<i64>().map_err(|_| {
+                        ScimError::invalid_value(format!(
+                            "{name} is \"{v}\"; it must be an integer (RFC 7644 §3.4.2.4)"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        Ok(Query {
+            filter: req.param("filter").map(str::to_string),
+            sort_by: req.param("sortBy").map(str::to_string),
+            sort_order: req.param("sortOrder").map(str::to_string),
+            start_index: int("startIndex")?,
+            count: int("count")?,
+            attributes: req.param("attributes").map(str::to_string),
+            excluded_attributes: req.param("excludedAttributes").map(str::to_string),
+        })
+    }
+
+    /// From a `POST .../.search` SearchRequest body (§3.4.3).
+    pub fn from_search_request(body: &Value) -> Result<Query, ScimError> {
+        let Value::Object(obj) = body else {
+            return Err(ScimError::invalid_syntax("a search body must be a SearchRequest JSON object"));
+        };
+        let mut q = Query::default();
+        let mut declared = false;
+        for (key, value) in obj {
+            let text = |v: &Value| -> Result<String, ScimError> {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    ScimError::invalid_value(format!("\"{key}\" must be a string, not {}", json_kind(v)))
+                })
+            };
+            let list = |v: &Value| -> Result<String, ScimError> {
+                let items =
+                    v.as_array().and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<_>>>());
+                items.map(|i| i.join(",")).ok_or_else(|| {
+                    ScimError::invalid_value(format!(
+                        "\"{key}\" must be an array of attribute names (RFC 7644 §3.4.3)"
+                    ))
+                })
+            };
+            let int = |v: &Value| -> Result<i64, ScimError> {
+                v.as_i64().ok_or_else(|| ScimError::invalid_value(format!("\"{key}\" must be an integer")))
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "schemas" => {
+                    declared = v_has(value, SEARCH_REQUEST);
+                }
+                "filter" => q.filter = Some(text(value)?),
+                "sortby" => q.sort_by = Some(text(value)?),
+                "sortorder" => q.sort_order = Some(text(value)?),
+                "startindex" => q.start_index = Some(int(value)?),
+                "count" => q.count = Some(int(value)?),
+                "attributes" => q.attributes = Some(list(value)?),
+                "excludedattributes" => q.excluded_attributes = Some(list(value)?),
+                _ => {
+                    return Err(ScimError::invalid_syntax(format!(
+                        "\"{key}\" is not a SearchRequest attribute"
+                    )));
+                }
+            }
+        }
+        if !declared {
+            return Err(ScimError::invalid_syntax(format!(
+                "a SearchRequest must list \"{SEARCH_REQUEST}\" in \"schemas\" (RFC 7644 §3.4.3)"
+            )));
+        }
+        Ok(q)
+    }
+}
+
+fn v_has(schemas: &Value, urn: &str) -> bool {
+    schemas
+        .as_array()
+        .is_some_and(|a| a.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))))
+}
+
+/// Paging limits of the service provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub default_count: usize,
+    pub max_results: usize,
+}
+
+/// One resource type's part of a query: how to match, sort and project it.
+struct Plan<'r> {
+    rt: &'r ResourceType,
+    matcher: Option<Matcher<'r>>,
+    sort: Option<SortKey<'r>>,
+    projection: Projection,
+}
+
+/// Runs a query over one resource type (`/Users`) or several (`/.search`) and
+/// returns the ListResponse.
+pub fn run(
+    svc: &Service<'_>,
+    rts: &[&'static ResourceType],
+    q: &Query,
+    paging: Paging,
+) -> Result<Value, ScimError> {
+    let faults = svc.faults;
+    let filter = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(text) => parse_filter(svc, rts, text)?,
+    };
+    let order = SortOrder::parse(q.sort_order.as_deref())?;
+    let order = if faults.has(Fault::SortOrderIgnored) { SortOrder::Ascending } else { order };
+    let sort_by =
+        q.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty() && !faults.has(Fault::SortIgnored));
+    let across = rts.len() > 1;
+    let mut plans = Vec::new();
+    for rt in rts {
+        let options = BindOptions {
+            force_case_exact: if faults.has(Fault::UsernameFilterCaseSensitive) {
+                vec!["userName"]
+            } else {
+                vec![]
+            },
+            unknown_as_absent: across,
+        };
+        let matcher = match &filter {
+            None => None,
+            Some(f) => match f.bind_with(rt, &options) {
+                Ok(m) => Some(m),
+                Err(_) if faults.has(Fault::UnknownFilterMatchesAll) => None,
+                Err(e) => return Err(e.to_scim(q.filter.as_deref().unwrap_or_default())),
+            },
+        };
+        let sort = match sort_by {
+            None => None,
+            Some(by) => match SortKey::parse(rt, by, order) {
+                Ok(k) => Some(k),
+                // Across types, a type without the attribute sorts as having no value.
+                Err(_) if across => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let projection = projection(svc, rt, q)?;
+        plans.push(Plan { rt, matcher, sort, projection });
+    }
+
+    // startIndex < 1 is 1; a negative count is 0; no count is the server's page
+    // size; more than maxResults is maxResults (RFC 7644 §3.4.2.4).
+    let start_index = q.start_index.unwrap_or(1).max(1);
+    let offset = if faults.has(Fault::StartIndexZeroBased) { start_index } else { start_index - 1 } as usize;
+    let mut count = match q.count {
+        None => paging.default_count,
+        Some(c) => (c.max(0) as usize).min(paging.max_results),
+    };
+    if faults.has(Fault::CountIgnored) || (count == 0 && faults.has(Fault::CountZeroReturnsResources)) {
+        count = usize::MAX;
+    }
+
+    let data = svc.read();
+    let (total, page) = if let [plan] = plans.as_slice()
+        && plan.matcher.is_none()
+        && plan.sort.is_none()
+        && !faults.has(Fault::UnstableOrder)
+    {
+        // No filter, no sort: the page is a slice of the creation order, and
+        // only the resources on it are read.
+        let collection = data.collection(plan.rt);
+        let end = offset.saturating_add(count).min(collection.len());
+        let page = (offset.min(end)..end)
+            .filter_map(|i| collection.get_index(i))
+            .map(|(id, entry)| (0, svc.render(&data, plan.rt, id, entry)))
+            .collect::<Vec<_>>();
+        (collection.len(), page)
+    } else {
+        let mut matches: Vec<(usize, Map<String, Value>)> = Vec::new();
+        for (i, plan) in plans.iter().enumerate() {
+            let collection = data.collection(plan.rt);
+            for id in candidates(collection, plan, filter.as_ref()) {
+                let Some(entry) = collection.get(&id) else { continue };
+                let view = svc.render(&data, plan.rt, &id, entry);
+                if plan.matcher.as_ref().is_none_or(|m| m.matches(&view)) {
+                    matches.push((i, view));
+                }
+            }
+        }
+        if plans.iter().any(|p| p.sort.is_some()) {
+            matches.sort_by(|(i, a), (j, b)| sort_across(&plans, *i, a, *j, b));
+        }
+        if faults.has(Fault::UnstableOrder) {
+            shuffle(&mut matches);
+        }
+        let total = matches.len();
+        let page = matches.into_iter().skip(offset).take(count).collect();
+        (total, page)
+    };
+    drop(data);
+
+    let total = if faults.has(Fault::TotalResultsPageSize) { page.len() } else { total };
+    if total == 0 && faults.has(Fault::NoMatch404) {
+        return Err(ScimError::not_found("no resources match"));
+    }
+    let resources: Vec<Value> = page
+        .into_iter()
+        .map(|(i, mut view)| {
+            plans[i].projection.apply(plans[i].rt, &mut view);
+            Value::Object(view)
+        })
+        .collect();
+    Ok(json!({
+        "schemas": [LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    }))
+}
+
+pub fn projection(svc: &Service<'_>, rt: &ResourceType, q: &Query) -> Result<Projection, ScimError> {
+    let faults = svc.faults;
+    let attributes = q.attributes.as_deref().filter(|_| !faults.has(Fault::AttributesIgnored));
+    let excluded = q.excluded_attributes.as_deref().filter(|_| !faults.has(Fault::ExcludedAttributesIgnored));
+    let mut projection = Projection::parse(rt, attributes, excluded)?;
+    projection.include_never = faults.has(Fault::PasswordReturned);
+    projection.always_as_default = faults.has(Fault::IdNotAlwaysReturned);
+    Ok(projection)
+}
+
+fn parse_filter(
+    svc: &Service<'_>,
+    rts: &[&'static ResourceType],
+    text: &str,
+) -> Result<Option<Filter>, ScimError> {
+    let faults = svc.faults;
+    let parsed = if faults.has(Fault::OrBindsTighter) {
+        Filter::parse_with_or_binding_tighter(text)
+    } else {
+        Filter::parse(text)
+    };
+    let filter = match parsed {
+        Ok(f) => f,
+        Err(_) if faults.has(Fault::UnknownFilterMatchesAll) => return Ok(None),
+        Err(e) => return Err(e.to_scim(text)),
+    };
+    if faults.has(Fault::FilterNamesCaseSensitive) {
+        let mut misspelt = None;
+        filter.for_each_path(&mut |path| {
+            let canonical = rts.iter().find_map(|rt| match rt.resolve(path) {
+                Ok(Resolved::Attr(a)) => Some(a.canonical()),
+                _ => None,
+            });
+            if misspelt.is_none() && canonical.is_some_and(|c| !path.to_string().ends_with(&c)) {
+                misspelt = Some(path.to_string());
+            }
+        });
+        if let Some(name) = misspelt {
+            return Err(ScimError::invalid_filter(format!("unknown attribute '{name}'")));
+        }
+    }
+    Ok(Some(filter))
+}
+
+/// The ids worth evaluating, in creation order: from an index when the filter
+/// pins an indexed attribute with `eq`, else every resource.
+fn candidates(collection: &Collection, plan: &Plan<'_>, filter: Option<&Filter>) -> Vec<Id> {
+    if plan.matcher.is_some()
+        && let Some((attr, value)) = filter.and_then(|f| indexed_eq(f, plan.rt, collection))
+    {
+        let mut ids = collection.lookup(attr, value).to_vec();
+        ids.sort_by_key(|id| collection.position(id));
+        return ids;
+    }
+    collection.iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// `attr eq "value"` on an indexed attribute, alone or as a term of an `and`.
+fn indexed_eq<'f>(
+    filter: &'f Filter,
+    rt: &ResourceType,
+    collection: &Collection,
+) -> Option<(&'static str, &'f str)> {
+    match filter {
+        Filter::Compare { path, op: CompareOp::Eq, value: Literal::String(v), .. } => {
+            let r = rt.resolve_attr(path).ok()?;
+            if r.sub.is_some() || !matches!(r.container, Container::Core) {
+                return None;
+            }
+            let name = collection.rt.core_attribute(&r.attr.name)?.name.as_str();
+            collection.is_indexed(name).then_some((name, v.as_str()))
+        }
+        Filter::And(parts) => parts.iter().find_map(|p| indexed_eq(p, rt, collection)),
+        _ => None,
+    }
+}
+
+/// Orders results of a query across resource types: each side's value comes
+/// from its own type's sort key; a type without the attribute has no value.
+fn sort_across(
+    plans: &[Plan<'_>],
+    i: usize,
+    a: &Map<String, Value>,
+    j: usize,
+    b: &Map<String, Value>,
+) -> Ordering {
+    let Some(key) = plans[i].sort.as_ref().or(plans[j].sort.as_ref()) else { return Ordering::Equal };
+    let x = plans[i].sort.as_ref().and_then(|k| k.value_of(a));
+    let y = plans[j].sort.as_ref().and_then(|k| k.value_of(b));
+    key.compare_found(x, y)
+}
+
+/// The `unstable-order` fault: a fresh order per request, as a database
+/// queried without ORDER BY may give.
+fn shuffle<T>(items: &mut [T]) {
+    let mut state = uuid::Uuid::new_v4().as_u128() as u64 | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}

@@ -1,0 +1,315 @@
+//! The HTTP surface of one tenant: thin handlers over `service`, `query`,
+//! `discovery` and `bulk`.
+
+use super::http::{Reply, ScimRequest, etag, etag_matches};
+use super::query::{self, Query};
+use super::service::{Saved, Service};
+use super::{TenantCtx, bulk, discovery};
+use crate::faults::Fault;
+use crate::scim::error::ScimError;
+use crate::scim::schema::ResourceType;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get, post};
+
+pub fn tenant_router(ctx: TenantCtx) -> Router {
+    Router::new()
+        .route("/ServiceProviderConfig", get(service_provider_config))
+        .route("/ResourceTypes", get(resource_types))
+        .route("/ResourceTypes/{id}", get(resource_type))
+        .route("/Schemas", get(schemas))
+        .route("/Schemas/{id}", get(schema))
+        .route("/Bulk", post(bulk))
+        .route("/.search", post(search_all))
+        .route("/Me", any(me))
+        .route("/{endpoint}", get(list).post(create))
+        .route("/{endpoint}/.search", post(search))
+        .route("/{endpoint}/{id}", get(read).put(replace).patch(modify).delete(remove))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(ctx)
+}
+
+/// Path parameters, with a malformed path (bad percent-encoding) as a SCIM error.
+fn params<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ScimError> {
+    p.map(|Path(t)| t).map_err(|e| ScimError::invalid_syntax(format!("the request path is malformed: {e}")))
+}
+
+async fn service_provider_config(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+    ctx.respond(|| {
+        let base = ctx.base(&req.headers);
+        Ok(Reply::json(StatusCode::OK, discovery::service_provider_config(&ctx.shared.config, &base)))
+    })
+}
+
+async fn resource_types(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+    ctx.respond(|| {
+        discovery::refuse_filter(req.param("filter"))?;
+        let base = ctx.base(&req.headers);
+        Ok(Reply::json(
+            StatusCode::OK,
+            discovery::list(discovery::resource_types(ctx.shared.registry, &base)),
+        ))
+    })
+}
+
+async fn resource_type(
+    State(ctx): State<TenantCtx>,
+    id: Result<Path<String>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let id = params(id)?;
+        let base = ctx.base(&req.headers);
+        Ok(Reply::json(StatusCode::OK, discovery::resource_type(ctx.shared.registry, &base, &id)?))
+    })
+}
+
+async fn schemas(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+    ctx.respond(|| {
+        discovery::refuse_filter(req.param("filter"))?;
+        let base = ctx.base(&req.headers);
+        Ok(Reply::json(StatusCode::OK, discovery::list(discovery::schemas(ctx.shared.registry, &base))))
+    })
+}
+
+async fn schema(
+    State(ctx): State<TenantCtx>,
+    id: Result<Path<String>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let id = params(id)?;
+        let base = ctx.base(&req.headers);
+        Ok(Reply::json(StatusCode::OK, discovery::schema(ctx.shared.registry, &base, &id)?))
+    })
+}
+
+async fn list(
+    State(ctx): State<TenantCtx>,
+    endpoint: Result<Path<String>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let rt = ctx.resource_type(&params(endpoint)?)?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let body = query::run(&svc, &[rt], &Query::from_params(&req)?, ctx.paging())?;
+        Ok(Reply::json(StatusCode::OK, body))
+    })
+}
+
+async fn search(
+    State(ctx): State<TenantCtx>,
+    endpoint: Result<Path<String>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let rt = ctx.resource_type(&params(endpoint)?)?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+        Ok(Reply::json(StatusCode::OK, query::run(&svc, &[rt], &q, ctx.paging())?))
+    })
+}
+
+async fn search_all(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+    ctx.respond(|| {
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+        let all: Vec<&'static ResourceType> = ctx.shared.registry.resource_types.iter().collect();
+        Ok(Reply::json(StatusCode::OK, query::run(&svc, &all, &q, ctx.paging())?))
+    })
+}
+
+async fn create(
+    State(ctx): State<TenantCtx>,
+    endpoint: Result<Path<String>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let rt = ctx.resource_type(&params(endpoint)?)?;
+        let body = req.json(ctx.faults())?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let q = Query::from_params(&req)?;
+        let projection = query::projection(&svc, rt, &q)?;
+        let saved = svc.create(rt, &body)?;
+        let faults = ctx.faults();
+        let status = if faults.has(Fault::CreateReturns200) { StatusCode::OK } else { StatusCode::CREATED };
+        let mut reply = resource_reply(&svc, rt, saved.clone(), &projection, status);
+        if faults.has(Fault::EmptyCreateBody) {
+            reply.body = None;
+        }
+        if !faults.has(Fault::NoLocationOnCreate) {
+            reply = reply.header(header::LOCATION, svc.location(rt, &saved.id));
+        }
+        Ok(reply)
+    })
+}
+
+async fn read(
+    State(ctx): State<TenantCtx>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let (endpoint, id) = params(path)?;
+        let rt = ctx.resource_type(&endpoint)?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
+        let saved = svc.get(rt, &id)?;
+        // RFC 7644 §3.14: "If the resource has not changed, the service provider
+        // simply returns an empty body with a 304 (Not Modified) response code."
+        if let Some(wanted) = req.header(&header::IF_NONE_MATCH)
+            && !ctx.faults().has(Fault::IfNoneMatchIgnored)
+            && etag_matches(wanted, &etag(saved.version))
+        {
+            return Ok(with_etag(&svc, Reply::empty(StatusCode::NOT_MODIFIED), saved.version));
+        }
+        Ok(resource_reply(&svc, rt, saved, &projection, StatusCode::OK))
+    })
+}
+
+async fn replace(
+    State(ctx): State<TenantCtx>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let (endpoint, id) = params(path)?;
+        let rt = ctx.resource_type(&endpoint)?;
+        let body = req.json(ctx.faults())?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
+        let saved = svc.replace(rt, &id, &body, req.header(&header::IF_MATCH))?;
+        Ok(resource_reply(&svc, rt, saved, &projection, StatusCode::OK))
+    })
+}
+
+async fn modify(
+    State(ctx): State<TenantCtx>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let (endpoint, id) = params(path)?;
+        let rt = ctx.resource_type(&endpoint)?;
+        let body = req.json(ctx.faults())?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
+        let saved = svc.patch(rt, &id, &body, req.header(&header::IF_MATCH))?;
+        // 200 with the resource: the RFC's MUST when `attributes` is given, and
+        // what Okta and Entra both accept.
+        Ok(resource_reply(&svc, rt, saved, &projection, StatusCode::OK))
+    })
+}
+
+async fn remove(
+    State(ctx): State<TenantCtx>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    req: ScimRequest,
+) -> Response {
+    ctx.respond(|| {
+        let (endpoint, id) = params(path)?;
+        let rt = ctx.resource_type(&endpoint)?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        let gone = svc.delete(rt, &id, req.header(&header::IF_MATCH))?;
+        if ctx.faults().has(Fault::DeleteReturns200) {
+            let projection = query::projection(&svc, rt, &Query::default())?;
+            return Ok(resource_reply(&svc, rt, gone, &projection, StatusCode::OK));
+        }
+        Ok(Reply::empty(StatusCode::NO_CONTENT))
+    })
+}
+
+async fn bulk(State(ctx): State<TenantCtx>, mut req: ScimRequest) -> Response {
+    ctx.respond(|| {
+        let limits = ctx.shared.config.limits;
+        if ctx.faults().has(Fault::BulkLimitsIgnored) {
+            req.lift_size_limit();
+        }
+        let body = req.json(ctx.faults()).map_err(|e| match e.status {
+            413 => ScimError::new(
+                413,
+                None,
+                format!(
+                    "The size of the bulk operation exceeds the maxPayloadSize ({}).",
+                    limits.max_body_bytes
+                ),
+            ),
+            _ => e,
+        })?;
+        let base = ctx.base(&req.headers);
+        let svc = ctx.service(&base);
+        Ok(Reply::json(StatusCode::OK, bulk::run(&svc, &body, limits.bulk_max_operations)?))
+    })
+}
+
+async fn me(State(ctx): State<TenantCtx>) -> Response {
+    ctx.respond(|| {
+        Err(ScimError::new(501, None, "/Me is not supported by this service provider (RFC 7644 §3.11)"))
+    })
+}
+
+/// 405 with the methods the path does take. Discovery endpoints answer only GET
+/// (RFC 7644 §4); writing to them is "not allowed", not "not found".
+async fn method_not_allowed(
+    State(ctx): State<TenantCtx>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let path = uri.path().strip_prefix(&ctx.tenant().prefix).unwrap_or(uri.path()).to_string();
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    let discovery = matches!(first, "ServiceProviderConfig" | "ResourceTypes" | "Schemas");
+    if discovery && ctx.faults().has(Fault::DiscoveryWrite404) {
+        return not_found(State(ctx), OriginalUri(uri)).await;
+    }
+    let segments = path.trim_matches('/').split('/').count();
+    let allow = match (discovery, first, segments) {
+        (true, _, _) => "GET",
+        (_, "Bulk" | ".search", _) => "POST",
+        (_, _, 1) => "GET, POST",
+        (_, _, _) if path.ends_with("/.search") => "POST",
+        _ => "GET, PUT, PATCH, DELETE",
+    };
+    let error = ScimError::new(405, None, format!("{method} is not allowed on {path}; allowed: {allow}"));
+    let mut response = ctx.respond(|| Err(error));
+    if let Ok(v) = allow.parse() {
+        response.headers_mut().insert(header::ALLOW, v);
+    }
+    response
+}
+
+pub async fn not_found(State(ctx): State<TenantCtx>, OriginalUri(uri): OriginalUri) -> Response {
+    if ctx.faults().has(Fault::HtmlNotFound) {
+        return (StatusCode::NOT_FOUND, Html("<html><body><h1>404 Not Found</h1></body></html>"))
+            .into_response();
+    }
+    ctx.respond(|| Err(ScimError::not_found(format!("no SCIM endpoint at {}", uri.path()))))
+}
+
+/// A single resource, projected, with its ETag.
+fn resource_reply(
+    svc: &Service<'_>,
+    rt: &ResourceType,
+    saved: Saved,
+    projection: &crate::scim::projection::Projection,
+    status: StatusCode,
+) -> Reply {
+    let mut view = saved.view;
+    projection.apply(rt, &mut view);
+    with_etag(svc, Reply::json(status, serde_json::Value::Object(view)), saved.version)
+}
+
+fn with_etag(svc: &Service<'_>, reply: Reply, version: u64) -> Reply {
+    if svc.faults.has(Fault::NoEtag) { reply } else { reply.header(header::ETAG, etag(version)) }
+}

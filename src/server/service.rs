@@ -1,0 +1,419 @@
+//! The SCIM operations on one tenant: create, read, replace, patch, delete.
+//!
+//! HTTP handlers and Bulk both call these, so a Bulk POST behaves exactly like
+//! a POST. Each operation takes the tenant's lock once, does its work without
+//! awaiting, and releases it: no lock is held across an await.
+
+use super::Tenant;
+use super::http::etag_matches;
+use super::store::{Collection, Data, Entry, Id, member_ids};
+use crate::faults::{Fault, FaultSet};
+use crate::scim::datetime;
+use crate::scim::error::{ScimError, ScimType};
+use crate::scim::normalize::{self, Normalizer};
+use crate::scim::patch::{self, Patcher};
+use crate::scim::quirks::Leniency;
+use crate::scim::schema::{AttrType, Mutability, Registry, ResourceType, Uniqueness};
+use serde_json::{Map, Value, json};
+use std::sync::{PoisonError, RwLockReadGuard, RwLockWriteGuard};
+
+/// Everything an operation needs besides its arguments.
+pub struct Service<'a> {
+    pub registry: &'static Registry,
+    pub leniency: &'a Leniency,
+    pub faults: FaultSet,
+    /// Absolute base URL of the tenant, for `meta.location` and `$ref`.
+    pub base: &'a str,
+    pub tenant: &'a Tenant,
+}
+
+/// A resource as the service provider represents it, before projection.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub id: Id,
+    pub version: u64,
+    pub view: Map<String, Value>,
+}
+
+impl<'a> Service<'a> {
+    pub fn read(&self) -> RwLockReadGuard<'a, Data> {
+        // A panic while holding the lock cannot leave half a write behind: every
+        // write builds the new entry first and inserts it last.
+        self.tenant.data.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'a, Data> {
+        self.tenant.data.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn location(&self, rt: &ResourceType, id: &str) -> String {
+        format!("{}{}/{}", self.base, rt.endpoint, id)
+    }
+
+    /// POST (RFC 7644 §3.3).
+    pub fn create(&self, rt: &'static ResourceType, body: &Value) -> Result<Saved, ScimError> {
+        self.create_with_id(rt, body, None)
+    }
+
+    /// Creates a resource; `id` is chosen by the server unless seeding gives one.
+    pub fn create_with_id(
+        &self,
+        rt: &'static ResourceType,
+        body: &Value,
+        id: Option<&str>,
+    ) -> Result<Saved, ScimError> {
+        let mut resource = self.normalize(rt, body)?;
+        let mut data = self.write();
+        let id: Id = match id {
+            Some(id) if data.find(id).is_some() => {
+                return Err(ScimError::uniqueness(format!("id \"{id}\" is already in use")));
+            }
+            Some(id) => Id::from(id),
+            None => Id::from(uuid::Uuid::new_v4().to_string()),
+        };
+        self.check_members(&data, &id, &mut resource)?;
+        self.check_unique(data.collection(rt), &resource, None)?;
+        let now = datetime::format(datetime::now());
+        resource.insert("id".into(), Value::from(&*id));
+        resource
+            .insert("meta".into(), json!({ "resourceType": rt.name, "created": now, "lastModified": now }));
+        normalize::order_keys(rt, &mut resource);
+        let version = data.next_version();
+        let members = member_ids(&resource);
+        data.collection_mut(rt).put(id.clone(), &resource, version);
+        data.set_members(&id, &[], &members);
+        Ok(self.saved(&data, rt, &id))
+    }
+
+    /// GET of one resource.
+    pub fn get(&self, rt: &'static ResourceType, id: &str) -> Result<Saved, ScimError> {
+        let data = self.read();
+        data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?;
+        Ok(self.saved(&data, rt, id))
+    }
+
+    /// PUT (RFC 7644 §3.5.1): the body replaces every client-writable attribute.
+    pub fn replace(
+        &self,
+        rt: &'static ResourceType,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Saved, ScimError> {
+        let mut resource = self.normalize(rt, body)?;
+        let mut data = self.write();
+        let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
+        self.check_precondition(&entry, if_match)?;
+        let old = entry.parse();
+        for attr in rt.core.attributes.iter().chain(rt.common.iter()) {
+            match attr.mutability {
+                // "If one or more values are already set for the attribute, the
+                // input value(s) MUST match" (§3.5.1).
+                Mutability::Immutable if !attr.multi_valued => {
+                    if let (Some(before), Some(after)) = (old.get(&attr.name), resource.get(&attr.name))
+                        && before != after
+                    {
+                        return Err(ScimError::mutability(format!(
+                            "'{}' is immutable and already set; PUT must repeat its value",
+                            attr.name
+                        )));
+                    }
+                }
+                // A client can never read a writeOnly value back, so it cannot
+                // repeat it in a PUT: omitting it must not erase it.
+                Mutability::WriteOnly if !resource.contains_key(&attr.name) => {
+                    if let Some(v) = old.get(&attr.name) {
+                        resource.insert(attr.name.clone(), v.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if self.faults.has(Fault::PutMerges) {
+            let mut merged = old.clone();
+            merged.extend(resource);
+            resource = merged;
+        }
+        resource.insert("id".into(), Value::from(id));
+        resource.insert("meta".into(), old.get("meta").cloned().unwrap_or(Value::Null));
+        normalize::tidy(rt, &mut resource);
+        let id = Id::from(id);
+        self.check_members(&data, &id, &mut resource)?;
+        self.check_unique(data.collection(rt), &resource, Some(&id))?;
+        self.commit(&mut data, rt, &id, &entry, old, resource);
+        Ok(self.saved(&data, rt, &id))
+    }
+
+    /// PATCH (RFC 7644 §3.5.2), all or nothing.
+    pub fn patch(
+        &self,
+        rt: &'static ResourceType,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Saved, ScimError> {
+        let ops = patch::parse_request(body, self.leniency)?;
+        let mut data = self.write();
+        let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
+        self.check_precondition(&entry, if_match)?;
+        let old = entry.parse();
+        let mut work = old.clone();
+        let id = Id::from(id);
+        let outcome = Patcher::new(rt, self.leniency, self.faults)
+            .apply(&mut work, &ops)
+            .and_then(|()| self.check_members(&data, &id, &mut work))
+            .and_then(|()| self.check_unique(data.collection(rt), &work, Some(&id)));
+        if let Err(e) = outcome {
+            if self.faults.has(Fault::PatchNotAtomic) && work != old {
+                normalize::tidy(rt, &mut work);
+                self.commit(&mut data, rt, &id, &entry, old, work);
+            }
+            return Err(e);
+        }
+        // "Unless other operations change the resource, this operation SHALL NOT
+        // change the modify timestamp of the resource" (§3.5.2.1).
+        if work != old {
+            self.commit(&mut data, rt, &id, &entry, old, work);
+        }
+        Ok(self.saved(&data, rt, &id))
+    }
+
+    /// DELETE (RFC 7644 §3.6). Returns what was deleted.
+    pub fn delete(
+        &self,
+        rt: &'static ResourceType,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Saved, ScimError> {
+        let mut data = self.write();
+        let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
+        self.check_precondition(&entry, if_match)?;
+        let gone = self.saved(&data, rt, id);
+        if self.faults.has(Fault::DeletedStillServed) {
+            return Ok(gone);
+        }
+        data.collection_mut(rt).remove(id);
+        let id = Id::from(id);
+        // Its own members no longer belong to it.
+        data.set_members(&id, &member_ids(&entry.parse()), &[]);
+        // Referential integrity: groups that listed it stop listing it.
+        if !self.faults.has(Fault::DeletedMemberKept) {
+            for group_id in data.take_memberships(&id) {
+                let group_rt = self.registry.group();
+                let Some(group) = data.collection(group_rt).get(&group_id).cloned() else { continue };
+                let old = group.parse();
+                let mut new = old.clone();
+                if let Some(Value::Array(members)) = new.get_mut("members") {
+                    members.retain(|m| m.get("value").and_then(Value::as_str) != Some(&*id));
+                    if members.is_empty() {
+                        new.shift_remove("members");
+                    }
+                }
+                self.commit(&mut data, group_rt, &group_id, &group, old, new);
+            }
+        }
+        Ok(gone)
+    }
+
+    /// Client JSON to a canonical resource, with the faults that weaken validation.
+    fn normalize(&self, rt: &'static ResourceType, body: &Value) -> Result<Map<String, Value>, ScimError> {
+        let mut resource = match Normalizer::new(rt, self.leniency).resource(body) {
+            Ok(r) => r,
+            Err(e)
+                if self.faults.has(Fault::WrongTypeAccepted)
+                    && e.scim_type == Some(ScimType::InvalidValue) =>
+            {
+                let mut raw = body.as_object().cloned().unwrap_or_default();
+                for key in ["id", "meta", "groups"] {
+                    raw.shift_remove(key);
+                }
+                raw
+            }
+            Err(e) => return Err(e),
+        };
+        match normalize::check(rt, &resource, ScimType::InvalidValue) {
+            Err(e) if !self.faults.has(Fault::RequiredNotEnforced) => return Err(e),
+            _ => normalize::tidy(rt, &mut resource),
+        }
+        Ok(resource)
+    }
+
+    /// Stores a new state of an existing resource: new `lastModified` and version,
+    /// indexes and memberships updated.
+    fn commit(
+        &self,
+        data: &mut Data,
+        rt: &ResourceType,
+        id: &Id,
+        entry: &Entry,
+        old: Map<String, Value>,
+        mut new: Map<String, Value>,
+    ) {
+        let mut meta = old.get("meta").cloned().unwrap_or_else(|| json!({}));
+        meta["lastModified"] = Value::from(datetime::format(datetime::now()));
+        new.insert("meta".into(), meta);
+        new.insert("id".into(), Value::from(&**id));
+        normalize::order_keys(rt, &mut new);
+        let version =
+            if self.faults.has(Fault::VersionNotBumped) { entry.version } else { data.next_version() };
+        let (before, after) = (member_ids(&old), member_ids(&new));
+        data.collection_mut(rt).put(id.clone(), &new, version);
+        data.set_members(id, &before, &after);
+    }
+
+    /// If-Match on PUT, PATCH and DELETE (RFC 7644 §3.14): a stale version is 412.
+    fn check_precondition(&self, entry: &Entry, if_match: Option<&str>) -> Result<(), ScimError> {
+        let Some(wanted) = if_match else { return Ok(()) };
+        if self.faults.has(Fault::IfMatchIgnored) || etag_matches(wanted, &super::http::etag(entry.version)) {
+            return Ok(());
+        }
+        Err(ScimError::new(
+            412,
+            None,
+            format!(
+                "If-Match {wanted} does not match the current version {}; read the resource again",
+                super::http::etag(entry.version)
+            ),
+        ))
+    }
+
+    /// Group members must exist in this tenant (RFC 7643 §4.2: `value` is the
+    /// `id` of a SCIM resource); `type` is filled in; `$ref` is computed on read
+    /// from the member's location, so it is not stored. A `display` the client
+    /// sent is kept as sent (clients compare what they wrote with what they read).
+    fn check_members(
+        &self,
+        data: &Data,
+        group_id: &str,
+        resource: &mut Map<String, Value>,
+    ) -> Result<(), ScimError> {
+        let Some(Value::Array(members)) = resource.get_mut("members") else { return Ok(()) };
+        for (i, member) in members.iter_mut().enumerate() {
+            let Some(obj) = member.as_object_mut() else { continue };
+            let Some(value) = obj.get("value").and_then(Value::as_str).map(str::to_string) else {
+                return Err(ScimError::invalid_value(format!(
+                    "members[{i}] has no \"value\" (the member's id)"
+                )));
+            };
+            if value == group_id {
+                return Err(ScimError::invalid_value(format!(
+                    "members[{i}]: a group cannot be a member of itself"
+                )));
+            }
+            let (collection, _) = data.find(&value).ok_or_else(|| {
+                ScimError::invalid_value(format!("members[{i}]: no User or Group has the id \"{value}\""))
+            })?;
+            let actual = collection.rt.name.as_str();
+            match obj.get("type").and_then(Value::as_str) {
+                Some(t) if t != actual => {
+                    return Err(ScimError::invalid_value(format!(
+                        "members[{i}]: \"{value}\" is a {actual}, not a {t}"
+                    )));
+                }
+                _ => {
+                    obj.insert("type".into(), Value::from(actual));
+                }
+            }
+            obj.shift_remove("$ref");
+        }
+        Ok(())
+    }
+
+    /// `uniqueness: server` attributes (userName; group displayName) are unique
+    /// in the tenant, compared by the attribute's caseExact (RFC 7643 §7).
+    fn check_unique(
+        &self,
+        collection: &Collection,
+        resource: &Map<String, Value>,
+        me: Option<&Id>,
+    ) -> Result<(), ScimError> {
+        if self.faults.has(Fault::NoUniquenessConflict) {
+            return Ok(());
+        }
+        let rt = collection.rt;
+        for attr in rt.core.attributes.iter() {
+            if attr.uniqueness == Uniqueness::None || attr.ty != AttrType::String || attr.multi_valued {
+                continue;
+            }
+            let Some(Value::String(value)) = resource.get(&attr.name) else { continue };
+            for other in collection.lookup(&attr.name, value) {
+                if Some(other) == me {
+                    continue;
+                }
+                if self.faults.has(Fault::UniquenessCaseSensitive) {
+                    let theirs = collection.get(other).map(Entry::parse);
+                    if theirs.as_ref().and_then(|t| t.get(&attr.name)) != Some(&Value::from(value.as_str())) {
+                        continue;
+                    }
+                }
+                return Err(ScimError::uniqueness(format!(
+                    "{} \"{value}\" is already taken by another {} ({} is unique{})",
+                    attr.name,
+                    rt.name,
+                    attr.name,
+                    if attr.case_exact { "" } else { ", ignoring case" }
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn saved(&self, data: &Data, rt: &ResourceType, id: &str) -> Saved {
+        let entry = data.collection(rt).get(id).cloned().unwrap_or_else(|| Entry {
+            body: "{}".into(),
+            version: 0,
+            display: None,
+        });
+        Saved { id: Id::from(id), version: entry.version, view: self.render(data, rt, id, &entry) }
+    }
+
+    /// The full representation: stored data plus what is computed on read.
+    pub fn render(&self, data: &Data, rt: &ResourceType, id: &str, entry: &Entry) -> Map<String, Value> {
+        let mut view = entry.parse();
+        if let Some(Value::Object(meta)) = view.get_mut("meta") {
+            if !self.faults.has(Fault::NoMetaLocation) {
+                meta.insert("location".into(), Value::from(self.location(rt, id)));
+            }
+            if !self.faults.has(Fault::NoEtag) {
+                meta.insert("version".into(), Value::from(super::http::etag(entry.version)));
+            }
+        }
+        if let Some(Value::Array(members)) = view.get_mut("members") {
+            for member in members.iter_mut().filter_map(Value::as_object_mut) {
+                let Some(value) = member.get("value").and_then(Value::as_str) else { continue };
+                if let Some((collection, target)) = data.find(value) {
+                    member.insert("$ref".into(), Value::from(self.location(collection.rt, value)));
+                    if !member.contains_key("display")
+                        && let Some(display) = &target.display
+                    {
+                        member.insert("display".into(), Value::from(&**display));
+                    }
+                }
+            }
+        }
+        if rt.core_attribute("groups").is_some() && !self.faults.has(Fault::UserGroupsMissing) {
+            let group_rt = self.registry.group();
+            let groups: Vec<Value> = data
+                .groups_of(id)
+                .filter_map(|gid| {
+                    let group = data.collection(group_rt).get(gid)?;
+                    let mut g =
+                        json!({ "value": &**gid, "$ref": self.location(group_rt, gid), "type": "direct" });
+                    if let Some(display) = &group.display {
+                        g["display"] = Value::from(&**display);
+                    }
+                    Some(g)
+                })
+                .collect();
+            if !groups.is_empty() {
+                view.insert("groups".into(), Value::Array(groups));
+                normalize::order_keys(rt, &mut view);
+            }
+        }
+        view
+    }
+}
+
+pub fn not_found(rt: &ResourceType, id: &str) -> ScimError {
+    ScimError::not_found(format!("no {} with id \"{id}\"", rt.name))
+}
