@@ -51,6 +51,8 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
             format!("The number of operations ({}) exceeds the maxOperations ({max_operations}).", ops.len()),
         ));
     }
+    // The `bulk-id-not-resolved` fault: "bulkId:..." strings pass through untouched.
+    let resolves = !svc.faults.has(Fault::BulkIdNotResolved);
     let mut resolved: HashMap<String, String> = HashMap::new();
     let mut results: Vec<Option<Value>> = vec![None; ops.len()];
     let mut pending: Vec<usize> = (0..ops.len()).collect();
@@ -63,26 +65,26 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
         let mut deferred = Vec::new();
         for &i in &pending {
             let op = &ops[i];
-            let unresolved = references(op).into_iter().find(|r| !resolved.contains_key(r));
+            let unresolved = references(op).into_iter().find(|r| resolves && !resolved.contains_key(r));
             let waits_for_later_post = unresolved.as_ref().is_some_and(|r| {
                 pending
                     .iter()
                     .any(|&j| j != i && ops[j].method == Method::Post && ops[j].bulk_id.as_ref() == Some(r))
             });
-            if waits_for_later_post && !svc.faults.has(Fault::BulkIdNotResolved) {
+            if waits_for_later_post {
                 deferred.push(i);
                 continue;
             }
             progressed = true;
             let outcome = match unresolved {
-                Some(r) if !svc.faults.has(Fault::BulkIdNotResolved) => {
+                Some(r) => {
                     Err(ScimError::new(409, None, format!("bulkId:{r} does not name a POST in this request")))
                 }
                 _ => execute(svc, op, &resolved),
             };
             let result = match outcome {
                 Ok((saved, rt, status)) => {
-                    if let (Method::Post, Some(bulk_id)) = (op.method, &op.bulk_id) {
+                    if let (Method::Post, Some(bulk_id), true) = (op.method, &op.bulk_id, resolves) {
                         resolved.insert(bulk_id.clone(), saved.id.to_string());
                     }
                     success(svc, op, rt, &saved, status)

@@ -19,7 +19,7 @@ pub use seed::Seed;
 use crate::faults::FaultSet;
 use crate::scim::error::ScimError;
 use crate::scim::quirks::Leniency;
-use crate::scim::schema::{Registry, ResourceType};
+use crate::scim::schema::Registry;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderMap, header};
@@ -239,13 +239,6 @@ impl TenantCtx {
             base,
             tenant: self.tenant(),
         }
-    }
-
-    pub fn resource_type(&self, endpoint: &str) -> Result<&'static ResourceType, ScimError> {
-        self.shared
-            .registry
-            .by_endpoint(endpoint)
-            .ok_or_else(|| ScimError::not_found(format!("no SCIM endpoint /{endpoint}")))
     }
 
     pub fn respond(&self, f: impl FnOnce() -> Result<http::Reply, ScimError>) -> Response {

@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 
 pub fn tenant_router(ctx: TenantCtx) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
         .route("/ResourceTypes", get(resource_types))
         .route("/ResourceTypes/{id}", get(resource_type))
@@ -24,14 +24,27 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
         .route("/Schemas/{id}", get(schema))
         .route("/Bulk", post(bulk))
         .route("/.search", post(search_all))
-        .route("/Me", any(me))
-        .route("/{endpoint}", get(list).post(create))
-        .route("/{endpoint}/.search", post(search))
-        .route("/{endpoint}/{id}", get(read).put(replace).patch(modify).delete(remove))
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .with_state(ctx)
+        .route("/Me", any(me));
+    // One set of routes per resource type, so an unknown endpoint is an unknown
+    // path like any other.
+    for rt in &ctx.shared.registry.resource_types {
+        let endpoint = &rt.endpoint;
+        router = router
+            .route(endpoint, get(move |s, r| list(s, rt, r)).post(move |s, r| create(s, rt, r)))
+            .route(&format!("{endpoint}/.search"), post(move |s, r| search(s, rt, r)))
+            .route(
+                &format!("{endpoint}/{{id}}"),
+                get(move |s, id, r| read(s, rt, id, r))
+                    .put(move |s, id, r| replace(s, rt, id, r))
+                    .patch(move |s, id, r| modify(s, rt, id, r))
+                    .delete(move |s, id, r| remove(s, rt, id, r)),
+            );
+    }
+    router.method_not_allowed_fallback(method_not_allowed).fallback(not_found).with_state(ctx)
 }
+
+/// The `{id}` path parameter; a malformed one (bad percent-encoding) becomes a SCIM error.
+type Id = Result<Path<String>, PathRejection>;
 
 /// Path parameters, with a malformed path (bad percent-encoding) as a SCIM error.
 fn params<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ScimError> {
@@ -88,13 +101,8 @@ async fn schema(
     })
 }
 
-async fn list(
-    State(ctx): State<TenantCtx>,
-    endpoint: Result<Path<String>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn list(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        let rt = ctx.resource_type(&params(endpoint)?)?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let body = query::run(&svc, &[rt], &Query::from_params(&req)?, ctx.paging())?;
@@ -102,13 +110,8 @@ async fn list(
     })
 }
 
-async fn search(
-    State(ctx): State<TenantCtx>,
-    endpoint: Result<Path<String>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn search(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        let rt = ctx.resource_type(&params(endpoint)?)?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let q = Query::from_search_request(&req.json(ctx.faults())?)?;
@@ -126,13 +129,8 @@ async fn search_all(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response 
     })
 }
 
-async fn create(
-    State(ctx): State<TenantCtx>,
-    endpoint: Result<Path<String>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn create(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        let rt = ctx.resource_type(&params(endpoint)?)?;
         let body = req.json(ctx.faults())?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
@@ -152,14 +150,9 @@ async fn create(
     })
 }
 
-async fn read(
-    State(ctx): State<TenantCtx>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn read(State(ctx): State<TenantCtx>, rt: &'static ResourceType, id: Id, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        let (endpoint, id) = params(path)?;
-        let rt = ctx.resource_type(&endpoint)?;
+        let id = params(id)?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
@@ -178,12 +171,12 @@ async fn read(
 
 async fn replace(
     State(ctx): State<TenantCtx>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    rt: &'static ResourceType,
+    id: Id,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
-        let (endpoint, id) = params(path)?;
-        let rt = ctx.resource_type(&endpoint)?;
+        let id = params(id)?;
         let body = req.json(ctx.faults())?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
@@ -195,12 +188,12 @@ async fn replace(
 
 async fn modify(
     State(ctx): State<TenantCtx>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    rt: &'static ResourceType,
+    id: Id,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
-        let (endpoint, id) = params(path)?;
-        let rt = ctx.resource_type(&endpoint)?;
+        let id = params(id)?;
         let body = req.json(ctx.faults())?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
@@ -214,12 +207,12 @@ async fn modify(
 
 async fn remove(
     State(ctx): State<TenantCtx>,
-    path: Result<Path<(String, String)>, PathRejection>,
+    rt: &'static ResourceType,
+    id: Id,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
-        let (endpoint, id) = params(path)?;
-        let rt = ctx.resource_type(&endpoint)?;
+        let id = params(id)?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let gone = svc.delete(rt, &id, req.header(&header::IF_MATCH))?;

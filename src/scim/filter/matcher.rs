@@ -7,7 +7,7 @@
 use super::{CompareOp, Filter, FilterError, Literal};
 use crate::scim::attr_path::AttrPath;
 use crate::scim::datetime;
-use crate::scim::schema::{AttrType, Attribute, Container, ResourceType};
+use crate::scim::schema::{AttrType, Attribute, Container, ResourceType, Returned};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 use time::OffsetDateTime;
@@ -160,6 +160,14 @@ fn resolve<'r>(scope: &Scope<'r>, path: &AttrPath, at: usize) -> Result<Target<'
     match scope {
         Scope::Resource(rt) => {
             let r = rt.resolve_attr(path).map_err(|m| FilterError::new(at, m))?;
+            // RFC 7643 §7 lets a service provider allow filters on `returned:
+            // never` attributes; allowing it would let a client probe passwords.
+            if r.target().returned == Returned::Never || r.attr.returned == Returned::Never {
+                return Err(FilterError::new(
+                    at,
+                    format!("'{path}' is never returned and cannot be filtered on"),
+                ));
+            }
             Ok(Target {
                 container: match r.container {
                     Container::Core => None,

@@ -239,6 +239,7 @@ fn refuses_typed_comparisons_the_schema_does_not_allow() {
         (r#"userName[value pr]"#, "needs a complex attribute"),
         (r#"emails[nope pr]"#, "no sub-attribute"),
         (r#"emails[name.givenName pr]"#, "sub-attribute of emails only"),
+        (r#"password eq "secret""#, "never returned"),
     ];
     for (input, fragment) in cases {
         let err = eval(input).expect_err(input);

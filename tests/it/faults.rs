@@ -1,0 +1,239 @@
+//! Every fault switch produces its bug, and the healthy server does not have it.
+//!
+//! `symptom` matches on every fault, so adding a fault without saying how it
+//! shows does not compile.
+
+use crate::api::*;
+use scimitar::faults::Fault;
+use serde_json::{Value, json};
+
+fn user(name: &str) -> Value {
+    json!({ "schemas": [USER], "userName": name })
+}
+
+fn without_token(api: &Api, path: &str) -> Resp {
+    api.send(api.client.get(api.url(path)))
+}
+
+/// Whether `api` shows the bug `fault` describes.
+fn symptom(fault: Fault, api: &Api) -> bool {
+    use Fault::*;
+    match fault {
+        CreateReturns200 => api.post("/Users", &user("a")).status == 200,
+        NoLocationOnCreate => api.post("/Users", &user("a")).header("location").is_none(),
+        EmptyCreateBody => api.post("/Users", &user("a")).text.is_empty(),
+        NoMetaLocation => api.post("/Users", &user("a")).body["meta"].get("location").is_none(),
+        NoEtag => api.post("/Users", &user("a")).header("etag").is_none(),
+        VersionNotBumped => {
+            let r = api.post("/Users", &user("a"));
+            let id = r.body["id"].as_str().unwrap();
+            let after =
+                api.patch(&format!("/Users/{id}"), json!([{ "op": "add", "path": "title", "value": "t" }]));
+            after.header("etag") == r.header("etag")
+        }
+        IfMatchIgnored => {
+            let id = api.user("a");
+            let rb = api.request("PUT", &format!("/Users/{id}")).header("If-Match", "W/\"stale\"");
+            let rb = rb.header("Content-Type", "application/scim+json").body(user("a").to_string());
+            api.send(rb).status == 200
+        }
+        IfNoneMatchIgnored => {
+            let r = api.post("/Users", &user("a"));
+            let id = r.body["id"].as_str().unwrap();
+            let tag = r.body["meta"]["version"].as_str().unwrap_or("W/\"1\"");
+            api.send(api.request("GET", &format!("/Users/{id}")).header("If-None-Match", tag)).status == 200
+        }
+        CountIgnored => {
+            (0..3).for_each(|i| drop(api.user(&format!("u{i}"))));
+            api.list("/Users", &[("count", "1")]).body["itemsPerPage"] == 3
+        }
+        StartIndexZeroBased => {
+            (0..3).for_each(|i| drop(api.user(&format!("u{i}"))));
+            api.user_names(&[("startIndex", "1"), ("count", "1")]) == ["u1"]
+        }
+        TotalResultsPageSize => {
+            (0..3).for_each(|i| drop(api.user(&format!("u{i}"))));
+            api.list("/Users", &[("count", "1")]).body["totalResults"] == 1
+        }
+        CountZeroReturnsResources => {
+            api.user("a");
+            api.list("/Users", &[("count", "0")]).body["itemsPerPage"] != 0
+        }
+        NoMatch404 => api.list("/Users", &[("filter", "userName eq \"nobody\"")]).status == 404,
+        UnstableOrder => {
+            (0..30).for_each(|i| drop(api.user(&format!("u{i}"))));
+            let first = api.user_names(&[("filter", "userName pr")]);
+            (0..3).any(|_| api.user_names(&[("filter", "userName pr")]) != first)
+        }
+        SortIgnored => {
+            api.user("b");
+            api.user("a");
+            api.user_names(&[("sortBy", "userName")]) == ["b", "a"]
+        }
+        SortOrderIgnored => {
+            api.user("a");
+            api.user("b");
+            api.user_names(&[("sortBy", "userName"), ("sortOrder", "descending")]) == ["a", "b"]
+        }
+        UsernameFilterCaseSensitive => {
+            api.user("Bob");
+            api.user_names(&[("filter", "userName eq \"bob\"")]).is_empty()
+        }
+        UnknownFilterMatchesAll => {
+            api.user("a");
+            api.list("/Users", &[("filter", "userName eq (")]).status == 200
+        }
+        OrBindsTighter => {
+            api.user_with(json!({ "schemas": [USER], "userName": "u1", "title": "x", "active": true }));
+            api.user_with(json!({ "schemas": [USER], "userName": "u2", "title": "y", "active": false }));
+            // RFC: (y and true) or x, which u1 meets; or-first: y and (true or x), which neither meets.
+            api.user_names(&[("filter", "title eq \"y\" and active eq true or title eq \"x\"")]).is_empty()
+        }
+        FilterNamesCaseSensitive => api.list("/Users", &[("filter", "USERNAME eq \"a\"")]).status == 400,
+        PasswordReturned => api
+            .post("/Users", &json!({ "schemas": [USER], "userName": "a", "password": "p" }))
+            .body
+            .get("password")
+            .is_some(),
+        AttributesIgnored => {
+            let id = api.user("a");
+            api.get(&format!("/Users/{id}?attributes=userName")).body.get("meta").is_some()
+        }
+        ExcludedAttributesIgnored => {
+            let id = api.user("a");
+            api.get(&format!("/Users/{id}?excludedAttributes=userName")).body.get("userName").is_some()
+        }
+        IdNotAlwaysReturned => {
+            let id = api.user("a");
+            api.get(&format!("/Users/{id}?attributes=userName")).body.get("id").is_none()
+        }
+        RemoveFilterClearsAll => {
+            let (a, b) = (api.user("a"), api.user("b"));
+            let gid = api.group("G", &[&a, &b]);
+            let r = api.patch(
+                &format!("/Groups/{gid}"),
+                json!([{ "op": "remove", "path": format!("members[value eq \"{a}\"]") }]),
+            );
+            r.body.get("members").is_none()
+        }
+        AddReplacesMultiValued => {
+            let (a, b) = (api.user("a"), api.user("b"));
+            let gid = api.group("G", &[&a]);
+            let r = api.patch(
+                &format!("/Groups/{gid}"),
+                json!([{ "op": "add", "path": "members", "value": [{ "value": b }] }]),
+            );
+            r.body["members"].as_array().map_or(0, Vec::len) == 1
+        }
+        PatchNotAtomic => {
+            let id = api.user("a");
+            let r = api.patch(
+                &format!("/Users/{id}"),
+                json!([{ "op": "replace", "path": "title", "value": "changed" },
+                       { "op": "replace", "path": "emails[type eq \"work\"].value", "value": "x@y.z" }]),
+            );
+            r.status == 400 && api.get(&format!("/Users/{id}")).body["title"] == "changed"
+        }
+        PrimaryNotDemoted => {
+            let id = api.user_with(json!({ "schemas": [USER], "userName": "a", "emails": [{ "value": "a@x.org", "primary": true }] }));
+            let r = api.patch(&format!("/Users/{id}"), json!([{ "op": "add", "path": "emails", "value": [{ "value": "b@x.org", "primary": true }] }]));
+            let primaries = api.get(&format!("/Users/{id}")).body["emails"]
+                .as_array()
+                .map_or(0, |e| e.iter().filter(|m| m["primary"] == true).count());
+            r.status != 200 || primaries != 1
+        }
+        ReplaceNoTargetIgnored => {
+            let id = api.user("a");
+            api.patch(
+                &format!("/Users/{id}"),
+                json!([{ "op": "replace", "path": "emails[type eq \"work\"].value", "value": "x@y.z" }]),
+            )
+            .status
+                == 200
+        }
+        PutMerges => {
+            let id = api.user_with(json!({ "schemas": [USER], "userName": "a", "title": "t" }));
+            api.put(&format!("/Users/{id}"), &user("a")).body.get("title").is_some()
+        }
+        NoUniquenessConflict => {
+            api.user("a");
+            api.post("/Users", &user("a")).status == 201
+        }
+        UniquenessCaseSensitive => {
+            api.user("Bob");
+            api.post("/Users", &user("bob")).status == 201
+        }
+        RequiredNotEnforced => {
+            api.post("/Users", &json!({ "schemas": [USER], "title": "no userName" })).status == 201
+        }
+        WrongTypeAccepted => {
+            api.post("/Users", &json!({ "schemas": [USER], "userName": "a", "active": "yes" })).status == 201
+        }
+        DeletedStillServed => {
+            let id = api.user("a");
+            api.delete(&format!("/Users/{id}")).status == 204
+                && api.get(&format!("/Users/{id}")).status == 200
+        }
+        DeleteReturns200 => {
+            let id = api.user("a");
+            api.delete(&format!("/Users/{id}")).status == 200
+        }
+        DeletedMemberKept => {
+            let a = api.user("a");
+            let gid = api.group("G", &[&a]);
+            api.delete(&format!("/Users/{a}"));
+            api.get(&format!("/Groups/{gid}")).body.get("members").is_some()
+        }
+        UserGroupsMissing => {
+            let a = api.user("a");
+            api.group("G", &[&a]);
+            api.get(&format!("/Users/{a}")).body.get("groups").is_none()
+        }
+        ErrorStatusNumber => api.get("/Users/nope").body["status"].is_number(),
+        ErrorNoScimType => {
+            api.user("a");
+            api.post("/Users", &user("a")).body.get("scimType").is_none()
+        }
+        HtmlNotFound => api.get("/Nope").header("content-type").is_some_and(|c| c.starts_with("text/html")),
+        MalformedJson500 => {
+            let rb = api.request("POST", "/Users").header("Content-Type", "application/scim+json").body("{");
+            api.send(rb).status == 500
+        }
+        AuthNotEnforced => without_token(api, "/Users").status == 200,
+        NoWwwAuthenticate => {
+            let r = without_token(api, "/Users");
+            r.status == 401 && r.header("www-authenticate").is_none()
+        }
+        JsonContentType => api.get("/Users").header("content-type") == Some("application/json"),
+        DiscoveryWrite404 => api.send(api.request("POST", "/Schemas")).status == 404,
+        BulkIdNotResolved => {
+            let r = api.post(
+                "/Bulk",
+                &json!({ "schemas": [BULK], "Operations": [
+                    { "method": "POST", "path": "/Users", "bulkId": "u", "data": user("a") },
+                    { "method": "POST", "path": "/Groups", "bulkId": "g",
+                      "data": { "schemas": [GROUP], "displayName": "G", "members": [{ "value": "bulkId:u" }] } }] }),
+            );
+            r.body["Operations"][1]["status"] != "201"
+        }
+        BulkLimitsIgnored => {
+            let ops: Vec<Value> =
+                (0..1001).map(|i| json!({ "method": "DELETE", "path": format!("/Users/{i}") })).collect();
+            api.post("/Bulk", &json!({ "schemas": [BULK], "Operations": ops })).status == 200
+        }
+    }
+}
+
+#[test]
+fn every_fault_shows_its_bug_and_only_when_switched_on() {
+    let mut problems = Vec::new();
+    for &fault in Fault::ALL {
+        if !symptom(fault, &Api::with_faults(&[fault])) {
+            problems.push(format!("{fault}: switched on, but its bug does not show"));
+        }
+        if symptom(fault, &Api::start()) {
+            problems.push(format!("{fault}: the healthy server shows this bug"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
