@@ -44,12 +44,6 @@ impl AttrPath {
         }
         Ok(AttrPath { urn, name: name.to_string(), sub: sub.map(str::to_string) })
     }
-
-    /// The text as written, for an extension URN used alone (`urn:...:2.0:User`)
-    /// which the last-colon rule splits into a URN and a "name".
-    pub fn full_text(&self) -> String {
-        self.to_string()
-    }
 }
 
 impl fmt::Display for AttrPath {
@@ -66,7 +60,7 @@ impl fmt::Display for AttrPath {
 }
 
 pub fn starts_with_urn(text: &str) -> bool {
-    text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:")
+    text.len() > 4 && text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)`, plus the `$ref` name RFC 7643 itself uses.
@@ -126,7 +120,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_names() {
-        for bad in ["", "1abc", "name.", ".x", "na me", "urn:x:", "a.b.c", "a$b"] {
+        for bad in ["", "1abc", "name.", ".x", "na me", "urn:x:", "a.b.c", "a$b", "aéé", "é", "urné:x"] {
             assert!(AttrPath::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

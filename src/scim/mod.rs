@@ -4,6 +4,7 @@ pub mod attr_path;
 pub mod datetime;
 pub mod error;
 pub mod filter;
+pub mod message;
 pub mod normalize;
 pub mod patch;
 pub mod projection;

@@ -433,7 +433,7 @@ impl<'a> Patcher<'a> {
             }
             // A sub-attribute of every value (`name.givenName`, `emails.type`).
             (None, Some(sub)) => {
-                let new = norm.value(sub, value, &t.text)?;
+                let change = Change::Sub(sub, norm.value(sub, value, &t.text)?);
                 if t.attr.multi_valued {
                     let Some(Value::Array(items)) = holder.get_mut(&t.attr.name) else {
                         return Err(ScimError::no_target(format!(
@@ -442,20 +442,23 @@ impl<'a> Patcher<'a> {
                         )));
                     };
                     for item in items.iter_mut() {
-                        set_sub(item, sub, new.clone());
+                        change.apply(t.attr, item)?;
                     }
                     self.keep_one_primary(holder, t.attr, sub, None);
                 } else {
                     let obj = holder.entry(t.attr.name.clone()).or_insert_with(|| Value::Object(Map::new()));
-                    set_sub(obj, sub, new);
+                    change.apply(t.attr, obj)?;
                 }
             }
             // Selected values, whole (`emails[type eq "work"]`) or one sub-attribute.
             (Some(filter), sub) => {
-                let replacement = match sub {
-                    Some(sub) => Selected::Sub(sub, norm.value(sub, value, &t.text)?),
+                // "all matching record values SHALL be replaced" (§3.5.2.3); an
+                // add merges into them instead.
+                let change = match sub {
+                    Some(sub) => Change::Sub(sub, norm.value(sub, value, &t.text)?),
                     None => match norm.single(t.attr, value, &t.text)? {
-                        Some(Value::Object(subs)) => Selected::Merge(subs),
+                        Some(Value::Object(subs)) if kind == OpKind::Replace => Change::Replace(subs),
+                        Some(Value::Object(subs)) => Change::Merge(subs),
                         _ => {
                             return Err(ScimError::invalid_value(format!(
                                 "\"{}\" selects {} values, so \"value\" must be an object of its sub-attributes",
@@ -464,43 +467,36 @@ impl<'a> Patcher<'a> {
                         }
                     },
                 };
-                if let Selected::Merge(subs) = &replacement {
-                    for sub in t.attr.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable)
-                    {
-                        if subs.contains_key(&sub.name) {
-                            return Err(immutable_error(t.attr, Some(sub)));
-                        }
-                    }
-                }
-                let matched = match holder.get_mut(&t.attr.name) {
+                let mut matched = Vec::new();
+                match holder.get_mut(&t.attr.name) {
                     Some(Value::Array(items)) => {
-                        let mut matched = Vec::new();
                         for (i, item) in items.iter_mut().enumerate() {
                             if item.as_object().is_some_and(|o| filter.matches(o)) {
-                                replacement.apply(item);
+                                change.apply(t.attr, item)?;
                                 matched.push(i);
                             }
                         }
-                        matched
                     }
                     Some(single @ Value::Object(_))
                         if single.as_object().is_some_and(|o| filter.matches(o)) =>
                     {
-                        replacement.apply(single);
-                        vec![0]
+                        change.apply(t.attr, single)?;
+                        matched.push(0);
                     }
-                    _ => Vec::new(),
-                };
+                    _ => {}
+                }
                 if matched.is_empty() && !self.faults.has(Fault::ReplaceNoTargetIgnored) {
                     return Err(ScimError::no_target(format!(
                         "\"{}\" matches no value of {} (RFC 7644 §3.5.2.3)",
                         t.text, t.attr.name
                     )));
                 }
-                let primary_written = match &replacement {
-                    Selected::Sub(sub, Some(Value::Bool(true))) => sub.name == "primary",
-                    Selected::Merge(subs) => subs.get("primary") == Some(&Value::Bool(true)),
-                    _ => false,
+                let primary_written = match &change {
+                    Change::Sub(sub, Some(Value::Bool(true))) => sub.name == "primary",
+                    Change::Merge(subs) | Change::Replace(subs) => {
+                        subs.get("primary") == Some(&Value::Bool(true))
+                    }
+                    Change::Sub(..) => false,
                 };
                 if primary_written && t.attr.multi_valued {
                     self.keep_one_primary(
@@ -595,34 +591,44 @@ impl<'a> Patcher<'a> {
             (None, None) => {
                 holder.remove(&t.attr.name);
             }
-            (None, Some(sub)) => match holder.get_mut(&t.attr.name) {
-                Some(Value::Array(items)) => items.iter_mut().for_each(|i| set_sub(i, sub, None)),
-                Some(obj) => set_sub(obj, sub, None),
-                None => {}
-            },
-            (Some(filter), sub) => {
-                if sub.is_none() && self.faults.has(Fault::RemoveFilterClearsAll) {
-                    holder.remove(&t.attr.name);
-                } else {
-                    match holder.get_mut(&t.attr.name) {
-                        Some(Value::Array(items)) => match sub {
-                            None => items.retain(|item| !item.as_object().is_some_and(|o| filter.matches(o))),
-                            Some(sub) => {
-                                for item in items.iter_mut() {
-                                    if item.as_object().is_some_and(|o| filter.matches(o)) {
-                                        set_sub(item, sub, None);
-                                    }
-                                }
-                            }
-                        },
-                        Some(single) if single.as_object().is_some_and(|o| filter.matches(o)) => match sub {
-                            None => {
-                                holder.remove(&t.attr.name);
-                            }
-                            Some(sub) => set_sub(single, sub, None),
-                        },
-                        _ => {}
+            (None, Some(sub)) => {
+                let change = Change::Sub(sub, None);
+                match holder.get_mut(&t.attr.name) {
+                    Some(Value::Array(items)) => {
+                        for item in items.iter_mut() {
+                            change.apply(t.attr, item)?;
+                        }
                     }
+                    Some(obj) => change.apply(t.attr, obj)?,
+                    None => {}
+                }
+            }
+            (Some(_), None) if self.faults.has(Fault::RemoveFilterClearsAll) => {
+                holder.remove(&t.attr.name);
+            }
+            (Some(filter), None) => match holder.get_mut(&t.attr.name) {
+                Some(Value::Array(items)) => {
+                    items.retain(|item| !item.as_object().is_some_and(|o| filter.matches(o)))
+                }
+                Some(single) if single.as_object().is_some_and(|o| filter.matches(o)) => {
+                    holder.remove(&t.attr.name);
+                }
+                _ => {}
+            },
+            (Some(filter), Some(sub)) => {
+                let change = Change::Sub(sub, None);
+                match holder.get_mut(&t.attr.name) {
+                    Some(Value::Array(items)) => {
+                        for item in
+                            items.iter_mut().filter(|i| i.as_object().is_some_and(|o| filter.matches(o)))
+                        {
+                            change.apply(t.attr, item)?;
+                        }
+                    }
+                    Some(single) if single.as_object().is_some_and(|o| filter.matches(o)) => {
+                        change.apply(t.attr, single)?;
+                    }
+                    _ => {}
                 }
             }
         }
@@ -665,21 +671,40 @@ impl<'a> Patcher<'a> {
     }
 }
 
-enum Selected<'a> {
+/// A change to one value of a multi-valued attribute (or to a complex value).
+enum Change<'a> {
+    /// Set one sub-attribute, or unassign it (`None`).
     Sub(&'a Attribute, Option<Value>),
+    /// Set the given sub-attributes, keep the others.
     Merge(Map<String, Value>),
+    /// The value becomes exactly this.
+    Replace(Map<String, Value>),
 }
 
-impl Selected<'_> {
-    fn apply(&self, item: &mut Value) {
+impl Change<'_> {
+    /// Applies the change; an immutable sub-attribute that had a value must keep
+    /// it ("a client MAY "add" a value to an "immutable" attribute if the
+    /// attribute had no previous value", §3.5.2). This is what lets members be
+    /// added and removed while their `value` never changes (RFC 7643 §4.2).
+    fn apply(&self, attr: &Attribute, item: &mut Value) -> Result<(), ScimError> {
+        let before = item.clone();
         match self {
-            Selected::Sub(sub, v) => set_sub(item, sub, v.clone()),
-            Selected::Merge(subs) => {
+            Change::Sub(sub, v) => set_sub(item, sub, v.clone()),
+            Change::Merge(subs) => {
                 if let Value::Object(obj) = item {
                     obj.extend(subs.clone());
                 }
             }
+            Change::Replace(subs) => *item = Value::Object(subs.clone()),
         }
+        for sub in attr.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
+            if let Some(old) = before.get(&sub.name)
+                && item.get(&sub.name) != Some(old)
+            {
+                return Err(immutable_error(attr, Some(sub)));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -734,16 +759,9 @@ fn check_mutable(attr: &Attribute, sub: Option<&Attribute>, exists: bool) -> Res
             "'{name}' is readOnly (RFC 7643 §7) and cannot be modified"
         )));
     }
+    // Immutable sub-attributes are checked value by value, in `Change::apply`.
     if attr.mutability == Mutability::Immutable && !attr.multi_valued && exists {
         return Err(immutable_error(attr, None));
-    }
-    // Values of a multi-valued attribute may be added and removed; their
-    // immutable sub-attributes may not change (RFC 7643 §4.2 for members).
-    if let Some(sub) = sub
-        && sub.mutability == Mutability::Immutable
-        && exists
-    {
-        return Err(immutable_error(attr, Some(sub)));
     }
     Ok(())
 }

@@ -231,10 +231,6 @@ impl ResourceType {
             .map(|e| Container::Extension(&e.schema))
     }
 
-    pub fn schema_urns(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.core.id.as_str()).chain(self.extensions.iter().map(|e| e.schema.id.as_str()))
-    }
-
     /// A top-level attribute of the core schema or the common attributes.
     pub fn core_attribute(&self, name: &str) -> Option<&Attribute> {
         self.core.attribute(name).or_else(|| find(&self.common, name))
@@ -252,7 +248,7 @@ impl ResourceType {
     /// Resolves a path; unqualified names refer to the core schema (RFC 7644 §3.10).
     pub fn resolve(&self, path: &AttrPath) -> Result<Resolved<'_>, String> {
         if path.sub.is_none()
-            && let Some(Container::Extension(schema)) = self.schema_for_urn(&path.full_text())
+            && let Some(Container::Extension(schema)) = self.schema_for_urn(&path.to_string())
         {
             return Ok(Resolved::Extension(schema));
         }

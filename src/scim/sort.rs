@@ -8,7 +8,7 @@
 use crate::scim::attr_path::AttrPath;
 use crate::scim::error::ScimError;
 use crate::scim::filter::compare_values;
-use crate::scim::schema::{Attribute, ResourceType};
+use crate::scim::schema::{Attribute, ResourceType, Returned};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
@@ -48,6 +48,11 @@ impl<'r> SortKey<'r> {
         let invalid = |why: String| ScimError::invalid_value(format!("sortBy \"{sort_by}\": {why}"));
         let path = AttrPath::parse(sort_by.trim()).map_err(invalid)?;
         let r = rt.resolve_attr(&path).map_err(invalid)?;
+        // Ordering by a value that is never returned would reveal it, one
+        // comparison at a time (passwords).
+        if r.attr.returned == Returned::Never || r.target().returned == Returned::Never {
+            return Err(invalid(format!("{path} is never returned, so results cannot be sorted by it")));
+        }
         let sub = match r.sub {
             Some(s) => Some(s),
             None if r.attr.is_complex() => Some(r.attr.sub("value").ok_or_else(|| {
@@ -151,6 +156,12 @@ mod tests {
     fn bad_sort_parameters_are_invalid_values() {
         let rt = Registry::builtin().user();
         assert!(SortKey::parse(rt, "shoeSize", SortOrder::Ascending).is_err());
+        assert!(
+            SortKey::parse(rt, "password", SortOrder::Ascending)
+                .unwrap_err()
+                .detail
+                .contains("never returned")
+        );
         assert!(SortKey::parse(rt, "name", SortOrder::Ascending).unwrap_err().detail.contains("complex"));
         assert!(SortOrder::parse(Some("up")).is_err());
         assert_eq!(SortOrder::parse(Some("DESCENDING")).unwrap(), SortOrder::Descending);
