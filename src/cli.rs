@@ -17,7 +17,7 @@ pub mod exit {
     pub const HARNESS_ERROR: u8 = 3;
 }
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "scimitar",
     version,
@@ -31,13 +31,13 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Run the bundled reference SCIM server
     Serve(ServeArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_long_help = "\
 Examples:
   scimitar serve
@@ -65,7 +65,7 @@ pub struct ServeArgs {
     pub tokens: Vec<String>,
 
     /// Accept this API key as an HTTP Basic user name with an empty password; repeatable
-    #[arg(long = "basic", value_name = "KEY", hide_env_values = true)]
+    #[arg(long = "basic", value_name = "KEY", env = "SCIMITAR_SERVE_BASIC", hide_env_values = true)]
     pub basic: Vec<String>,
 
     /// Serve without authentication

@@ -3,7 +3,7 @@
 //! Each fault is a defect real SCIM servers ship. They exist so the suites can
 //! prove they catch it: a check that passes against a server with the bug is a
 //! check that cannot fail. Each fault is read at exactly one place in the code
-//! (search for its variant name), never a second code path or server.
+//! (search for `Fault::` and its variant name), never a second code path or server.
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,7 +77,7 @@ faults! {
     JsonContentType = "json-content-type": "responses are application/json instead of application/scim+json",
     DiscoveryWrite404 = "discovery-write-404": "writes to discovery endpoints answer 404 instead of 405",
     BulkIdNotResolved = "bulk-id-not-resolved": "Bulk leaves bulkId:... references unresolved",
-    BulkLimitsIgnored = "bulk-limits-ignored": "Bulk ignores maxOperations and maxPayloadSize (no 413)",
+    BulkLimitsIgnored = "bulk-limits-ignored": "maxOperations and maxPayloadSize are advertised but not enforced (no 413)",
 }
 
 impl fmt::Display for Fault {

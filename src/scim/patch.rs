@@ -9,6 +9,7 @@ use crate::faults::{Fault, FaultSet};
 use crate::scim::attr_path::{AttrPath, starts_with_urn};
 use crate::scim::error::{ScimError, ScimType};
 use crate::scim::filter::{Matcher, PatchPath, parse_patch_path};
+use crate::scim::message;
 use crate::scim::normalize::{self, Normalizer, kind as json_kind};
 use crate::scim::quirks::{Leniency, Quirk};
 use crate::scim::schema::{AttrRef, Attribute, Container, Mutability, Resolved, ResourceType, Schema};
@@ -47,15 +48,12 @@ pub fn parse_request(body: &Value, leniency: &Leniency) -> Result<Vec<Operation>
     let Value::Object(obj) = body else {
         return Err(ScimError::invalid_syntax("a PATCH body must be a JSON object (a PatchOp message)"));
     };
-    let schemas = get_ci(obj, "schemas").and_then(Value::as_array);
-    if !schemas
-        .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP))))
-    {
+    if !message::declares(obj, PATCH_OP) {
         return Err(ScimError::invalid_syntax(format!(
             "a PATCH body must list \"{PATCH_OP}\" in \"schemas\" (RFC 7644 §3.5.2)"
         )));
     }
-    let ops = match get_ci(obj, "Operations") {
+    let ops = match message::get(obj, "Operations") {
         Some(Value::Array(ops)) if !ops.is_empty() => ops,
         Some(Value::Array(_)) => {
             return Err(ScimError::invalid_value("\"Operations\" must hold at least one operation"));
@@ -81,7 +79,7 @@ fn parse_operation(index: usize, op: &Value, leniency: &Leniency) -> Result<Oper
             )));
         }
     }
-    let op_text = match get_ci(obj, "op") {
+    let op_text = match message::get(obj, "op") {
         Some(Value::String(s)) => s.as_str(),
         Some(other) => {
             return Err(ScimError::invalid_syntax(format!(
@@ -116,7 +114,7 @@ fn parse_operation(index: usize, op: &Value, leniency: &Leniency) -> Result<Oper
             kind
         }
     };
-    let path = match get_ci(obj, "path") {
+    let path = match message::get(obj, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => {
             let parsed = parse_patch_path(text).map_err(|e| {
@@ -131,7 +129,7 @@ fn parse_operation(index: usize, op: &Value, leniency: &Leniency) -> Result<Oper
             )));
         }
     };
-    let value = get_ci(obj, "value").cloned();
+    let value = message::get(obj, "value").cloned();
     if kind != OpKind::Remove && value.is_none() {
         return Err(ScimError::invalid_value(format!(
             "{at}: \"{}\" needs a \"value\" (RFC 7644 §3.5.2.{})",
@@ -140,11 +138,6 @@ fn parse_operation(index: usize, op: &Value, leniency: &Leniency) -> Result<Oper
         )));
     }
     Ok(Operation { kind, path, value })
-}
-
-/// Message attribute names are case-insensitive like all SCIM attribute names.
-fn get_ci<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
 /// Applies operations to one resource of one type.

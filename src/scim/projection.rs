@@ -57,10 +57,6 @@ impl Projection {
         })
     }
 
-    pub fn is_default(&self) -> bool {
-        self.only.is_none() && self.excluded.is_empty()
-    }
-
     /// Removes from `resource` what this projection does not return.
     pub fn apply(&self, rt: &ResourceType, resource: &mut Map<String, Value>) {
         let keys: Vec<String> = resource.keys().cloned().collect();
@@ -78,6 +74,10 @@ impl Projection {
                 };
                 if !keep {
                     resource.shift_remove(&key);
+                    // `schemas` names the schemas of the attributes present (RFC 7643 §3).
+                    if let Some(Value::Array(urns)) = resource.get_mut("schemas") {
+                        urns.retain(|u| u.as_str() != Some(key.as_str()));
+                    }
                 }
                 continue;
             }
@@ -281,6 +281,11 @@ mod tests {
         assert_eq!(v[ENTERPRISE_USER], json!({ "department": "D", "costCenter": "C" }));
         let v = project(Some("userName"), None);
         assert!(v.get(ENTERPRISE_USER).is_none());
+        assert_eq!(
+            v["schemas"],
+            json!(["urn:ietf:params:scim:schemas:core:2.0:User"]),
+            "schemas follows what is present"
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Bulk (RFC 7644 §3.7): many operations in one request, through the same
 //! service calls as single requests.
 
-use super::http::etag;
+use super::http::error_body;
 use super::service::{Saved, Service};
 use crate::faults::Fault;
 use crate::scim::error::ScimError;
+use crate::scim::message;
 use crate::scim::normalize::kind as json_kind;
 use crate::scim::schema::ResourceType;
 use serde_json::{Map, Value, json};
@@ -44,7 +45,7 @@ impl Method {
 /// Runs a BulkRequest and returns the BulkResponse body.
 pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Value, ScimError> {
     let (ops, fail_on_errors) = parse(body)?;
-    if ops.len() > max_operations && !svc.faults.has(Fault::BulkLimitsIgnored) {
+    if ops.len() > max_operations {
         return Err(ScimError::new(
             413,
             None,
@@ -91,7 +92,7 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
                 }
                 Err(e) => {
                     errors += 1;
-                    failure(op, &e)
+                    failure(svc, op, &e)
                 }
             };
             results[i] = Some(result);
@@ -106,7 +107,7 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
             for &i in &deferred {
                 let e = ScimError::new(409, None, "circular bulkId references could not be resolved");
                 errors += 1;
-                results[i] = Some(failure(&ops[i], &e));
+                results[i] = Some(failure(svc, &ops[i], &e));
                 if fail_on_errors.is_some_and(|limit| errors >= limit) {
                     break;
                 }
@@ -125,11 +126,8 @@ fn parse(body: &Value) -> Result<(Vec<BulkOp>, Option<usize>), ScimError> {
     let Value::Object(obj) = body else {
         return Err(ScimError::invalid_syntax("a Bulk body must be a BulkRequest JSON object"));
     };
-    let get = |key: &str| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
-    let declared = get("schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST))));
-    if !declared {
+    let get = |key: &str| message::get(obj, key);
+    if !message::declares(obj, BULK_REQUEST) {
         return Err(ScimError::invalid_syntax(format!(
             "a BulkRequest must list \"{BULK_REQUEST}\" in \"schemas\" (RFC 7644 §3.7)"
         )));
@@ -149,7 +147,7 @@ fn parse(body: &Value) -> Result<(Vec<BulkOp>, Option<usize>), ScimError> {
         let Value::Object(op) = item else {
             return Err(ScimError::invalid_syntax(format!("Operations[{i}] must be a JSON object")));
         };
-        let field = |key: &str| op.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v);
+        let field = |key: &str| message::get(op, key);
         let text = |key: &str| -> Result<Option<String>, ScimError> {
             match field(key) {
                 None | Some(Value::Null) => Ok(None),
@@ -274,17 +272,17 @@ fn success(svc: &Service<'_>, op: &BulkOp, rt: &ResourceType, saved: &Saved, sta
     if let Some(bulk_id) = &op.bulk_id {
         result["bulkId"] = Value::from(bulk_id.as_str());
     }
-    if op.method != Method::Delete {
-        result["version"] = Value::from(etag(saved.version));
+    if let (true, Some(tag)) = (op.method != Method::Delete, svc.version_tag(saved.version)) {
+        result["version"] = Value::from(tag);
     }
     result
 }
 
-fn failure(op: &BulkOp, e: &ScimError) -> Value {
+fn failure(svc: &Service<'_>, op: &BulkOp, e: &ScimError) -> Value {
     let mut result = json!({
         "method": op.method.as_str(),
         "status": e.status.to_string(),
-        "response": e.to_json(),
+        "response": error_body(svc.faults, e),
     });
     if let Some(bulk_id) = &op.bulk_id {
         result["bulkId"] = Value::from(bulk_id.as_str());

@@ -25,10 +25,6 @@ pub struct ScimRequest {
     limit: usize,
 }
 
-/// How far past the advertised limit a body is read, so that the
-/// `bulk-limits-ignored` fault can accept a larger body at all.
-const READ_FACTOR: usize = 4;
-
 impl FromRequest<TenantCtx> for ScimRequest {
     type Rejection = Infallible;
 
@@ -39,9 +35,8 @@ impl FromRequest<TenantCtx> for ScimRequest {
             .query()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
-        let limit = ctx.shared.config.limits.max_body_bytes;
-        let body =
-            axum::body::to_bytes(body, limit.saturating_mul(READ_FACTOR)).await.map_err(|_| too_large(limit));
+        let limit = ctx.limits().max_body_bytes;
+        let body = axum::body::to_bytes(body, limit).await.map_err(|_| too_large(limit));
         Ok(ScimRequest { headers: parts.headers, query, body, limit })
     }
 }
@@ -50,11 +45,6 @@ impl ScimRequest {
     /// The first value of a query parameter (names are case-sensitive, as the RFC writes them).
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    /// Accepts bodies up to what was read (the `bulk-limits-ignored` fault).
-    pub fn lift_size_limit(&mut self) {
-        self.limit = self.limit.saturating_mul(READ_FACTOR);
     }
 
     pub fn header(&self, name: &HeaderName) -> Option<&str> {
@@ -151,6 +141,11 @@ pub fn respond(faults: FaultSet, result: Result<Reply, ScimError>) -> Response {
 
 pub fn error_response(faults: FaultSet, e: &ScimError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, json_body(faults, &error_body(faults, e))).into_response()
+}
+
+/// The Error envelope, with the faults that concern it applied (here only).
+pub fn error_body(faults: FaultSet, e: &ScimError) -> Value {
     let mut body = e.to_json();
     if faults.has(Fault::ErrorStatusNumber) {
         body["status"] = Value::from(e.status);
@@ -160,7 +155,7 @@ pub fn error_response(faults: FaultSet, e: &ScimError) -> Response {
     {
         obj.shift_remove("scimType");
     }
-    (status, json_body(faults, &body)).into_response()
+    body
 }
 
 fn json_body(faults: FaultSet, body: &Value) -> impl IntoResponse + use<> {

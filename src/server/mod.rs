@@ -34,13 +34,30 @@ use std::time::Instant;
 use store::Data;
 
 /// Who may call the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// No credentials needed: only when asked for explicitly.
     None,
     /// Any of these bearer tokens (several at once, for rotation), or any of
     /// these API keys as an HTTP Basic user name with an empty password.
     Credentials { bearer: Vec<String>, basic: Vec<String> },
+}
+
+/// Counts, never the secrets themselves.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("Auth::None"),
+            Auth::Credentials { bearer, basic } => {
+                write!(
+                    f,
+                    "Auth::Credentials {{ {} bearer token(s), {} Basic key(s) }}",
+                    bearer.len(),
+                    basic.len()
+                )
+            }
+        }
+    }
 }
 
 impl Auth {
@@ -156,16 +173,20 @@ impl Shared {
     /// Loads the same seed data into every tenant.
     pub fn seed(&self, seed: &Seed) -> Result<(), ServerError> {
         for tenant in &self.tenants {
-            let svc = Service {
-                registry: self.registry,
-                leniency: &self.config.leniency,
-                faults: FaultSet::none(),
-                base: "",
-                tenant,
-            };
-            seed.load(&svc).map_err(ServerError::Seed)?;
+            seed.load(&self.service(tenant, "")).map_err(ServerError::Seed)?;
         }
         Ok(())
+    }
+
+    /// The SCIM operations on one tenant, for a client that addressed it as `base`.
+    pub fn service<'a>(&'a self, tenant: &'a Tenant, base: &'a str) -> Service<'a> {
+        Service {
+            registry: self.registry,
+            leniency: &self.config.leniency,
+            faults: self.config.faults,
+            base,
+            tenant,
+        }
     }
 }
 
@@ -215,6 +236,21 @@ impl TenantCtx {
         self.shared.config.faults
     }
 
+    /// The limits enforced: those configured (and advertised), unless the
+    /// `bulk-limits-ignored` fault lifts them.
+    pub fn limits(&self) -> Limits {
+        let configured = self.shared.config.limits;
+        if self.faults().has(crate::faults::Fault::BulkLimitsIgnored) {
+            Limits {
+                max_body_bytes: configured.max_body_bytes.saturating_mul(4),
+                bulk_max_operations: usize::MAX,
+                ..configured
+            }
+        } else {
+            configured
+        }
+    }
+
     pub fn paging(&self) -> Paging {
         let l = self.shared.config.limits;
         Paging { default_count: l.default_page_size, max_results: l.max_results }
@@ -232,17 +268,15 @@ impl TenantCtx {
     }
 
     pub fn service<'a>(&'a self, base: &'a str) -> Service<'a> {
-        Service {
-            registry: self.shared.registry,
-            leniency: &self.shared.config.leniency,
-            faults: self.faults(),
-            base,
-            tenant: self.tenant(),
-        }
+        self.shared.service(self.tenant(), base)
     }
 
+    /// Runs a handler body and renders its outcome. A panic (a bug here, never
+    /// the client's fault) still answers in the SCIM envelope, as a 500.
     pub fn respond(&self, f: impl FnOnce() -> Result<http::Reply, ScimError>) -> Response {
-        http::respond(self.faults(), f())
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .unwrap_or_else(|_| Err(ScimError::new(500, None, "internal error in the reference server")));
+        http::respond(self.faults(), outcome)
     }
 }
 

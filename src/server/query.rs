@@ -4,8 +4,10 @@ use super::http::ScimRequest;
 use super::service::Service;
 use super::store::{Collection, Id};
 use crate::faults::Fault;
+use crate::scim::attr_path::AttrPath;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{BindOptions, CompareOp, Filter, Literal, Matcher};
+use crate::scim::message;
 use crate::scim::normalize::kind as json_kind;
 use crate::scim::projection::Projection;
 use crate::scim::schema::{Container, Resolved, ResourceType};
@@ -59,7 +61,7 @@ impl Query {
             return Err(ScimError::invalid_syntax("a search body must be a SearchRequest JSON object"));
         };
         let mut q = Query::default();
-        let mut declared = false;
+
         for (key, value) in obj {
             let text = |v: &Value| -> Result<String, ScimError> {
                 v.as_str().map(str::to_string).ok_or_else(|| {
@@ -79,9 +81,7 @@ impl Query {
                 v.as_i64().ok_or_else(|| ScimError::invalid_value(format!("\"{key}\" must be an integer")))
             };
             match key.to_ascii_lowercase().as_str() {
-                "schemas" => {
-                    declared = v_has(value, SEARCH_REQUEST);
-                }
+                "schemas" => {}
                 "filter" => q.filter = Some(text(value)?),
                 "sortby" => q.sort_by = Some(text(value)?),
                 "sortorder" => q.sort_order = Some(text(value)?),
@@ -96,19 +96,13 @@ impl Query {
                 }
             }
         }
-        if !declared {
+        if !message::declares(obj, SEARCH_REQUEST) {
             return Err(ScimError::invalid_syntax(format!(
                 "a SearchRequest must list \"{SEARCH_REQUEST}\" in \"schemas\" (RFC 7644 §3.4.3)"
             )));
         }
         Ok(q)
     }
-}
-
-fn v_has(schemas: &Value, urn: &str) -> bool {
-    schemas
-        .as_array()
-        .is_some_and(|a| a.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))))
 }
 
 /// Paging limits of the service provider.
@@ -135,9 +129,14 @@ pub fn run(
     paging: Paging,
 ) -> Result<Value, ScimError> {
     let faults = svc.faults;
-    let filter = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-        None => None,
-        Some(text) => parse_filter(svc, rts, text)?,
+    let text = q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let unfiltered = || rts.iter().map(|_| None).collect::<Vec<_>>();
+    let (filter, matchers) = match text.map(|t| bind_filter(svc, rts, t)).transpose() {
+        Ok(Some((f, m))) => (Some(f), m),
+        Ok(None) => (None, unfiltered()),
+        // The `unknown-filter-matches-all` fault: a filter it cannot read filters nothing.
+        Err(_) if faults.has(Fault::UnknownFilterMatchesAll) => (None, unfiltered()),
+        Err(e) => return Err(e),
     };
     let order = SortOrder::parse(q.sort_order.as_deref())?;
     let order = if faults.has(Fault::SortOrderIgnored) { SortOrder::Ascending } else { order };
@@ -145,23 +144,7 @@ pub fn run(
         q.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty() && !faults.has(Fault::SortIgnored));
     let across = rts.len() > 1;
     let mut plans = Vec::new();
-    for rt in rts {
-        let options = BindOptions {
-            force_case_exact: if faults.has(Fault::UsernameFilterCaseSensitive) {
-                vec!["userName"]
-            } else {
-                vec![]
-            },
-            unknown_as_absent: across,
-        };
-        let matcher = match &filter {
-            None => None,
-            Some(f) => match f.bind_with(rt, &options) {
-                Ok(m) => Some(m),
-                Err(_) if faults.has(Fault::UnknownFilterMatchesAll) => None,
-                Err(e) => return Err(e.to_scim(q.filter.as_deref().unwrap_or_default())),
-            },
-        };
+    for (rt, matcher) in rts.iter().zip(matchers) {
         let sort = match sort_by {
             None => None,
             Some(by) => match SortKey::parse(rt, by, order) {
@@ -173,6 +156,13 @@ pub fn run(
         };
         let projection = projection(svc, rt, q)?;
         plans.push(Plan { rt, matcher, sort, projection });
+    }
+    // Filters and sorts on stored attributes run on the stored JSON; only those
+    // naming computed ones (groups, meta, members) need each resource rendered.
+    let computed = |name: &str| ["groups", "meta", "members"].iter().any(|c| c.eq_ignore_ascii_case(name));
+    let mut needs_view = sort_by.and_then(|s| AttrPath::parse(s).ok()).is_some_and(|p| computed(&p.name));
+    if let Some(f) = &filter {
+        f.for_each_path(&mut |p| needs_view |= computed(&p.name));
     }
 
     // startIndex < 1 is 1; a negative count is 0; no count is the server's page
@@ -186,12 +176,15 @@ pub fn run(
     if faults.has(Fault::CountIgnored) || (count == 0 && faults.has(Fault::CountZeroReturnsResources)) {
         count = usize::MAX;
     }
+    // The `unstable-order` fault: a fresh order per request, as a database
+    // queried without ORDER BY may give.
+    let unstable = faults.has(Fault::UnstableOrder);
 
     let data = svc.read();
     let (total, page) = if let [plan] = plans.as_slice()
         && plan.matcher.is_none()
         && plan.sort.is_none()
-        && !faults.has(Fault::UnstableOrder)
+        && !unstable
     {
         // No filter, no sort: the page is a slice of the creation order, and
         // only the resources on it are read.
@@ -203,25 +196,33 @@ pub fn run(
             .collect::<Vec<_>>();
         (collection.len(), page)
     } else {
-        let mut matches: Vec<(usize, Map<String, Value>)> = Vec::new();
+        let mut hits: Vec<(usize, Id, Map<String, Value>)> = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
             let collection = data.collection(plan.rt);
             for id in candidates(collection, plan, filter.as_ref()) {
                 let Some(entry) = collection.get(&id) else { continue };
-                let view = svc.render(&data, plan.rt, &id, entry);
-                if plan.matcher.as_ref().is_none_or(|m| m.matches(&view)) {
-                    matches.push((i, view));
+                let map = if needs_view { svc.render(&data, plan.rt, &id, entry) } else { entry.parse() };
+                if plan.matcher.as_ref().is_none_or(|m| m.matches(&map)) {
+                    hits.push((i, id, map));
                 }
             }
         }
         if plans.iter().any(|p| p.sort.is_some()) {
-            matches.sort_by(|(i, a), (j, b)| sort_across(&plans, *i, a, *j, b));
+            hits.sort_by(|(i, _, a), (j, _, b)| sort_across(&plans, *i, a, *j, b));
         }
-        if faults.has(Fault::UnstableOrder) {
-            shuffle(&mut matches);
+        if unstable {
+            shuffle(&mut hits);
         }
-        let total = matches.len();
-        let page = matches.into_iter().skip(offset).take(count).collect();
+        let total = hits.len();
+        let page = hits
+            .into_iter()
+            .skip(offset)
+            .take(count)
+            .map(|(i, id, map)| match data.collection(plans[i].rt).get(&id) {
+                Some(entry) if !needs_view => (i, svc.render(&data, plans[i].rt, &id, entry)),
+                _ => (i, map),
+            })
+            .collect();
         (total, page)
     };
     drop(data);
@@ -256,22 +257,19 @@ pub fn projection(svc: &Service<'_>, rt: &ResourceType, q: &Query) -> Result<Pro
     Ok(projection)
 }
 
-fn parse_filter(
+/// Parses the filter and binds it to each resource type queried.
+fn bind_filter(
     svc: &Service<'_>,
     rts: &[&'static ResourceType],
     text: &str,
-) -> Result<Option<Filter>, ScimError> {
+) -> Result<(Filter, Vec<Option<Matcher<'static>>>), ScimError> {
     let faults = svc.faults;
     let parsed = if faults.has(Fault::OrBindsTighter) {
         Filter::parse_with_or_binding_tighter(text)
     } else {
         Filter::parse(text)
     };
-    let filter = match parsed {
-        Ok(f) => f,
-        Err(_) if faults.has(Fault::UnknownFilterMatchesAll) => return Ok(None),
-        Err(e) => return Err(e.to_scim(text)),
-    };
+    let filter = parsed.map_err(|e| e.to_scim(text))?;
     if faults.has(Fault::FilterNamesCaseSensitive) {
         let mut misspelt = None;
         filter.for_each_path(&mut |path| {
@@ -287,7 +285,19 @@ fn parse_filter(
             return Err(ScimError::invalid_filter(format!("unknown attribute '{name}'")));
         }
     }
-    Ok(Some(filter))
+    let options = BindOptions {
+        force_case_exact: if faults.has(Fault::UsernameFilterCaseSensitive) {
+            vec!["userName"]
+        } else {
+            vec![]
+        },
+        unknown_as_absent: rts.len() > 1,
+    };
+    let matchers = rts
+        .iter()
+        .map(|rt| filter.bind_with(rt, &options).map(Some).map_err(|e| e.to_scim(text)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((filter, matchers))
 }
 
 /// The ids worth evaluating, in creation order: from an index when the filter
@@ -338,8 +348,7 @@ fn sort_across(
     key.compare_found(x, y)
 }
 
-/// The `unstable-order` fault: a fresh order per request, as a database
-/// queried without ORDER BY may give.
+/// Shuffles in place, seeded afresh each call.
 fn shuffle<T>(items: &mut [T]) {
     let mut state = uuid::Uuid::new_v4().as_u128() as u64 | 1;
     for i in (1..items.len()).rev() {

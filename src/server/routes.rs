@@ -44,7 +44,7 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
 }
 
 /// The `{id}` path parameter; a malformed one (bad percent-encoding) becomes a SCIM error.
-type Id = Result<Path<String>, PathRejection>;
+type IdParam = Result<Path<String>, PathRejection>;
 
 /// Path parameters, with a malformed path (bad percent-encoding) as a SCIM error.
 fn params<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ScimError> {
@@ -69,11 +69,7 @@ async fn resource_types(State(ctx): State<TenantCtx>, req: ScimRequest) -> Respo
     })
 }
 
-async fn resource_type(
-    State(ctx): State<TenantCtx>,
-    id: Result<Path<String>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn resource_type(State(ctx): State<TenantCtx>, id: IdParam, req: ScimRequest) -> Response {
     ctx.respond(|| {
         let id = params(id)?;
         let base = ctx.base(&req.headers);
@@ -89,11 +85,7 @@ async fn schemas(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     })
 }
 
-async fn schema(
-    State(ctx): State<TenantCtx>,
-    id: Result<Path<String>, PathRejection>,
-    req: ScimRequest,
-) -> Response {
+async fn schema(State(ctx): State<TenantCtx>, id: IdParam, req: ScimRequest) -> Response {
     ctx.respond(|| {
         let id = params(id)?;
         let base = ctx.base(&req.headers);
@@ -150,7 +142,12 @@ async fn create(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Sc
     })
 }
 
-async fn read(State(ctx): State<TenantCtx>, rt: &'static ResourceType, id: Id, req: ScimRequest) -> Response {
+async fn read(
+    State(ctx): State<TenantCtx>,
+    rt: &'static ResourceType,
+    id: IdParam,
+    req: ScimRequest,
+) -> Response {
     ctx.respond(|| {
         let id = params(id)?;
         let base = ctx.base(&req.headers);
@@ -172,7 +169,7 @@ async fn read(State(ctx): State<TenantCtx>, rt: &'static ResourceType, id: Id, r
 async fn replace(
     State(ctx): State<TenantCtx>,
     rt: &'static ResourceType,
-    id: Id,
+    id: IdParam,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
@@ -189,7 +186,7 @@ async fn replace(
 async fn modify(
     State(ctx): State<TenantCtx>,
     rt: &'static ResourceType,
-    id: Id,
+    id: IdParam,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
@@ -208,7 +205,7 @@ async fn modify(
 async fn remove(
     State(ctx): State<TenantCtx>,
     rt: &'static ResourceType,
-    id: Id,
+    id: IdParam,
     req: ScimRequest,
 ) -> Response {
     ctx.respond(|| {
@@ -224,19 +221,16 @@ async fn remove(
     })
 }
 
-async fn bulk(State(ctx): State<TenantCtx>, mut req: ScimRequest) -> Response {
+async fn bulk(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        let limits = ctx.shared.config.limits;
-        if ctx.faults().has(Fault::BulkLimitsIgnored) {
-            req.lift_size_limit();
-        }
+        let limits = ctx.limits();
         let body = req.json(ctx.faults()).map_err(|e| match e.status {
             413 => ScimError::new(
                 413,
                 None,
                 format!(
                     "The size of the bulk operation exceeds the maxPayloadSize ({}).",
-                    limits.max_body_bytes
+                    ctx.shared.config.limits.max_body_bytes
                 ),
             ),
             _ => e,
@@ -304,5 +298,8 @@ fn resource_reply(
 }
 
 fn with_etag(svc: &Service<'_>, reply: Reply, version: u64) -> Reply {
-    if svc.faults.has(Fault::NoEtag) { reply } else { reply.header(header::ETAG, etag(version)) }
+    match svc.version_tag(version) {
+        Some(tag) => reply.header(header::ETAG, tag),
+        None => reply,
+    }
 }

@@ -46,6 +46,11 @@ impl<'a> Service<'a> {
         self.tenant.data.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The entity tag of a version, or none under the `no-etag` fault.
+    pub fn version_tag(&self, version: u64) -> Option<String> {
+        (!self.faults.has(Fault::NoEtag)).then(|| super::http::etag(version))
+    }
+
     pub fn location(&self, rt: &ResourceType, id: &str) -> String {
         format!("{}{}/{}", self.base, rt.endpoint, id)
     }
@@ -105,26 +110,24 @@ impl<'a> Service<'a> {
         let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
         self.check_precondition(&entry, if_match)?;
         let old = entry.parse();
-        for attr in rt.core.attributes.iter().chain(rt.common.iter()) {
-            match attr.mutability {
+        for (container, attr) in rt.all_attributes() {
+            let before = holder(&old, container.key()).and_then(|h| h.get(&attr.name)).cloned();
+            let Some(before) = before else { continue };
+            let after = holder(&resource, container.key()).and_then(|h| h.get(&attr.name));
+            match (attr.mutability, after) {
                 // "If one or more values are already set for the attribute, the
                 // input value(s) MUST match" (§3.5.1).
-                Mutability::Immutable if !attr.multi_valued => {
-                    if let (Some(before), Some(after)) = (old.get(&attr.name), resource.get(&attr.name))
-                        && before != after
-                    {
-                        return Err(ScimError::mutability(format!(
-                            "'{}' is immutable and already set; PUT must repeat its value",
-                            attr.name
-                        )));
-                    }
+                (Mutability::Immutable, Some(after)) if *after != before => {
+                    return Err(ScimError::mutability(format!(
+                        "'{}' is immutable and already set; PUT must repeat its value",
+                        attr.name
+                    )));
                 }
-                // A client can never read a writeOnly value back, so it cannot
-                // repeat it in a PUT: omitting it must not erase it.
-                Mutability::WriteOnly if !resource.contains_key(&attr.name) => {
-                    if let Some(v) = old.get(&attr.name) {
-                        resource.insert(attr.name.clone(), v.clone());
-                    }
+                // An immutable value left out is kept, not erased: omitted
+                // attributes are "not asserted by the client" (§3.5.1). A
+                // writeOnly value cannot even be read back to be repeated.
+                (Mutability::Immutable | Mutability::WriteOnly, None) => {
+                    holder_mut(&mut resource, container.key()).insert(attr.name.clone(), before);
                 }
                 _ => {}
             }
@@ -374,8 +377,8 @@ impl<'a> Service<'a> {
             if !self.faults.has(Fault::NoMetaLocation) {
                 meta.insert("location".into(), Value::from(self.location(rt, id)));
             }
-            if !self.faults.has(Fault::NoEtag) {
-                meta.insert("version".into(), Value::from(super::http::etag(entry.version)));
+            if let Some(tag) = self.version_tag(entry.version) {
+                meta.insert("version".into(), Value::from(tag));
             }
         }
         if let Some(Value::Array(members)) = view.get_mut("members") {
@@ -411,6 +414,30 @@ impl<'a> Service<'a> {
             }
         }
         view
+    }
+}
+
+/// The object an attribute lives in: the resource, or an extension object.
+fn holder<'m>(resource: &'m Map<String, Value>, extension: Option<&str>) -> Option<&'m Map<String, Value>> {
+    match extension {
+        None => Some(resource),
+        Some(key) => resource.get(key).and_then(Value::as_object),
+    }
+}
+
+fn holder_mut<'m>(
+    resource: &'m mut Map<String, Value>,
+    extension: Option<&str>,
+) -> &'m mut Map<String, Value> {
+    match extension {
+        None => resource,
+        Some(key) => {
+            let entry = resource.entry(key.to_string()).or_insert_with(|| json!({}));
+            if !entry.is_object() {
+                *entry = json!({});
+            }
+            entry.as_object_mut().unwrap_or_else(|| unreachable!("just made an object"))
+        }
     }
 }
 

@@ -89,10 +89,6 @@ impl Collection {
         self.entries.get(id)
     }
 
-    pub fn contains(&self, id: &str) -> bool {
-        self.entries.contains_key(id)
-    }
-
     /// Entries in creation order.
     pub fn iter(&self) -> impl Iterator<Item = (&Id, &Entry)> {
         self.entries.iter()
@@ -184,10 +180,6 @@ impl Data {
 
     pub fn collection_mut(&mut self, rt: &ResourceType) -> &mut Collection {
         self.collections.iter_mut().find(|c| c.rt.id == rt.id).expect("every resource type has a collection")
-    }
-
-    pub fn collections(&self) -> &[Collection] {
-        &self.collections
     }
 
     /// The collection holding `id`, whatever its type.

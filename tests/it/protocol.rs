@@ -13,6 +13,7 @@ fn patch_answers_200_with_the_resource_and_bumps_the_version() {
     let r = api.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "value": { "active": false } }]));
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["active"], false);
+    assert!(before.header("etag").is_some());
     assert_ne!(r.header("etag"), before.header("etag"));
     assert_eq!(api.get(&format!("/Users/{id}")).body["active"], false);
 }
@@ -29,6 +30,7 @@ fn a_patch_that_changes_nothing_keeps_version_and_timestamp() {
         json!([{ "op": "add", "path": "emails", "value": [{ "value": "q@x.org", "type": "work" }] }]),
     );
     assert_eq!(r.status, 200);
+    assert!(before.header("etag").is_some() && before.body["meta"]["lastModified"].is_string());
     assert_eq!(r.header("etag"), before.header("etag"));
     assert_eq!(r.body["meta"]["lastModified"], before.body["meta"]["lastModified"]);
 }
@@ -240,4 +242,15 @@ fn tenants_are_isolated_under_their_prefixes() {
         client.get(format!("{}/ServiceProviderConfig", root.base_url())).send().unwrap().status(),
         200
     );
+}
+
+#[test]
+fn debug_output_never_shows_credentials() {
+    let config = ServerConfig::new(Auth::Credentials {
+        bearer: vec!["s3cret-token".into()],
+        basic: vec!["k3y".into()],
+    });
+    let text = format!("{config:?}");
+    assert!(!text.contains("s3cret-token") && !text.contains("k3y"), "{text}");
+    assert!(text.contains("1 bearer token(s)"), "{text}");
 }

@@ -69,6 +69,20 @@ fn hostile_input_never_gets_a_500() {
         let r = api.list("/Users", &[("filter", f)]);
         assert!(r.status == 200 || r.status == 400, "{f:?}: {} {}", r.status, r.text);
     }
+    // Non-ASCII where attribute names are expected: a byte-offset slice once panicked here.
+    for (name, value) in [
+        ("sortBy", "aéé"),
+        ("attributes", "aéé,é"),
+        ("excludedAttributes", "urné:x"),
+        ("filter", "aéé eq \"ü\""),
+    ] {
+        let r = api.list("/Users", &[(name, value)]);
+        assert!(r.status == 200 || r.status == 400, "{name}={value}: {} {}", r.status, r.text);
+    }
+    for key in ["aéé", "é", "urn:é:x", "name.é"] {
+        let r = api.patch(&format!("/Users/{id}"), json!([{ "op": "replace", "value": { key: 1 } }]));
+        assert_eq!(r.status, 400, "{key}: {}", r.text);
+    }
     for path in
         ["/Users/%ff", "/Users/..%2f..%2fetc", "/Users/.search", "/Schemas/urn:x", "/Users/a%00b", "//Users"]
     {
