@@ -219,7 +219,7 @@ pub fn run(
             .skip(offset)
             .take(count)
             .map(|(i, id, map)| match data.collection(plans[i].rt).get(&id) {
-                Some(entry) if !needs_view => (i, svc.render(&data, plans[i].rt, &id, entry)),
+                Some(entry) if !needs_view => (i, svc.decorate(&data, plans[i].rt, &id, entry.version, map)),
                 _ => (i, map),
             })
             .collect();

@@ -372,12 +372,24 @@ impl<'a> Service<'a> {
 
     /// The full representation: stored data plus what is computed on read.
     pub fn render(&self, data: &Data, rt: &ResourceType, id: &str, entry: &Entry) -> Map<String, Value> {
-        let mut view = entry.parse();
+        self.decorate(data, rt, id, entry.version, entry.parse())
+    }
+
+    /// Adds what is computed on read (`meta.location`, `meta.version`, members'
+    /// `$ref` and `display`, `User.groups`) to a stored resource already parsed.
+    pub fn decorate(
+        &self,
+        data: &Data,
+        rt: &ResourceType,
+        id: &str,
+        version: u64,
+        mut view: Map<String, Value>,
+    ) -> Map<String, Value> {
         if let Some(Value::Object(meta)) = view.get_mut("meta") {
             if !self.faults.has(Fault::NoMetaLocation) {
                 meta.insert("location".into(), Value::from(self.location(rt, id)));
             }
-            if let Some(tag) = self.version_tag(entry.version) {
+            if let Some(tag) = self.version_tag(version) {
                 meta.insert("version".into(), Value::from(tag));
             }
         }
