@@ -8,6 +8,7 @@
 use crate::scim::attr_path::AttrPath;
 use crate::scim::error::ScimError;
 use crate::scim::filter::compare_values;
+use crate::scim::message;
 use crate::scim::schema::{Attribute, ResourceType, Returned};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -66,22 +67,23 @@ impl<'r> SortKey<'r> {
         Ok(SortKey { container: r.container.key(), attr: r.attr, sub, order })
     }
 
-    /// The value a resource sorts by, if it has one.
+    /// The value a resource sorts by, if it has one. Names match ignoring case,
+    /// as SCIM attribute names do, for resources another server spelt.
     pub fn value_of<'v>(&self, resource: &'v Map<String, Value>) -> Option<&'v Value> {
         let holder = match self.container {
             None => resource,
-            Some(key) => resource.get(key)?.as_object()?,
+            Some(key) => message::get(resource, key)?.as_object()?,
         };
-        let value = holder.get(&self.attr.name)?;
+        let value = message::get(holder, &self.attr.name)?;
         let element = match value {
             Value::Array(items) => items
                 .iter()
-                .find(|i| i.get("primary") == Some(&Value::Bool(true)))
+                .find(|i| i.as_object().and_then(|o| message::get(o, "primary")) == Some(&Value::Bool(true)))
                 .or_else(|| items.first())?,
             other => other,
         };
         let leaf = match self.sub {
-            Some(sub) => element.get(&sub.name)?,
+            Some(sub) => message::get(element.as_object()?, &sub.name)?,
             None => element,
         };
         (!leaf.is_null()).then_some(leaf)

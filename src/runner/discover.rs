@@ -1,0 +1,160 @@
+//! Capabilities from the target's discovery endpoints (RFC 7644 §4), then the
+//! vendor's declarations, then `--assume` / `--deny`. Each decision is noted
+//! so a skipped case can say exactly why it was skipped.
+
+use super::http::{Http, Outgoing};
+use super::target::{DeleteSemantics, Target};
+use crate::scim::schema::ENTERPRISE_USER;
+use crate::suite::capability::Capability;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    /// Each capability with whether the target has it and why we think so.
+    pub decided: BTreeMap<Capability, (bool, String)>,
+}
+
+impl Capabilities {
+    pub fn has(&self, c: Capability) -> bool {
+        self.decided.get(&c).is_some_and(|(has, _)| *has)
+    }
+
+    pub fn reason(&self, c: Capability) -> &str {
+        self.decided.get(&c).map_or("not determined", |(_, why)| why.as_str())
+    }
+
+    pub fn present(&self) -> Vec<Capability> {
+        self.decided.iter().filter(|(_, (has, _))| *has).map(|(c, _)| *c).collect()
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.decided
+            .iter()
+            .map(|(c, (has, why))| format!("{c}: {} ({why})", if *has { "yes" } else { "no" }))
+            .collect()
+    }
+
+    fn set(&mut self, c: Capability, has: bool, why: impl Into<String>) {
+        self.decided.insert(c, (has, why.into()));
+    }
+
+    /// Applies the vendor's declarations and the command line, which win over discovery.
+    pub fn with_overrides(
+        mut self,
+        target: &Target,
+        assume: &[Capability],
+        deny: &[Capability],
+    ) -> Capabilities {
+        if target.limits.delete == DeleteSemantics::Deactivates {
+            self.set(Capability::HardDelete, false, "the target file says DELETE deactivates");
+        }
+        for c in &target.assume {
+            self.set(*c, true, "assumed in the target file");
+        }
+        for c in &target.deny {
+            self.set(*c, false, "denied in the target file");
+        }
+        for c in assume {
+            self.set(*c, true, format!("--assume {c}"));
+        }
+        for c in deny {
+            self.set(*c, false, format!("--deny {c}"));
+        }
+        self
+    }
+}
+
+/// Reads `/ServiceProviderConfig` and `/ResourceTypes` and decides every capability.
+pub async fn discover(http: &Http) -> Capabilities {
+    let mut caps = Capabilities::default();
+    let spc = fetch(http, "/ServiceProviderConfig").await;
+    let features = [
+        (Capability::Patch, "patch"),
+        (Capability::Bulk, "bulk"),
+        (Capability::Filter, "filter"),
+        (Capability::Sort, "sort"),
+        (Capability::Etag, "etag"),
+        (Capability::ChangePassword, "changePassword"),
+    ];
+    for (c, key) in features {
+        match &spc {
+            Ok(doc) => {
+                let supported =
+                    get_ci(doc, key).and_then(|f| get_ci(f, "supported")).and_then(Value::as_bool);
+                match supported {
+                    Some(s) => caps.set(c, s, format!("ServiceProviderConfig {key}.supported is {s}")),
+                    None => caps.set(c, false, format!("ServiceProviderConfig has no {key}.supported")),
+                }
+            }
+            Err(why) => caps.set(c, false, format!("/ServiceProviderConfig unavailable: {why}")),
+        }
+    }
+    let (filter, why) = (caps.has(Capability::Filter), caps.reason(Capability::Filter).to_string());
+    caps.set(Capability::Search, filter, format!("follows filter: {why}"));
+    match fetch(http, "/ResourceTypes").await {
+        Ok(doc) => {
+            let types: Vec<&Value> = match &doc {
+                Value::Array(items) => items.iter().collect(),
+                other => get_ci(other, "Resources")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().collect())
+                    .unwrap_or_default(),
+            };
+            let find = |name: &str, endpoint: &str| {
+                types.iter().copied().find(|t| {
+                    get_ci(t, "name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name))
+                        || get_ci(t, "endpoint")
+                            .and_then(Value::as_str)
+                            .is_some_and(|e| e.trim_end_matches('/') == endpoint)
+                })
+            };
+            let user = find("User", "/Users");
+            caps.set(Capability::Users, user.is_some(), describe(user.is_some(), "a User resource type"));
+            let group = find("Group", "/Groups");
+            caps.set(Capability::Groups, group.is_some(), describe(group.is_some(), "a Group resource type"));
+            let enterprise = user
+                .and_then(|u| get_ci(u, "schemaExtensions"))
+                .and_then(Value::as_array)
+                .is_some_and(|exts| {
+                    exts.iter().any(|e| {
+                        get_ci(e, "schema")
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| s.eq_ignore_ascii_case(ENTERPRISE_USER))
+                    })
+                });
+            caps.set(
+                Capability::EnterpriseUser,
+                enterprise,
+                describe(enterprise, "the enterprise extension on User"),
+            );
+        }
+        Err(why) => {
+            // Every SCIM server of interest serves users; groups are common. Say so.
+            let note = format!("/ResourceTypes unavailable ({why}); assumed");
+            caps.set(Capability::Users, true, note.clone());
+            caps.set(Capability::Groups, true, note);
+            caps.set(Capability::EnterpriseUser, false, format!("/ResourceTypes unavailable ({why})"));
+        }
+    }
+    caps.set(Capability::HardDelete, true, "DELETE deletes, unless the target file says it deactivates");
+    caps
+}
+
+fn describe(found: bool, what: &str) -> String {
+    format!("/ResourceTypes {} {what}", if found { "lists" } else { "does not list" })
+}
+
+async fn fetch(http: &Http, path: &str) -> Result<Value, String> {
+    let (_, result) = http.send(0, &Outgoing::get(path)).await;
+    let incoming = result.map_err(|e| e.message)?;
+    if incoming.status != 200 {
+        return Err(format!("HTTP {}", incoming.status));
+    }
+    incoming.json()
+}
+
+fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    let obj = v.as_object()?;
+    crate::scim::message::get(obj, key)
+}

@@ -1,0 +1,357 @@
+//! Evaluating a step's expectations against a response.
+
+use super::http::Incoming;
+use super::matching::{self, short};
+use super::outcome::{Finding, HarnessError};
+use crate::scim::attr_path::AttrPath;
+use crate::scim::schema::Registry;
+use crate::scim::sort::{SortKey, SortOrder as ScimSortOrder};
+use crate::suite::Case;
+use crate::suite::case::{Expect, HeaderCheck, PointerCheck, SortOrder, Sorted, Step};
+use crate::suite::json_schema;
+use crate::suite::template::{self, Vars};
+use serde_json::Value;
+
+/// Which step of which case a finding belongs to.
+pub struct StepInfo<'a> {
+    pub case: &'a Case,
+    pub step: &'a Step,
+    /// 1-based.
+    pub number: usize,
+    pub line: u64,
+}
+
+impl StepInfo<'_> {
+    /// A finding on this step, at `line`, citing `req` or the step's requirement.
+    pub fn finding(
+        &self,
+        line: u64,
+        req: Option<&str>,
+        check: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        exchange: Option<usize>,
+    ) -> Finding {
+        let requirement = req
+            .and_then(|id| self.case.requirements.iter().find(|r| r.id == id))
+            .unwrap_or_else(|| self.case.requirement_for(self.step))
+            .clone();
+        Finding {
+            step: self.number,
+            step_name: self.step.name.clone(),
+            requirement,
+            check: check.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            location: self.case.at(line),
+            exchange,
+        }
+    }
+}
+
+/// Every finding the response earns under `expect`.
+pub fn check(
+    info: &StepInfo<'_>,
+    expect: &Expect,
+    incoming: &Incoming,
+    vars: &Vars,
+    exchange: usize,
+) -> Result<Vec<Finding>, HarnessError> {
+    let ex = Some(exchange);
+    let render = |s: &str, line: u64| {
+        template::render_str(s, vars).map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))
+    };
+    let render_value = |v: &Value, line: u64| {
+        template::render_value(v, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))
+    };
+    let mut out = Vec::new();
+    if let Some(status) = &expect.status
+        && !status.value.allows(incoming.status)
+    {
+        out.push(info.finding(
+            status.referenced.line(),
+            None,
+            "status",
+            status.value.describe(),
+            describe_status(incoming),
+            ex,
+        ));
+    }
+    for (name, check) in &expect.headers {
+        let line = check.referenced.line();
+        let actual = incoming.header(name);
+        let shown = actual.map_or_else(|| "absent".to_string(), |v| format!("{v:?}"));
+        let (ok, expected) = match &check.value {
+            HeaderCheck::Present => (actual.is_some(), "present".to_string()),
+            HeaderCheck::Absent => (actual.is_none(), "absent".to_string()),
+            HeaderCheck::Equals(want) => {
+                let want = render(want, line)?;
+                (actual == Some(want.as_str()), format!("{want:?}"))
+            }
+            HeaderCheck::Differs(old) => {
+                let old = render(old, line)?;
+                (actual.is_some_and(|a| a != old), format!("present and not {old:?}"))
+            }
+            HeaderCheck::Matches(re) => {
+                let re = template::render_regex(re, vars)
+                    .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+                let regex = regex::Regex::new(&re)
+                    .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+                (actual.is_some_and(|v| regex.is_match(v)), format!("matching /{re}/"))
+            }
+        };
+        if !ok {
+            out.push(info.finding(line, None, format!("header {name}"), expected, shown, ex));
+        }
+    }
+    let wants_body = expect.json.is_some()
+        || !expect.pointers.is_empty()
+        || expect.schema.is_some()
+        || expect.each.is_some()
+        || expect.sorted.is_some();
+    if !wants_body {
+        return Ok(out);
+    }
+    let body = match incoming.json() {
+        Ok(v) => v,
+        Err(why) => {
+            out.push(info.finding(info.line, None, "body", "a JSON body", why, ex));
+            return Ok(out);
+        }
+    };
+    if let Some(subset) = &expect.json {
+        let want = render_value(&subset.value, subset.referenced.line())?;
+        let problems = matching::mismatches(&want, &body);
+        if !problems.is_empty() {
+            let list: Vec<String> =
+                problems.iter().map(|m| format!("{}: {}", m.pointer, m.problem)).collect();
+            out.push(info.finding(
+                subset.referenced.line(),
+                None,
+                format!("json ({})", list.join("; ")),
+                pretty(&want),
+                pretty(&matching::project(&want, &body)),
+                ex,
+            ));
+        }
+    }
+    for p in &expect.pointers {
+        if let Some(f) = check_pointer(info, &p.value, p.referenced.line(), &body, vars, ex)? {
+            out.push(f);
+        }
+    }
+    if let Some(name) = &expect.schema {
+        let problems = json_schema::violations(&name.value, &body);
+        if !problems.is_empty() {
+            out.push(info.finding(
+                name.referenced.line(),
+                None,
+                format!("schema {}", name.value),
+                format!("a body valid against schemas/json/{}.json", name.value),
+                problems.join("\n"),
+                ex,
+            ));
+        }
+    }
+    if let Some(each) = &expect.each {
+        let line = each.referenced.line();
+        let e = &each.value;
+        match matching::pointer(&body, &e.at).and_then(Value::as_array) {
+            None => out.push(info.finding(
+                line,
+                None,
+                format!("each {}", e.at),
+                "an array",
+                "absent or not an array",
+                ex,
+            )),
+            Some(items) => {
+                let want = e.json.as_ref().map(|j| render_value(j, line)).transpose()?;
+                let mut problems = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(want) = &want {
+                        problems.extend(
+                            matching::mismatches(want, item)
+                                .into_iter()
+                                .map(|m| format!("[{i}]{}: {}", m.pointer, m.problem)),
+                        );
+                    }
+                    if let Some(schema) = &e.schema {
+                        problems.extend(
+                            json_schema::violations(schema, item).into_iter().map(|v| format!("[{i}] {v}")),
+                        );
+                    }
+                }
+                if !problems.is_empty() {
+                    let expected = match (&want, &e.schema) {
+                        (Some(w), Some(s)) => format!("every element matches {} and schema {s}", short(w)),
+                        (Some(w), None) => format!("every element matches {}", short(w)),
+                        (None, Some(s)) => format!("every element valid against schema {s}"),
+                        (None, None) => String::new(),
+                    };
+                    out.push(info.finding(
+                        line,
+                        None,
+                        format!("each {}", e.at),
+                        expected,
+                        problems.join("\n"),
+                        ex,
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(sorted) = &expect.sorted
+        && let Some(f) = check_sorted(info, &sorted.value, sorted.referenced.line(), &body, ex)?
+    {
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// `404 (scimType ..., detail "...")` when the body is a SCIM error: the most
+/// useful thing to show next to a wrong status.
+fn describe_status(incoming: &Incoming) -> String {
+    let mut s = incoming.status.to_string();
+    if let Ok(body) = incoming.json() {
+        let detail = matching::pointer(&body, "/detail").and_then(Value::as_str);
+        let scim_type = matching::pointer(&body, "/scimType").and_then(Value::as_str);
+        match (scim_type, detail) {
+            (Some(t), Some(d)) => s.push_str(&format!(" (scimType {t}: {d})")),
+            (None, Some(d)) => s.push_str(&format!(" ({d})")),
+            (Some(t), None) => s.push_str(&format!(" (scimType {t})")),
+            (None, None) => {}
+        }
+    }
+    s
+}
+
+fn check_pointer(
+    info: &StepInfo<'_>,
+    c: &PointerCheck,
+    line: u64,
+    body: &Value,
+    vars: &Vars,
+    ex: Option<usize>,
+) -> Result<Option<Finding>, HarnessError> {
+    let at = template::render_str(&c.at, vars)
+        .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+    let value = matching::pointer(body, &at).filter(|v| !v.is_null());
+    let shown = value.map_or_else(|| "absent".to_string(), short);
+    let req = c.req.as_deref();
+    let fail = |expected: String| {
+        Some(info.finding(line, req, format!("pointer {at}"), expected, shown.clone(), ex))
+    };
+    if let Some(want) = &c.equals {
+        let want = template::render_value(want, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let ok = value.is_some_and(|v| matching::scalars_equal(&want, v) || *v == want);
+        return Ok(if ok { None } else { fail(short(&want)) });
+    }
+    if let Some(old) = &c.differs {
+        let old = template::render_value(old, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let ok = value.is_some_and(|v| !matching::scalars_equal(&old, v) && *v != old);
+        return Ok(if ok { None } else { fail(format!("present and not {}", short(&old))) });
+    }
+    if c.absent {
+        return Ok(if value.is_none() { None } else { fail("absent".into()) });
+    }
+    if c.present {
+        return Ok(if value.is_some() { None } else { fail("present".into()) });
+    }
+    if let Some(ty) = c.ty {
+        let ok = value.is_some_and(|v| ty.admits(v));
+        return Ok(if ok { None } else { fail(format!("a JSON {}", ty.as_str())) });
+    }
+    if let Some(n) = c.length {
+        let len = value.and_then(|v| match v {
+            Value::Array(a) => Some(a.len()),
+            Value::Object(o) => Some(o.len()),
+            Value::String(s) => Some(s.chars().count()),
+            _ => None,
+        });
+        return Ok(if len == Some(n) {
+            None
+        } else {
+            Some(info.finding(
+                line,
+                req,
+                format!("pointer {at}"),
+                format!("length {n}"),
+                len.map_or_else(|| shown.clone(), |l| format!("length {l}")),
+                ex,
+            ))
+        });
+    }
+    if let Some(want) = &c.contains {
+        let want = template::render_value(want, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let ok = match (value, &want) {
+            (Some(Value::Array(items)), w) => items.iter().any(|i| matching::matches(w, i)),
+            (Some(Value::String(s)), Value::String(w)) => s.contains(w.as_str()),
+            _ => false,
+        };
+        return Ok(if ok { None } else { fail(format!("containing {}", short(&want))) });
+    }
+    if let Some(re) = &c.matches {
+        let re = template::render_regex(re, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let regex = regex::Regex::new(&re)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let ok = value.is_some_and(|v| regex.is_match(&template::text_of(v)));
+        return Ok(if ok { None } else { fail(format!("matching /{re}/")) });
+    }
+    Ok(None)
+}
+
+fn check_sorted(
+    info: &StepInfo<'_>,
+    s: &Sorted,
+    line: u64,
+    body: &Value,
+    ex: Option<usize>,
+) -> Result<Option<Finding>, HarnessError> {
+    let suite_error = |e: String| HarnessError::suite(format!("{}: {e}", info.case.at(line)));
+    let rt = Registry::builtin()
+        .resource_type(&s.resource)
+        .ok_or_else(|| suite_error(format!("no resource type {}", s.resource)))?;
+    let order = match s.order {
+        SortOrder::Ascending => ScimSortOrder::Ascending,
+        SortOrder::Descending => ScimSortOrder::Descending,
+    };
+    AttrPath::parse(&s.by).map_err(&suite_error)?;
+    let key = SortKey::parse(rt, &s.by, order).map_err(|e| suite_error(e.detail))?;
+    let expected = format!(
+        "{} by {} ({})",
+        s.at,
+        s.by,
+        if order == ScimSortOrder::Ascending { "ascending" } else { "descending" }
+    );
+    let Some(items) = matching::pointer(body, &s.at).and_then(Value::as_array) else {
+        return Ok(Some(info.finding(
+            line,
+            None,
+            format!("sorted {}", s.at),
+            expected,
+            "absent or not an array",
+            ex,
+        )));
+    };
+    let values: Vec<Option<&Value>> =
+        items.iter().map(|i| i.as_object().and_then(|o| key.value_of(o))).collect();
+    for (i, pair) in values.windows(2).enumerate() {
+        if key.compare_found(pair[0], pair[1]) == std::cmp::Ordering::Greater {
+            let show = |v: Option<&Value>| v.map_or_else(|| "no value".to_string(), short);
+            let actual =
+                format!("element {i} ({}) comes before element {} ({})", show(pair[0]), i + 1, show(pair[1]));
+            return Ok(Some(info.finding(line, None, format!("sorted {}", s.at), expected, actual, ex)));
+        }
+    }
+    Ok(None)
+}
+
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}

@@ -1,0 +1,222 @@
+//! What a run produces: data, not errors. A server that is wrong yields
+//! findings (`Fail`); a harness that could not run yields `Error`. The two
+//! never mix, in types, reports or exit codes.
+
+use crate::suite::capability::Capability;
+use crate::suite::requirement::{Level, Requirement};
+use serde::Serialize;
+
+/// One case's verdict.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    /// The target did not do what the requirements ask.
+    Fail {
+        findings: Vec<Finding>,
+    },
+    /// The harness could not complete the case; findings made before are kept.
+    Error {
+        kind: ErrorKind,
+        message: String,
+        findings: Vec<Finding>,
+    },
+    /// The case does not apply to this target.
+    Skip {
+        reason: String,
+    },
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail { .. } => "FAIL",
+            Outcome::Error { .. } => "ERROR",
+            Outcome::Skip { .. } => "SKIP",
+        }
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Outcome::Fail { findings } | Outcome::Error { findings, .. } => findings,
+            _ => &[],
+        }
+    }
+}
+
+/// Why the harness could not run a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// Connection refused, DNS, reset.
+    Network,
+    /// No complete response within the timeout.
+    Timeout,
+    Tls,
+    /// The case itself is broken (an unknown variable, a bad pointer).
+    Suite,
+    /// The case would have modified a resource this run did not create.
+    Unsafe,
+    /// The run was stopped (Ctrl-C).
+    Interrupted,
+}
+
+/// A harness failure: kind and message, with secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HarnessError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl HarnessError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> HarnessError {
+        HarnessError { kind, message: message.into() }
+    }
+
+    pub fn suite(message: impl Into<String>) -> HarnessError {
+        HarnessError::new(ErrorKind::Suite, message)
+    }
+}
+
+/// One way the target departed from a requirement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// 1-based step number, and its name if it has one.
+    pub step: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+    pub requirement: Requirement,
+    /// What was checked: `status`, `header Location`, `json`, `pointer /totalResults`, ...
+    pub check: String,
+    pub expected: String,
+    pub actual: String,
+    /// `file:line` of the expectation in the suite.
+    pub location: String,
+    /// Index into the case's exchanges of the response that made this finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<usize>,
+}
+
+/// One request and its response, as recorded (credentials redacted).
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub step: usize,
+    pub request: RequestRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseRecord>,
+    pub elapsed_ms: f64,
+    /// How many 429 answers were waited out before this response.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rate_limited: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseRecord {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was longer than the report keeps (or than the harness reads).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    pub id: String,
+    pub title: String,
+    pub file: String,
+    pub requirements: Vec<Requirement>,
+    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub duration_ms: f64,
+    pub exchanges: Vec<Exchange>,
+}
+
+impl CaseReport {
+    /// The strongest level among the requirements a failing case's findings cite.
+    pub fn worst_level(&self) -> Option<Level> {
+        self.outcome.findings().iter().map(|f| f.requirement.level).min()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// 429 answers waited out.
+    pub rate_limited: u64,
+    /// Resources this run created and could not delete (or kept with --keep).
+    pub left_behind: usize,
+}
+
+impl Summary {
+    pub fn of(cases: &[CaseReport]) -> Summary {
+        let mut s = Summary { total: cases.len(), ..Summary::default() };
+        for c in cases {
+            match c.outcome {
+                Outcome::Pass => s.passed += 1,
+                Outcome::Fail { .. } => s.failed += 1,
+                Outcome::Error { .. } => s.errors += 1,
+                Outcome::Skip { .. } => s.skipped += 1,
+            }
+        }
+        s
+    }
+
+    /// `N passed, N failed, N skipped` (and errors when there are some).
+    pub fn line(&self) -> String {
+        let mut line = format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
+        if self.errors > 0 {
+            line.push_str(&format!(", {} errors", self.errors));
+        }
+        line
+    }
+}
+
+/// Where the run went and what it found there.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetInfo {
+    pub url: String,
+    /// True when the run used an in-process reference server.
+    pub in_process: bool,
+    pub capabilities: Vec<Capability>,
+    /// How each capability was decided, one line each.
+    pub capability_notes: Vec<String>,
+}
+
+/// The whole run: the JSON report's root (its schema: `reports/run-report.schema.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Version of this report format; bumped on any incompatible change.
+    pub format: u32,
+    pub scimitar: String,
+    pub run_id: String,
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub target: TargetInfo,
+    pub summary: Summary,
+    pub cases: Vec<CaseReport>,
+}
+
+pub const REPORT_FORMAT: u32 = 1;

@@ -1,0 +1,286 @@
+//! The target: where to send requests, with which credentials, and what the
+//! vendor declares about it. From the command line, the environment, or a
+//! target file (TOML) that names environment variables, never secrets.
+
+use crate::suite::capability::Capability;
+use base64::Engine;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum TargetAuth {
+    None,
+    Bearer(String),
+    Basic {
+        user: String,
+        password: String,
+    },
+    /// A custom header carrying a token, e.g. `X-API-Key: ...`.
+    Header {
+        name: String,
+        value: String,
+    },
+}
+
+/// Never the secret itself.
+impl std::fmt::Debug for TargetAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetAuth::None => f.write_str("none"),
+            TargetAuth::Bearer(_) => f.write_str("bearer ‹redacted›"),
+            TargetAuth::Basic { user, .. } => {
+                write!(f, "basic {} chars of user name, ‹redacted›", user.len())
+            }
+            TargetAuth::Header { name, .. } => write!(f, "header {name}: ‹redacted›"),
+        }
+    }
+}
+
+impl TargetAuth {
+    pub fn apply(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            TargetAuth::None => rb,
+            TargetAuth::Bearer(token) => rb.bearer_auth(token),
+            TargetAuth::Basic { user, password } => rb.basic_auth(user, Some(password)),
+            TargetAuth::Header { name, value } => rb.header(name.as_str(), value.as_str()),
+        }
+    }
+
+    /// The header as a report shows it.
+    pub fn recorded(&self) -> Option<(String, String)> {
+        match self {
+            TargetAuth::None => None,
+            TargetAuth::Bearer(_) => Some(("Authorization".into(), "Bearer ‹redacted›".into())),
+            TargetAuth::Basic { .. } => Some(("Authorization".into(), "Basic ‹redacted›".into())),
+            TargetAuth::Header { name, .. } => Some((name.clone(), "‹redacted›".into())),
+        }
+    }
+
+    /// `user:password` or `KEY` (an API key as user name, empty password).
+    pub fn basic(credentials: &str) -> TargetAuth {
+        let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+        TargetAuth::Basic { user: user.to_string(), password: password.to_string() }
+    }
+
+    /// `Name: value`.
+    pub fn header(text: &str) -> Result<TargetAuth, String> {
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("header \"{}\" must look like 'Name: value'", first_word(text)))?;
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty() || value.is_empty() {
+            return Err("a header needs a name and a value: 'Name: value'".into());
+        }
+        Ok(TargetAuth::Header { name: name.to_string(), value: value.to_string() })
+    }
+}
+
+fn first_word(text: &str) -> &str {
+    text.split_whitespace().next().unwrap_or("")
+}
+
+/// What DELETE does on this target (vendors differ; see the vendor docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteSemantics {
+    #[default]
+    Deletes,
+    /// DELETE only deactivates: the resource is still served with `active: false`.
+    Deactivates,
+}
+
+/// What the vendor declares about their server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_page_size: Option<u32>,
+    pub max_members_per_patch: Option<u32>,
+    #[serde(default)]
+    pub delete: DeleteSemantics,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: String,
+    pub auth: TargetAuth,
+    /// Headers sent with every request, e.g. a tenant selector.
+    pub headers: Vec<(String, String)>,
+    pub assume: Vec<Capability>,
+    pub deny: Vec<Capability>,
+    pub limits: Limits,
+    /// Run-level variables for templating (`{{name}}`).
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Target {
+    pub fn new(base_url: impl Into<String>, auth: TargetAuth) -> Target {
+        Target {
+            base_url: base_url.into(),
+            auth,
+            headers: Vec::new(),
+            assume: Vec::new(),
+            deny: Vec::new(),
+            limits: Limits::default(),
+            vars: BTreeMap::new(),
+        }
+    }
+
+    /// Everything that must never appear in a report.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets: Vec<String> = self.headers.iter().map(|(_, v)| v.clone()).collect();
+        match &self.auth {
+            TargetAuth::None => {}
+            TargetAuth::Bearer(t) => secrets.push(t.clone()),
+            TargetAuth::Basic { user, password } => {
+                let pair = format!("{user}:{password}");
+                secrets.push(base64::engine::general_purpose::STANDARD.encode(&pair));
+                secrets.push(pair);
+                secrets.push(password.clone());
+                // An API key used as the user name is the secret itself.
+                if password.is_empty() {
+                    secrets.push(user.clone());
+                }
+            }
+            TargetAuth::Header { value, .. } => secrets.push(value.clone()),
+        }
+        secrets
+    }
+}
+
+/// A saved target: `scimitar run --target acme.toml`.
+///
+/// ```toml
+/// url = "https://api.example.com/scim/v2"
+/// [auth]
+/// bearer_env = "ACME_SCIM_TOKEN"          # or basic_env = "...", or header = "X-API-Key" + header_env = "..."
+/// [capabilities]
+/// assume = ["bulk"]
+/// deny = ["sort"]
+/// [limits]
+/// max_page_size = 100
+/// max_members_per_patch = 200
+/// delete = "deactivates"
+/// [vars]
+/// domain = "example.com"
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFile {
+    pub url: String,
+    #[serde(default)]
+    pub auth: Option<AuthFile>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub capabilities: CapabilitiesFile,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthFile {
+    pub bearer_env: Option<String>,
+    /// `user:password`, or an API key alone.
+    pub basic_env: Option<String>,
+    pub header: Option<String>,
+    pub header_env: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilitiesFile {
+    #[serde(default)]
+    pub assume: Vec<Capability>,
+    #[serde(default)]
+    pub deny: Vec<Capability>,
+}
+
+impl TargetFile {
+    pub fn load(path: &Path) -> Result<TargetFile, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Resolves the file into a target, reading secrets from the environment.
+    pub fn into_target(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
+        let read = |var: &str| {
+            env(var).filter(|v| !v.is_empty()).ok_or_else(|| format!("environment variable {var} is not set"))
+        };
+        let auth = match self.auth {
+            None => TargetAuth::None,
+            Some(a) => match (a.bearer_env, a.basic_env, a.header, a.header_env) {
+                (Some(var), None, None, None) => TargetAuth::Bearer(read(&var)?),
+                (None, Some(var), None, None) => TargetAuth::basic(&read(&var)?),
+                (None, None, Some(name), Some(var)) => TargetAuth::Header { name, value: read(&var)? },
+                _ => {
+                    return Err(
+                        "[auth] takes one of: bearer_env; basic_env; or header with header_env".into()
+                    );
+                }
+            },
+        };
+        Ok(Target {
+            base_url: self.url,
+            auth,
+            headers: self.headers.into_iter().collect(),
+            assume: self.capabilities.assume,
+            deny: self.capabilities.deny,
+            limits: self.limits,
+            vars: self.vars,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_file_names_env_vars_and_reads_them() {
+        let file: TargetFile = toml::from_str(
+            r#"
+            url = "https://api.example.com/scim/v2"
+            [auth]
+            bearer_env = "ACME_TOKEN"
+            [capabilities]
+            deny = ["sort", "bulk"]
+            [limits]
+            max_page_size = 100
+            delete = "deactivates"
+            "#,
+        )
+        .unwrap();
+        let target = file.into_target(&|v| (v == "ACME_TOKEN").then(|| "t0ken-value".to_string())).unwrap();
+        assert_eq!(target.auth, TargetAuth::Bearer("t0ken-value".into()));
+        assert_eq!(target.deny, [Capability::Sort, Capability::Bulk]);
+        assert_eq!(target.limits.delete, DeleteSemantics::Deactivates);
+        assert!(!format!("{:?}", target.auth).contains("t0ken"));
+    }
+
+    #[test]
+    fn target_file_errors_are_precise() {
+        let e =
+            toml::from_str::<TargetFile>("url = \"x\"\n[capabilities]\nassume = [\"teleport\"]").unwrap_err();
+        assert!(e.to_string().contains("teleport"), "{e}");
+        let e = toml::from_str::<TargetFile>("url = \"x\"\nurll = 1").unwrap_err();
+        assert!(e.to_string().contains("urll"), "{e}");
+        let file: TargetFile = toml::from_str("url = \"x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
+        assert!(file.into_target(&|_| None).unwrap_err().contains("MISSING is not set"));
+    }
+
+    #[test]
+    fn basic_and_header_credentials_parse_and_are_secret() {
+        assert_eq!(
+            TargetAuth::basic("KEY"),
+            TargetAuth::Basic { user: "KEY".into(), password: String::new() }
+        );
+        let t = Target::new("http://x", TargetAuth::basic("api-key-123"));
+        assert!(t.secrets().contains(&"api-key-123".to_string()));
+        assert!(TargetAuth::header("X-API-Key: abc").is_ok());
+        assert!(TargetAuth::header("no colon here").is_err());
+    }
+}

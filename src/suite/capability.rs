@@ -1,0 +1,86 @@
+//! What a target can do, as far as the cases care: from its discovery
+//! endpoints, its target file, and `--assume` / `--deny`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// A `User` resource type at `/Users`.
+    Users,
+    /// A `Group` resource type at `/Groups`.
+    Groups,
+    /// The enterprise User extension (RFC 7643 §4.3).
+    EnterpriseUser,
+    Patch,
+    Bulk,
+    Filter,
+    Sort,
+    Etag,
+    ChangePassword,
+    /// `POST /.search` (RFC 7644 §3.4.3); assumed where filtering is.
+    Search,
+    /// DELETE removes the resource (some vendors only deactivate it).
+    HardDelete,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 11] = [
+        Capability::Users,
+        Capability::Groups,
+        Capability::EnterpriseUser,
+        Capability::Patch,
+        Capability::Bulk,
+        Capability::Filter,
+        Capability::Sort,
+        Capability::Etag,
+        Capability::ChangePassword,
+        Capability::Search,
+        Capability::HardDelete,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Users => "users",
+            Capability::Groups => "groups",
+            Capability::EnterpriseUser => "enterprise-user",
+            Capability::Patch => "patch",
+            Capability::Bulk => "bulk",
+            Capability::Filter => "filter",
+            Capability::Sort => "sort",
+            Capability::Etag => "etag",
+            Capability::ChangePassword => "change-password",
+            Capability::Search => "search",
+            Capability::HardDelete => "hard-delete",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Capability, String> {
+        Capability::ALL.into_iter().find(|c| c.name() == name).ok_or_else(|| {
+            let known: Vec<_> = Capability::ALL.iter().map(|c| c.name()).collect();
+            format!("unknown capability '{name}'; known: {}", known.join(", "))
+        })
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_parse_and_serde() {
+        for c in Capability::ALL {
+            assert_eq!(Capability::parse(c.name()), Ok(c));
+            let yaml: Capability = serde_json::from_value(serde_json::Value::from(c.name())).unwrap();
+            assert_eq!(yaml, c);
+        }
+        assert!(Capability::parse("teleport").unwrap_err().contains("known:"));
+    }
+}

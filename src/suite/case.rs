@@ -1,0 +1,309 @@
+//! The case format: what a suite file says, deserialized strictly.
+//!
+//! Every struct denies unknown fields and YAML duplicate keys are errors, so a
+//! typo in a suite is a load error with its line, never a silently weaker
+//! check. Steps and expectations keep their line numbers (`Spanned`) so a
+//! finding can point at the line that made it.
+
+use super::capability::Capability;
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// A case file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseDoc {
+    /// `area::sub::name`, unique across the suites.
+    pub id: Spanned<String>,
+    pub title: String,
+    /// Catalogue ids of the requirements this case checks; the first is the
+    /// default for findings of steps that name none.
+    pub requirements: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Capabilities the target needs for this case to mean anything.
+    #[serde(default)]
+    pub requires: Vec<Capability>,
+    pub steps: Vec<Spanned<Step>>,
+    /// Steps that always run after `steps`, whatever happened.
+    #[serde(default)]
+    pub cleanup: Vec<Spanned<Step>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The requirement this step's expectations check (one of the case's).
+    #[serde(default)]
+    pub req: Option<Spanned<String>>,
+    #[serde(default)]
+    pub request: Option<Request>,
+    /// Walk every page of a listing instead of sending one request.
+    #[serde(default)]
+    pub walk: Option<Walk>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variables to set from the response: `name: /json/pointer` or `name: { header: ETag }`.
+    #[serde(default)]
+    pub capture: IndexMap<String, Capture>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub fn mutates(self) -> bool {
+        matches!(self, Method::Put | Method::Patch | Method::Delete)
+    }
+}
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestAuth {
+    /// The target's configured credentials.
+    #[default]
+    Target,
+    /// No Authorization header at all.
+    None,
+    /// A bearer token the target cannot know.
+    Invalid,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: Method,
+    /// Relative to the target's base URL, e.g. `/Users/{{user}}`.
+    pub path: String,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// A JSON body, sent as `application/scim+json` unless a Content-Type header says otherwise.
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// A raw body, sent as written.
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub auth: RequestAuth,
+}
+
+/// Every page of a listing, with the checks RFC 7644 §3.4.2.4 implies: each
+/// page a ListResponse, `totalResults` stable, `itemsPerPage` the page's size,
+/// no resource twice, none missing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Walk {
+    pub path: String,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    /// Page size asked for (`count`).
+    pub count: u32,
+    /// Ids that must be seen on the way.
+    #[serde(default)]
+    pub includes: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub status: Option<Spanned<Status>>,
+    #[serde(default)]
+    pub headers: IndexMap<String, Spanned<HeaderCheck>>,
+    /// A subset the body must contain: object keys compare as SCIM attribute
+    /// names (ignoring case), `"*"` matches any present value, and an array
+    /// matches when each expected element matches a distinct actual one.
+    #[serde(default)]
+    pub json: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub pointers: Vec<Spanned<PointerCheck>>,
+    /// A JSON Schema under `schemas/json/`, by file stem (`error`, `list-response`).
+    #[serde(default)]
+    pub schema: Option<Spanned<String>>,
+    /// Checks on every element of an array (by default `/Resources`).
+    #[serde(default)]
+    pub each: Option<Spanned<Each>>,
+    /// The elements of an array are ordered by an attribute.
+    #[serde(default)]
+    pub sorted: Option<Spanned<Sorted>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Status {
+    One(u16),
+    AnyOf(Vec<u16>),
+}
+
+impl Status {
+    pub fn allows(&self, status: u16) -> bool {
+        match self {
+            Status::One(s) => *s == status,
+            Status::AnyOf(set) => set.contains(&status),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Status::One(s) => s.to_string(),
+            Status::AnyOf(set) => {
+                let parts: Vec<_> = set.iter().map(u16::to_string).collect();
+                format!("one of {}", parts.join(", "))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderCheck {
+    Present,
+    Absent,
+    Equals(String),
+    /// Present, with a value other than this (a version that must have changed).
+    Differs(String),
+    /// A regular expression the value must match.
+    Matches(String),
+}
+
+/// One assertion on the value at a JSON pointer. Exactly one of the assertion
+/// fields is set (checked when the suite loads).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointerCheck {
+    pub at: String,
+    #[serde(default)]
+    pub req: Option<String>,
+    #[serde(default)]
+    pub equals: Option<Value>,
+    /// Present, with a value other than this.
+    #[serde(default)]
+    pub differs: Option<Value>,
+    #[serde(default)]
+    pub absent: bool,
+    #[serde(default)]
+    pub present: bool,
+    #[serde(default, rename = "type")]
+    pub ty: Option<JsonType>,
+    #[serde(default)]
+    pub length: Option<usize>,
+    /// An array holds an element matching this subset, or a string contains this text.
+    #[serde(default)]
+    pub contains: Option<Value>,
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    Null,
+    Boolean,
+    Number,
+    Integer,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonType {
+    pub fn of(v: &Value) -> JsonType {
+        match v {
+            Value::Null => JsonType::Null,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+        }
+    }
+
+    pub fn admits(self, v: &Value) -> bool {
+        let actual = JsonType::of(v);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::Null => "null",
+            JsonType::Boolean => "boolean",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::String => "string",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Each {
+    #[serde(default = "resources_pointer")]
+    pub at: String,
+    #[serde(default)]
+    pub json: Option<Value>,
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sorted {
+    #[serde(default = "resources_pointer")]
+    pub at: String,
+    /// An attribute path of `resource`, compared by its type and caseExact.
+    pub by: String,
+    #[serde(default)]
+    pub order: SortOrder,
+    #[serde(default = "user_resource")]
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+fn resources_pointer() -> String {
+    "/Resources".into()
+}
+
+fn user_resource() -> String {
+    "User".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Capture {
+    Pointer(String),
+    Header { header: String },
+}

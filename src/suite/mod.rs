@@ -1,0 +1,396 @@
+//! Suites: the requirement catalogue and the case files, loaded and checked.
+//!
+//! Suites are compiled into the binary (see `build.rs`); `--suites DIR` loads
+//! them from disk instead, for suite authors. Loading is all-or-nothing and
+//! reports every problem in every file, each with its file and line.
+
+pub mod capability;
+pub mod case;
+pub mod json_schema;
+pub mod requirement;
+pub mod template;
+
+use case::{CaseDoc, Step};
+use indexmap::IndexMap;
+use requirement::Requirement;
+use serde_saphyr::Spanned;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_suites.rs"));
+
+/// The file holding the requirement catalogue; every other `.yaml` is a case.
+pub const CATALOGUE_FILE: &str = "requirements.yaml";
+
+/// A loaded, checked case.
+#[derive(Debug)]
+pub struct Case {
+    pub doc: CaseDoc,
+    /// Path under the suites directory, e.g. `rfc7644/crud/create-user.yaml`.
+    pub file: String,
+    /// The catalogue entries for `doc.requirements`, in that order.
+    pub requirements: Vec<Requirement>,
+}
+
+impl Case {
+    pub fn id(&self) -> &str {
+        &self.doc.id.value
+    }
+
+    /// The requirement a step's findings cite.
+    pub fn requirement_for(&self, step: &Step) -> &Requirement {
+        step.req
+            .as_ref()
+            .and_then(|r| self.requirements.iter().find(|q| q.id == r.value))
+            .unwrap_or(&self.requirements[0])
+    }
+
+    /// `file:line`, for pointing at a construct of this case.
+    pub fn at(&self, line: u64) -> String {
+        format!("{}:{line}", self.file)
+    }
+}
+
+#[derive(Debug)]
+pub struct Suite {
+    pub catalogue: IndexMap<String, Requirement>,
+    pub cases: Vec<Arc<Case>>,
+}
+
+/// A problem with a suite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: u64,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// Every problem found, in file order.
+#[derive(Debug)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadErrors {}
+
+impl Suite {
+    /// The suites compiled into this binary.
+    pub fn embedded() -> Result<Suite, LoadErrors> {
+        Suite::from_sources(EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect())
+    }
+
+    /// Suites from a directory laid out like `suites/`.
+    pub fn from_dir(dir: &Path) -> Result<Suite, LoadErrors> {
+        let mut files = Vec::new();
+        collect_yaml(dir, dir, &mut files).map_err(|e| {
+            LoadErrors(vec![LoadError { file: dir.display().to_string(), line: 0, message: e.to_string() }])
+        })?;
+        files.sort();
+        let mut sources = Vec::new();
+        let mut errors = Vec::new();
+        for (relative, path) in files {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => sources.push((relative, text)),
+                Err(e) => errors.push(LoadError { file: relative, line: 0, message: e.to_string() }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        Suite::from_sources(sources)
+    }
+
+    /// Loads `(path, text)` pairs: one of them the catalogue, the rest cases.
+    pub fn from_sources(sources: Vec<(String, String)>) -> Result<Suite, LoadErrors> {
+        let mut errors = Vec::new();
+        let catalogue = match sources.iter().find(|(p, _)| p == CATALOGUE_FILE) {
+            Some((path, text)) => load_catalogue(path, text, &mut errors),
+            None => {
+                errors.push(LoadError {
+                    file: CATALOGUE_FILE.into(),
+                    line: 0,
+                    message: "the requirement catalogue is missing".into(),
+                });
+                IndexMap::new()
+            }
+        };
+        let mut cases: Vec<Arc<Case>> = Vec::new();
+        for (path, text) in sources.iter().filter(|(p, _)| p != CATALOGUE_FILE) {
+            let doc: CaseDoc = match parse_yaml(path, text) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let before = errors.len();
+            check_case(path, &doc, &catalogue, &mut errors);
+            if let Some(other) = cases.iter().find(|c| c.id() == doc.id.value) {
+                errors.push(LoadError {
+                    file: path.clone(),
+                    line: doc.id.referenced.line(),
+                    message: format!("case id {} is also used by {}", doc.id.value, other.file),
+                });
+            }
+            if errors.len() == before {
+                let requirements =
+                    doc.requirements.iter().filter_map(|r| catalogue.get(&r.value).cloned()).collect();
+                cases.push(Arc::new(Case { doc, file: path.clone(), requirements }));
+            }
+        }
+        if cases.is_empty() && errors.is_empty() {
+            errors.push(LoadError { file: "suites".into(), line: 0, message: "no case files found".into() });
+        }
+        if errors.is_empty() { Ok(Suite { catalogue, cases }) } else { Err(LoadErrors(errors)) }
+    }
+}
+
+fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_yaml(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            out.push((relative, path));
+        }
+    }
+    Ok(())
+}
+
+/// YAML 1.2 scalars: `no`, `on`, `010` stay strings. A SCIM body in a suite
+/// must mean what it shows, not what YAML 1.1 would make of it.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.underscored_numbers_as_strings = true;
+    options
+}
+
+fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
+    serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
+        let rendered =
+            e.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
+        LoadError { file: file.to_string(), line: e.location().map_or(0, |l| l.line()), message: rendered }
+    })
+}
+
+fn load_catalogue(file: &str, text: &str, errors: &mut Vec<LoadError>) -> IndexMap<String, Requirement> {
+    let entries: Vec<Spanned<Requirement>> = match parse_yaml(file, text) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(e);
+            return IndexMap::new();
+        }
+    };
+    let mut map = IndexMap::new();
+    for entry in entries {
+        let line = entry.referenced.line();
+        let r = entry.value;
+        if !valid_requirement_id(&r.id) {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!("requirement id '{}' must be lower-case words joined by '.' or '-'", r.id),
+            });
+        }
+        if map.contains_key(&r.id) {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!("requirement '{}' is defined twice", r.id),
+            });
+        }
+        map.insert(r.id.clone(), r);
+    }
+    map
+}
+
+fn valid_requirement_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+}
+
+/// `area::sub::name`: two or more `::`-separated lower-case segments.
+fn valid_case_id(id: &str) -> bool {
+    let segments: Vec<&str> = id.split("::").collect();
+    segments.len() >= 2
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        })
+}
+
+fn check_case(
+    file: &str,
+    doc: &CaseDoc,
+    catalogue: &IndexMap<String, Requirement>,
+    errors: &mut Vec<LoadError>,
+) {
+    let mut err = |line: u64, message: String| errors.push(LoadError { file: file.into(), line, message });
+    if !valid_case_id(&doc.id.value) {
+        err(
+            doc.id.referenced.line(),
+            format!("case id '{}' must look like area::sub::name (lower case)", doc.id.value),
+        );
+    }
+    if doc.requirements.is_empty() {
+        err(doc.id.referenced.line(), "a case checks at least one requirement".into());
+    }
+    for r in &doc.requirements {
+        if !catalogue.contains_key(&r.value) {
+            err(r.referenced.line(), format!("requirement '{}' is not in {CATALOGUE_FILE}", r.value));
+        }
+    }
+    if doc.steps.is_empty() {
+        err(doc.id.referenced.line(), "a case has at least one step".into());
+    }
+    for step in doc.steps.iter().chain(doc.cleanup.iter()) {
+        for (line, message) in check_step(&step.value, step.referenced.line(), doc) {
+            err(line, message);
+        }
+    }
+}
+
+fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
+    let mut problems = Vec::new();
+    match (&step.request, &step.walk) {
+        (Some(_), Some(_)) => problems.push((line, "a step has either `request` or `walk`, not both".into())),
+        (None, None) => problems.push((line, "a step needs `request` or `walk`".into())),
+        (None, Some(_)) if !is_empty_expect(&step.expect) || !step.capture.is_empty() => problems
+            .push((line, "a `walk` step makes its own checks; it takes no `expect` or `capture`".into())),
+        _ => {}
+    }
+    if let Some(r) = &step.request
+        && r.json.is_some()
+        && r.body.is_some()
+    {
+        problems.push((line, "a request has `json` or `body`, not both".into()));
+    }
+    if let Some(req) = &step.req
+        && !doc.requirements.iter().any(|r| r.value == req.value)
+    {
+        problems.push((
+            req.referenced.line(),
+            format!("`req: {}` is not one of this case's requirements", req.value),
+        ));
+    }
+    let e = &step.expect;
+    for (name, check) in &e.headers {
+        if let case::HeaderCheck::Matches(re) = &check.value
+            && !re.contains("{{")
+            && let Err(err) = regex::Regex::new(re)
+        {
+            problems
+                .push((check.referenced.line(), format!("header {name}: invalid regular expression: {err}")));
+        }
+    }
+    for p in &e.pointers {
+        let c = &p.value;
+        let line = p.referenced.line();
+        let set = [
+            c.equals.is_some(),
+            c.differs.is_some(),
+            c.absent,
+            c.present,
+            c.ty.is_some(),
+            c.length.is_some(),
+            c.contains.is_some(),
+            c.matches.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if set != 1 {
+            problems.push((
+                line,
+                format!(
+                    "pointer check at {} needs exactly one of equals, differs, absent, present, type, length, contains, matches ({set} given)",
+                    c.at
+                ),
+            ));
+        }
+        if !c.at.is_empty() && !c.at.starts_with('/') && !c.at.starts_with("{{") {
+            problems.push((line, format!("'{}' is not a JSON pointer (it starts with '/')", c.at)));
+        }
+        if let Some(re) = &c.matches
+            && !re.contains("{{")
+            && let Err(err) = regex::Regex::new(re)
+        {
+            problems.push((line, format!("invalid regular expression: {err}")));
+        }
+        if let Some(req) = &c.req
+            && !doc.requirements.iter().any(|r| &r.value == req)
+        {
+            problems.push((line, format!("`req: {req}` is not one of this case's requirements")));
+        }
+    }
+    let schema_names = e.schema.iter().map(|s| (s.referenced.line(), s.value.as_str())).chain(
+        e.each.iter().filter_map(|each| each.value.schema.as_deref().map(|s| (each.referenced.line(), s))),
+    );
+    for (line, name) in schema_names {
+        if json_schema::get(name).is_none() {
+            problems
+                .push((line, format!("no JSON Schema '{name}'; known: {}", json_schema::names().join(", "))));
+        }
+    }
+    if let Some(each) = &e.each
+        && each.value.json.is_none()
+        && each.value.schema.is_none()
+    {
+        problems.push((each.referenced.line(), "`each` needs `json` or `schema`".into()));
+    }
+    if let Some(sorted) = &e.sorted {
+        let registry = crate::scim::schema::Registry::builtin();
+        let s = &sorted.value;
+        match registry.resource_type(&s.resource) {
+            None => problems.push((
+                sorted.referenced.line(),
+                format!("`sorted.resource: {}` is not a resource type", s.resource),
+            )),
+            Some(rt) => {
+                let order = crate::scim::sort::SortOrder::Ascending;
+                if let Err(e) = crate::scim::sort::SortKey::parse(rt, &s.by, order) {
+                    problems.push((sorted.referenced.line(), e.detail));
+                }
+            }
+        }
+    }
+    for name in step.capture.keys() {
+        if !template::valid_name(name) {
+            problems.push((line, format!("capture name '{name}' must be letters, digits and '_'")));
+        }
+    }
+    problems
+}
+
+fn is_empty_expect(e: &case::Expect) -> bool {
+    e.status.is_none()
+        && e.headers.is_empty()
+        && e.json.is_none()
+        && e.pointers.is_empty()
+        && e.schema.is_none()
+        && e.each.is_none()
+        && e.sorted.is_none()
+}

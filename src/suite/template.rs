@@ -1,0 +1,165 @@
+//! `{{name}}` substitution in suite text and JSON.
+//!
+//! Variables hold JSON values. A string that is exactly one `{{name}}` becomes
+//! the variable's value, whatever its type (so a captured number stays a
+//! number); inside a longer string a variable contributes its text.
+//!
+//! One generator exists, for bodies a list of requests cannot write out (a
+//! Bulk request one operation past the server's limit, a large group):
+//! `{"$repeat": {"count": N, "plus": M, "item": ...}}` becomes an array of
+//! N + M copies of `item`, each rendered with `{{i}}` set to 1, 2, ...
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub type Vars = IndexMap<String, Value>;
+
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// Substitutes every `{{name}}` in `text`; an unknown name is an error.
+pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
+    render_with(text, vars, &|s| s.to_string())
+}
+
+/// Like [`render_str`] for a regular expression: substituted values match
+/// literally (an email's `.` is a dot, not any character).
+pub fn render_regex(text: &str, vars: &Vars) -> Result<String, String> {
+    render_with(text, vars, &|s| regex::escape(s))
+}
+
+fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| format!("unclosed '{{{{' in \"{text}\""))?;
+        let name = after[..end].trim();
+        let value = lookup(name, vars)?;
+        out.push_str(&quote(&text_of(value)));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Substitutes variables in every string of a JSON value, keys included.
+pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => match whole_variable(s) {
+            Some(name) => lookup(name, vars)?.clone(),
+            None => Value::String(render_str(s, vars)?),
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| render_value(v, vars)).collect::<Result<_, _>>()?)
+        }
+        Value::Object(obj) if obj.len() == 1 && obj.contains_key(REPEAT) => repeat(&obj[REPEAT], vars)?,
+        Value::Object(obj) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in obj {
+                out.insert(render_str(k, vars)?, render_value(v, vars)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+const REPEAT: &str = "$repeat";
+/// A generated array larger than this is a suite mistake, not a test.
+const MOST_REPEATS: u64 = 100_000;
+
+fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
+    let obj = spec.as_object().ok_or("$repeat takes an object: {count, plus, item}")?;
+    if let Some(key) = obj.keys().find(|k| !["count", "plus", "item"].contains(&k.as_str())) {
+        return Err(format!("$repeat has an unknown key '{key}'; it takes count, plus and item"));
+    }
+    let number = |key: &str| -> Result<u64, String> {
+        match obj.get(key) {
+            None => Ok(0),
+            Some(v) => render_value(v, vars)?
+                .as_u64()
+                .ok_or_else(|| format!("$repeat.{key} must be a whole number (or a variable holding one)")),
+        }
+    };
+    let n = number("count")? + number("plus")?;
+    if n > MOST_REPEATS {
+        return Err(format!("$repeat asks for {n} items; at most {MOST_REPEATS}"));
+    }
+    let item = obj.get("item").ok_or("$repeat needs an item")?;
+    let mut scoped = vars.clone();
+    (1..=n)
+        .map(|i| {
+            scoped.insert("i".into(), Value::from(i));
+            render_value(item, &scoped)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+fn whole_variable(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}")).then(|| inner.trim())
+}
+
+fn lookup<'v>(name: &str, vars: &'v Vars) -> Result<&'v Value, String> {
+    vars.get(name).ok_or_else(|| {
+        let known: Vec<&str> = vars.keys().map(String::as_str).collect();
+        format!("unknown variable '{{{{{name}}}}}' (defined here: {})", known.join(", "))
+    })
+}
+
+/// The text a value contributes inside a string: strings as they are, the rest as JSON.
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vars() -> Vars {
+        let mut v = Vars::new();
+        v.insert("unique".into(), json!("scimitar-ab12-3"));
+        v.insert("n".into(), json!(42));
+        v.insert("user".into(), json!("2819c223"));
+        v
+    }
+
+    #[test]
+    fn substitutes_in_strings_and_keeps_types_for_whole_values() {
+        assert_eq!(render_str("/Users/{{user}}", &vars()).unwrap(), "/Users/2819c223");
+        assert_eq!(render_str("{{ unique }}@example.com", &vars()).unwrap(), "scimitar-ab12-3@example.com");
+        assert_eq!(render_str("count={{n}}", &vars()).unwrap(), "count=42");
+        let mut v = vars();
+        v.insert("email".into(), json!("a.b@x.org"));
+        assert_eq!(render_regex("^{{email}}$", &v).unwrap(), r"^a\.b@x\.org$");
+        let v = render_value(&json!({ "n": "{{n}}", "s": "x{{n}}", "list": ["{{user}}"] }), &vars()).unwrap();
+        assert_eq!(v, json!({ "n": 42, "s": "x42", "list": ["2819c223"] }));
+    }
+
+    #[test]
+    fn repeat_generates_items_with_an_index() {
+        let v = render_value(&json!({ "ops": { "$repeat": { "count": "{{n}}", "plus": 1, "item": { "path": "/Users/{{unique}}-{{i}}" } } } }), &vars())
+            .unwrap();
+        let ops = v["ops"].as_array().unwrap();
+        assert_eq!(ops.len(), 43);
+        assert_eq!(ops[42]["path"], "/Users/scimitar-ab12-3-43");
+        assert!(render_value(&json!({ "$repeat": { "count": "x", "item": 1 } }), &vars()).is_err());
+        assert!(render_value(&json!({ "$repeat": { "count": 1, "itme": 1 } }), &vars()).is_err());
+        assert!(render_value(&json!({ "$repeat": { "count": 1000000, "item": 1 } }), &vars()).is_err());
+    }
+
+    #[test]
+    fn unknown_and_unclosed_variables_are_errors() {
+        assert!(render_str("{{nope}}", &vars()).unwrap_err().contains("unknown variable '{{nope}}'"));
+        assert!(render_str("{{user", &vars()).unwrap_err().contains("unclosed"));
+        assert_eq!(render_str("no braces", &vars()).unwrap(), "no braces");
+    }
+}

@@ -1,0 +1,135 @@
+//! Every suite case as a `cargo test` trial against an in-process reference
+//! server, and every reference-server fault as a trial that some case must
+//! catch. nextest-compatible: `--list`, `--exact`, `a::b::c` names.
+//!
+//!   cargo test --test suites                       # all
+//!   cargo test --test suites -- rfc7644::crud      # a subset
+//!   cargo test --test suites -- --exact faults::count-ignored
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use scimitar::faults::{Fault, FaultSet};
+use scimitar::runner::outcome::{CaseReport, Outcome};
+use scimitar::runner::target::{Target, TargetAuth};
+use scimitar::runner::{self, RunContext, RunOptions};
+use scimitar::server::{Auth, ReferenceServer, ServerConfig};
+use scimitar::suite::{Case, Suite};
+use std::path::Path;
+use std::sync::OnceLock;
+
+const TOKEN: &str = "suites-token";
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime starts")
+    })
+}
+
+fn suite() -> &'static Suite {
+    static SUITE: OnceLock<Suite> = OnceLock::new();
+    SUITE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("suites");
+        Suite::from_dir(&dir).unwrap_or_else(|e| panic!("suites do not load:\n{e}"))
+    })
+}
+
+/// A reference server with these faults and a run context pointed at it.
+struct Bench {
+    _server: ReferenceServer,
+    ctx: RunContext,
+}
+
+impl Bench {
+    fn start(faults: FaultSet) -> Bench {
+        let server = ReferenceServer::start(ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults))
+            .expect("server starts");
+        let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
+        let ctx = runtime()
+            .block_on(runner::prepare(&target, &RunOptions::default(), runner::new_run_id()))
+            .expect("run context");
+        Bench { _server: server, ctx }
+    }
+
+    fn run(&self, case: &Case) -> CaseReport {
+        runtime().block_on(runner::run_case(&self.ctx, case))
+    }
+}
+
+fn healthy() -> &'static Bench {
+    static HEALTHY: OnceLock<Bench> = OnceLock::new();
+    HEALTHY.get_or_init(|| Bench::start(FaultSet::none()))
+}
+
+fn explain(report: &CaseReport) -> String {
+    let mut text = format!("{} {}\n", report.outcome.label(), report.id);
+    if let Outcome::Error { message, .. } = &report.outcome {
+        text.push_str(&format!("  harness error: {message}\n"));
+    }
+    for f in report.outcome.findings() {
+        text.push_str(&format!(
+            "  step {} {}: {} [{} {}]\n    expected: {}\n    actual:   {}\n",
+            f.step, f.check, f.location, f.requirement.source, f.requirement.level, f.expected, f.actual
+        ));
+    }
+    text
+}
+
+/// Which cases fail against a server with `fault`.
+fn failing_under(fault: Fault) -> Vec<String> {
+    let bench = Bench::start(FaultSet::of(&[fault]));
+    suite()
+        .cases
+        .iter()
+        .map(|c| bench.run(c))
+        .filter(|r| matches!(r.outcome, Outcome::Fail { .. }))
+        .map(|r| r.id)
+        .collect()
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for case in &suite().cases {
+        let case = case.clone();
+        trials.push(Trial::test(case.id().to_string(), move || {
+            let report = healthy().run(&case);
+            match report.outcome {
+                Outcome::Pass | Outcome::Skip { .. } => Ok(()),
+                _ => Err(Failed::from(explain(&report))),
+            }
+        }));
+    }
+    for &fault in Fault::ALL {
+        trials.push(Trial::test(format!("faults::{}", fault.name()), move || {
+            if failing_under(fault).is_empty() {
+                Err(Failed::from(format!(
+                    "no case fails against a server with --fault {fault}: {}",
+                    fault.about()
+                )))
+            } else {
+                Ok(())
+            }
+        }));
+    }
+    trials.push(Trial::test("teeth::every_case_fails_under_some_fault", || {
+        let mut killed: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for &fault in Fault::ALL {
+            killed.extend(failing_under(fault));
+        }
+        let survivors: Vec<&str> =
+            suite().cases.iter().map(|c| c.id()).filter(|id| !killed.contains(*id)).collect();
+        if survivors.is_empty() {
+            Ok(())
+        } else {
+            Err(Failed::from(format!(
+                "these cases fail under no fault, so nothing shows they can fail: {}",
+                survivors.join(", ")
+            )))
+        }
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
