@@ -2,6 +2,7 @@
 
 use crate::faults::Fault;
 use crate::scim::quirks::Idp;
+use crate::suite::capability::Capability;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -15,6 +16,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The harness could not do its job: network, TLS, a port in use, I/O.
     pub const HARNESS_ERROR: u8 = 3;
+    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Parser)]
@@ -33,8 +36,96 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Check a SCIM server against the suites (with no --url: the bundled reference server)
+    Run(RunArgs),
     /// Run the bundled reference SCIM server
     Serve(ServeArgs),
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Examples:
+  scimitar run
+      All suites against an in-process reference server: a passing run
+  scimitar run --fault count-ignored
+      The same, with a deliberate bug in that server: see what a failure looks like
+  scimitar run --url https://api.example.com/scim/v2 --token \"$TOKEN\" --json report.json --junit junit.xml
+      Your server; bearer token from a variable, reports for CI
+  SCIMITAR_TOKEN=... scimitar run --url https://api.example.com/scim/v2 rfc7644::patch rfc7644::filter
+      Only the cases whose id contains one of the filters
+  scimitar run --target acme.toml --jobs 1 --rate 5
+      A saved target (URL, which env var holds the token, declared limits), gently
+
+Exit codes: 0 compliant; 1 not compliant; 2 usage or suite error; 3 the harness could not run
+(network, TLS, timeouts); 130 interrupted.")]
+pub struct RunArgs {
+    /// Run only the cases whose id contains one of these, e.g. rfc7644::patch
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// Base URL of the SCIM server, path prefix included (default: an in-process reference server)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Bearer token
+    #[arg(long, value_name = "TOKEN", env = "SCIMITAR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// HTTP Basic credentials: user:password, or an API key alone (empty password)
+    #[arg(long, value_name = "CREDENTIALS", env = "SCIMITAR_BASIC", hide_env_values = true)]
+    pub basic: Option<String>,
+
+    /// A header that carries the credential, e.g. 'X-API-Key: ...'
+    #[arg(long = "header", value_name = "NAME: VALUE", env = "SCIMITAR_HEADER", hide_env_values = true)]
+    pub auth_header: Option<String>,
+
+    /// A target file (TOML): URL, which environment variable holds the secret, capabilities, limits
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
+
+    /// Treat these capabilities as present, whatever discovery says (comma-separated)
+    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
+    pub assume: Vec<Capability>,
+
+    /// Treat these capabilities as absent: their cases are skipped (comma-separated)
+    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
+    pub deny: Vec<Capability>,
+
+    /// Cases run at once [default: the number of CPUs]; --jobs 1 for fragile targets
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// At most this many requests per second, across all jobs
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+
+    /// Seconds to wait for each response
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// Leave what the run created, for debugging (the count is reported)
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Write the JSON report here (format: reports/run-report.schema.json)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Load suites from this directory instead of the ones built in
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+
+    /// A variable for the suites' templates, name=value; repeatable
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+
+    /// With no --url: switch on a fault in the in-process reference server (see `scimitar serve --list-faults`)
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["url", "target"])]
+    pub faults: Vec<Fault>,
 }
 
 #[derive(Args)]
@@ -95,6 +186,10 @@ pub struct ServeArgs {
     /// Do not log requests to stderr
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+fn parse_capability(s: &str) -> Result<Capability, String> {
+    Capability::parse(s)
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {

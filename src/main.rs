@@ -5,6 +5,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
+        Command::Run(args) => scimitar::commands::run::run(args),
         Command::Serve(args) => scimitar::commands::serve::run(args),
     };
     ExitCode::from(code)

@@ -13,8 +13,9 @@ use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunContext, RunOptions};
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};
 use scimitar::suite::{Case, Suite};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 const TOKEN: &str = "suites-token";
 
@@ -78,16 +79,24 @@ fn explain(report: &CaseReport) -> String {
     text
 }
 
-/// Which cases fail against a server with `fault`.
+/// Which cases fail against a server with `fault`, computed once per process
+/// (the fault trials and the teeth trial share it under `cargo test`).
 fn failing_under(fault: Fault) -> Vec<String> {
+    static MATRIX: OnceLock<Mutex<HashMap<Fault, Vec<String>>>> = OnceLock::new();
+    let matrix = MATRIX.get_or_init(Default::default);
+    if let Some(ids) = matrix.lock().unwrap_or_else(PoisonError::into_inner).get(&fault) {
+        return ids.clone();
+    }
     let bench = Bench::start(FaultSet::of(&[fault]));
-    suite()
+    let ids: Vec<String> = suite()
         .cases
         .iter()
         .map(|c| bench.run(c))
         .filter(|r| matches!(r.outcome, Outcome::Fail { .. }))
         .map(|r| r.id)
-        .collect()
+        .collect();
+    matrix.lock().unwrap_or_else(PoisonError::into_inner).insert(fault, ids.clone());
+    ids
 }
 
 fn main() {

@@ -97,7 +97,20 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     let mut findings = Vec::new();
     let mut error = None;
     for (i, step) in case.doc.steps.iter().enumerate() {
-        match run_step(ctx, case, step, i + 1, &mut vars, exchanges).await {
+        let result = run_step(ctx, case, step, i + 1, &mut vars, exchanges).await;
+        // Findings quote what the server sent, and a server may echo a credential.
+        let redactor = ctx.http.redactor();
+        let result = result.map(|found| {
+            found
+                .into_iter()
+                .map(|f| Finding {
+                    expected: redactor.redact(&f.expected),
+                    actual: redactor.redact(&f.actual),
+                    ..f
+                })
+                .collect::<Vec<_>>()
+        });
+        match result {
             Ok(f) if f.is_empty() => {}
             Ok(f) => {
                 findings = f;

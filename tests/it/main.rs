@@ -2,8 +2,10 @@
 
 mod api;
 mod bulk;
+mod cli;
 mod crud;
 mod faults;
+mod hostile;
 mod protocol;
 mod query;
 mod robustness;

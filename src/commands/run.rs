@@ -1,0 +1,221 @@
+//! `scimitar run`: the suites against a target, with live progress, cleanup,
+//! reports and an exit code that says which kind of outcome it was.
+
+use crate::cli::{RunArgs, exit};
+use crate::faults::FaultSet;
+use crate::report::{self, terminal};
+use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo};
+use crate::runner::target::{Target, TargetAuth, TargetFile};
+use crate::runner::{self, Event, RunOptions};
+use crate::scim::datetime;
+use crate::server::{Auth, ReferenceServer, ServerConfig};
+use crate::suite::{Case, Suite};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub fn run(args: RunArgs) -> u8 {
+    let suite = match &args.suites {
+        Some(dir) => Suite::from_dir(dir),
+        None => Suite::embedded(),
+    };
+    let suite = match suite {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: the suites do not load:\n{e}");
+            return exit::USAGE;
+        }
+    };
+    let cases: Vec<Arc<Case>> = suite
+        .cases
+        .iter()
+        .filter(|c| args.filters.is_empty() || args.filters.iter().any(|f| c.id().contains(f.as_str())))
+        .cloned()
+        .collect();
+    if cases.is_empty() {
+        eprintln!(
+            "error: no case id contains {}; `scimitar run` with no filter runs them all",
+            args.filters.join(" or ")
+        );
+        return exit::USAGE;
+    }
+    let (target, server) = match target(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return exit::HARNESS_ERROR;
+        }
+    };
+    let code = runtime.block_on(execute(&args, cases, target, server.is_some()));
+    drop(server);
+    code
+}
+
+/// The target from the command line, a target file, or (neither) a reference
+/// server started here, which is returned so it lives as long as the run.
+fn target(args: &RunArgs) -> Result<(Target, Option<ReferenceServer>), String> {
+    let explicit = [args.token.is_some(), args.basic.is_some(), args.auth_header.is_some()];
+    if explicit.iter().filter(|b| **b).count() > 1 {
+        return Err(
+            "give one credential: --token, --basic or --header (or their SCIMITAR_* variables)".into()
+        );
+    }
+    let auth = if let Some(t) = &args.token {
+        Some(TargetAuth::Bearer(t.clone()))
+    } else if let Some(b) = &args.basic {
+        Some(TargetAuth::basic(b))
+    } else {
+        args.auth_header.as_deref().map(TargetAuth::header).transpose()?
+    };
+    let (mut target, server) = match (&args.target, &args.url) {
+        (Some(file), url) => {
+            let mut t = TargetFile::load(file)?.into_target(&|var| std::env::var(var).ok())?;
+            if let Some(url) = url {
+                t.base_url = url.clone();
+            }
+            (t, None)
+        }
+        (None, Some(url)) => (Target::new(url.clone(), TargetAuth::None), None),
+        (None, None) => {
+            if auth.is_some() {
+                return Err("credentials need a target: add --url (or --target)".into());
+            }
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            let config =
+                ServerConfig::new(Auth::bearer(token.clone())).with_faults(FaultSet::of(&args.faults));
+            let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
+            (Target::new(server.base_url(), TargetAuth::Bearer(token)), Some(server))
+        }
+    };
+    if let Some(auth) = auth {
+        target.auth = auth;
+    }
+    let url = reqwest::Url::parse(&target.base_url).map_err(|e| format!("--url {}: {e}", target.base_url))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("--url {}: only http and https targets", target.base_url));
+    }
+    for var in &args.vars {
+        let (name, value) = var.split_once('=').ok_or_else(|| format!("--var {var}: write name=value"))?;
+        target.vars.insert(name.trim().to_string(), value.to_string());
+    }
+    Ok((target, server))
+}
+
+async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_process: bool) -> u8 {
+    let started_at = datetime::format(datetime::now());
+    let started = Instant::now();
+    let options = RunOptions {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        rate: args.rate,
+        assume: args.assume.clone(),
+        deny: args.deny.clone(),
+    };
+    let ctx = match runner::prepare(&target, &options, runner::new_run_id()).await {
+        Ok(ctx) => Arc::new(ctx),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::HARNESS_ERROR;
+        }
+    };
+    let style = terminal::Style::detect();
+    let where_ = if in_process {
+        format!("{} (in-process reference server)", ctx.http.base())
+    } else {
+        ctx.http.base().to_string()
+    };
+    println!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
+    let present: Vec<String> = ctx.capabilities.present().iter().map(ToString::to_string).collect();
+    println!("capabilities: {}\n", if present.is_empty() { "none found".into() } else { present.join(", ") });
+
+    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted: stopping, then deleting what this run created (Ctrl-C again to quit at once)"
+            );
+            let _ = cancel.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(exit::INTERRUPTED.into());
+            }
+        }
+    });
+    let (events, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        while let Some(Event::Finished(report)) = incoming.recv().await {
+            println!("{}", terminal::progress_line(&report, style));
+        }
+    });
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    let reports = runner::run_all(ctx.clone(), cases, jobs, Some(events), cancelled.clone()).await;
+    let _ = printer.await;
+    let interrupted = *cancelled.borrow();
+
+    let left_behind = if args.keep { ctx.tracker.count() } else { ctx.tracker.clean(&ctx.http).await };
+    let mut summary = Summary::of(&reports);
+    summary.requests = ctx.http.requests_sent();
+    summary.rate_limited = ctx.http.rate_limited();
+    summary.left_behind = left_behind;
+    let run = RunReport {
+        format: REPORT_FORMAT,
+        scimitar: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: ctx.run_id().to_string(),
+        started_at,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        target: TargetInfo {
+            url: ctx.http.redactor().redact(ctx.http.base()),
+            in_process,
+            capabilities: ctx.capabilities.present(),
+            capability_notes: ctx.capabilities.notes(),
+        },
+        summary,
+        cases: reports,
+    };
+    print!("{}", terminal::details(&run, style));
+    if args.keep && left_behind > 0 {
+        println!("kept {left_behind} resources whose names start with {} (--keep)", run.run_id);
+    }
+    let mut wrote_all = true;
+    if let Some(path) = &args.json {
+        wrote_all &= write(path, &report::json(&run));
+    }
+    if let Some(path) = &args.junit {
+        match report::junit::render(&run) {
+            Ok(xml) => wrote_all &= write(path, &xml),
+            Err(e) => {
+                eprintln!("error: cannot render the JUnit report: {e}");
+                wrote_all = false;
+            }
+        }
+    }
+    verdict(&run, interrupted, wrote_all)
+}
+
+fn write(path: &std::path::Path, text: &str) -> bool {
+    match std::fs::write(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+/// Interrupted beats everything; then a harness that could not run (its
+/// verdict is incomplete); then non-compliance.
+fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> u8 {
+    if interrupted {
+        return exit::INTERRUPTED;
+    }
+    let errors = run.cases.iter().any(|c| matches!(c.outcome, Outcome::Error { .. }));
+    if errors || !wrote_reports {
+        return exit::HARNESS_ERROR;
+    }
+    if run.summary.failed > 0 { exit::NON_COMPLIANT } else { exit::SUCCESS }
+}

@@ -1,0 +1,179 @@
+//! The terminal report: a line per case as it finishes, then each failure in
+//! full (requirement, diff of expected against actual, the exchange), then
+//! `N passed, N failed, N skipped`.
+
+use crate::runner::outcome::{CaseReport, Exchange, Finding, Outcome, RunReport};
+use similar::{ChangeTag, TextDiff};
+use std::fmt::Write as _;
+
+/// ANSI styling, on only for a terminal that wants colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    pub fn detect() -> Style {
+        use std::io::IsTerminal;
+        Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    fn red(self, t: &str) -> String {
+        self.paint("31", t)
+    }
+
+    fn green(self, t: &str) -> String {
+        self.paint("32", t)
+    }
+
+    fn yellow(self, t: &str) -> String {
+        self.paint("33", t)
+    }
+
+    fn dim(self, t: &str) -> String {
+        self.paint("2", t)
+    }
+
+    fn bold(self, t: &str) -> String {
+        self.paint("1", t)
+    }
+}
+
+/// The line printed when a case finishes.
+pub fn progress_line(report: &CaseReport, style: Style) -> String {
+    let label = match report.outcome {
+        Outcome::Pass => style.green("PASS "),
+        Outcome::Fail { .. } => style.red("FAIL "),
+        Outcome::Error { .. } => style.red("ERROR"),
+        Outcome::Skip { .. } => style.yellow("SKIP "),
+    };
+    let tail = match &report.outcome {
+        Outcome::Skip { reason } => style.dim(&format!(": {reason}")),
+        Outcome::Error { message, .. } => format!(": {message}"),
+        _ => style.dim(&format!(" ({:.0} ms)", report.duration_ms)),
+    };
+    format!("{label} {}{tail}", report.id)
+}
+
+/// Every failure and error in full, then the summary.
+pub fn details(run: &RunReport, style: Style) -> String {
+    let mut out = String::new();
+    let broken: Vec<&CaseReport> = run
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail { .. } | Outcome::Error { .. }))
+        .collect();
+    if !broken.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("failures:"));
+    }
+    for case in broken {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            style.bold(&format!("── {}", case.id)),
+            style.dim(&format!("── {}", case.title))
+        );
+        if let Outcome::Error { kind, message, .. } = &case.outcome {
+            let _ = writeln!(out, "   harness error ({kind:?}): {message}");
+            let _ = writeln!(
+                out,
+                "   {}",
+                style.dim("the harness could not finish this case; it says nothing about compliance")
+            );
+        }
+        for finding in case.outcome.findings() {
+            finding_text(&mut out, case, finding, style);
+        }
+    }
+    let s = &run.summary;
+    let _ = writeln!(
+        out,
+        "\n{} cases in {:.2}s against {}; {} requests{}; {} resources left behind",
+        s.total,
+        run.duration_ms / 1000.0,
+        run.target.url,
+        s.requests,
+        if s.rate_limited > 0 {
+            format!(", {} answered 429 and were retried", s.rate_limited)
+        } else {
+            String::new()
+        },
+        s.left_behind
+    );
+    let line = s.line();
+    let _ = writeln!(out, "{}", if s.failed + s.errors > 0 { style.red(&line) } else { style.green(&line) });
+    out
+}
+
+fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) {
+    let r = &f.requirement;
+    let step = match &f.step_name {
+        Some(name) => format!("step {} ({name})", f.step),
+        None => format!("step {}", f.step),
+    };
+    let _ = writeln!(out, "   {} {}: {}", style.bold(&r.source), style.bold(r.level.as_str()), r.says);
+    let _ = writeln!(out, "   {step}, {} {}", f.location, style.dim(&format!("[{}]", r.id)));
+    let _ = writeln!(out, "   {}", f.check);
+    let _ = writeln!(out, "   {} {}", style.red("- expected"), style.green("+ actual"));
+    diff(out, &f.expected, &f.actual, style);
+    if let Some(exchange) = f.exchange.and_then(|i| case.exchanges.get(i)) {
+        exchange_text(out, exchange, style);
+    }
+}
+
+fn diff(out: &mut String, expected: &str, actual: &str, style: Style) {
+    let (a, b) = (format!("{expected}\n"), format!("{actual}\n"));
+    for change in TextDiff::from_lines(&a, &b).iter_all_changes() {
+        let text = change.value().trim_end_matches('\n');
+        let line = match change.tag() {
+            ChangeTag::Delete => style.red(&format!("-{text}")),
+            ChangeTag::Insert => style.green(&format!("+{text}")),
+            ChangeTag::Equal => style.dim(&format!(" {text}")),
+        };
+        let _ = writeln!(out, "   {line}");
+    }
+}
+
+/// At most this many lines of a body in a failure; the JSON report keeps more.
+const BODY_LINES: usize = 30;
+
+fn exchange_text(out: &mut String, e: &Exchange, style: Style) {
+    let _ = writeln!(out, "   {}", style.dim(&format!("> {} {}", e.request.method, e.request.url)));
+    for (name, value) in &e.request.headers {
+        let _ = writeln!(out, "   {}", style.dim(&format!("> {name}: {value}")));
+    }
+    if let Some(body) = &e.request.body {
+        body_text(out, ">", body, style);
+    }
+    match &e.response {
+        None => {
+            let _ = writeln!(out, "   {}", style.dim("< (no response)"));
+        }
+        Some(r) => {
+            let _ = writeln!(out, "   {}", style.dim(&format!("< {}  ({:.0} ms)", r.status, e.elapsed_ms)));
+            for (name, value) in &r.headers {
+                let _ = writeln!(out, "   {}", style.dim(&format!("< {name}: {value}")));
+            }
+            body_text(out, "<", &r.body, style);
+        }
+    }
+}
+
+fn body_text(out: &mut String, arrow: &str, body: &str, style: Style) {
+    let lines: Vec<&str> = body.lines().collect();
+    for line in lines.iter().take(BODY_LINES) {
+        let _ = writeln!(out, "   {}", style.dim(&format!("{arrow} {line}")));
+    }
+    if lines.len() > BODY_LINES {
+        let _ = writeln!(
+            out,
+            "   {}",
+            style.dim(&format!("{arrow} … {} more lines (see --json)", lines.len() - BODY_LINES))
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! `scimitar run` as a user runs it: exit codes, reports, and what it prints.
+
+use scimitar::server::{Auth, ReferenceServer, ServerConfig};
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn scimitar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("scimitar runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("scimitar-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_run_against_the_bundled_server_passes_with_exit_0() {
+    let out = scimitar(&["run"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.ends_with("0 failed, 0 skipped") && last.contains(" passed, "), "{last}");
+    assert!(text.contains("0 resources left behind"), "{text}");
+}
+
+#[test]
+fn non_compliance_exits_1_and_names_the_requirement() {
+    let server = ReferenceServer::start(
+        ServerConfig::new(Auth::bearer("cli-token"))
+            .with_faults(scimitar::faults::FaultSet::of(&[scimitar::faults::Fault::NoLocationOnCreate])),
+    )
+    .unwrap();
+    let dir = tmp("fault");
+    let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
+    let out = scimitar(&[
+        "run",
+        "--url",
+        &server.base_url(),
+        "--token",
+        "cli-token",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("RFC 7644 §3.3 MUST"), "the failing requirement is named:\n{text}");
+    assert!(!text.contains("cli-token") && !std::fs::read_to_string(&json).unwrap().contains("cli-token"));
+
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("../../reports/run-report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> =
+        validator.iter_errors(&report).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(problems.is_empty(), "the JSON report breaks its schema:\n{}", problems.join("\n"));
+    assert!(report["summary"]["failed"].as_u64().unwrap() >= 1);
+
+    check_junit_shape(&std::fs::read_to_string(&junit).unwrap());
+}
+
+/// The shape CI tools read: testsuites > testsuite > testcase, with failure,
+/// error and skipped children, and the counts on each testsuite.
+fn check_junit_shape(xml: &str) {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            event @ (Event::Start(_) | Event::Empty(_)) => {
+                let (e, opens) = match &event {
+                    Event::Start(e) => (e, true),
+                    Event::Empty(e) => (e, false),
+                    _ => unreachable!(),
+                };
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                let attr =
+                    |key: &str| e.attributes().flatten().find(|a| a.key.as_ref() == key.as_bytes()).is_some();
+                let parent = stack.last().map(String::as_str);
+                match name.as_str() {
+                    "testsuites" => assert!(parent.is_none(), "testsuites is the root"),
+                    "testsuite" => {
+                        assert_eq!(parent, Some("testsuites"));
+                        assert!(attr("name") && attr("tests") && attr("failures") && attr("errors"));
+                        suites += 1;
+                    }
+                    "testcase" => {
+                        assert_eq!(parent, Some("testsuite"));
+                        assert!(attr("name") && attr("classname"));
+                        cases += 1;
+                    }
+                    "failure" | "error" | "skipped" => {
+                        assert_eq!(parent, Some("testcase"));
+                        failures += usize::from(name == "failure");
+                    }
+                    other => panic!("unexpected element <{other}>"),
+                }
+                if opens {
+                    stack.push(name);
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(suites > 1 && cases > 10 && failures >= 1, "{suites} suites, {cases} cases, {failures} failures");
+}
+
+#[test]
+fn usage_and_suite_problems_exit_2() {
+    assert_eq!(scimitar(&["run", "no-case-has-this-id"]).status.code(), Some(2));
+    assert_eq!(scimitar(&["run", "--url", "not a url"]).status.code(), Some(2));
+    assert_eq!(scimitar(&["run", "--token", "t"]).status.code(), Some(2), "credentials without a target");
+    assert_eq!(scimitar(&["run", "--assume", "teleport"]).status.code(), Some(2));
+    let dir = tmp("bad-suite");
+    std::fs::write(dir.join("requirements.yaml"), "- { id: r, source: s, level: MUST, says: x }\n").unwrap();
+    std::fs::write(dir.join("bad.yaml"), "id: a::b\ntitle: t\nrequirements: [r]\nsteps: []\nbogus: 1\n")
+        .unwrap();
+    let out = scimitar(&["run", "--suites", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml:5") && err.contains("bogus"), "{err}");
+}
+
+#[test]
+fn an_unreachable_target_exits_3() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = scimitar(&[
+        "run",
+        "--url",
+        &format!("http://127.0.0.1:{port}/scim/v2"),
+        "--token",
+        "t",
+        "--timeout",
+        "2",
+        "rfc7644::crud",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stdout(&out).contains("ERROR"), "{}", stdout(&out));
+}
+
+#[test]
+fn missing_capabilities_skip_with_the_reason() {
+    let out = scimitar(&["run", "--deny", "bulk", "rfc7644::bulk"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("SKIP") && text.contains("needs bulk (--deny bulk)"), "{text}");
+    assert!(text.lines().last().unwrap().ends_with("2 skipped"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_run_and_deletes_what_it_created() {
+    let server = ReferenceServer::start(ServerConfig::new(Auth::bearer("t"))).unwrap();
+    let base = server.base_url();
+    // Slow enough that the run is mid-way when interrupted.
+    let child = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["run", "--url", &base, "--token", "t", "--rate", "10", "--jobs", "4"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let users_mid_run = count(&base, "Users");
+    assert!(users_mid_run > 0, "the run had created nothing yet; the test proves nothing");
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 resources left behind"), "{}", stdout(&out));
+    assert_eq!((count(&base, "Users"), count(&base, "Groups")), (0, 0), "the run left resources behind");
+}
+
+fn count(base: &str, endpoint: &str) -> u64 {
+    let v: Value = reqwest::blocking::Client::new()
+        .get(format!("{base}/{endpoint}?count=0"))
+        .bearer_auth("t")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    v["totalResults"].as_u64().unwrap()
+}

@@ -1,0 +1,216 @@
+//! The runner against hostile targets: each ends as a classified Fail or
+//! Error in bounded time, never a panic or a hang.
+
+use scimitar::runner::outcome::{CaseReport, ErrorKind, Outcome};
+use scimitar::runner::target::{Target, TargetAuth};
+use scimitar::runner::{self, RunOptions};
+use scimitar::suite::Suite;
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CATALOGUE: &str = "- { id: test.req, source: RFC 7644 §3.4.2, level: MUST, says: a listing answers 200 with a ListResponse }\n";
+const LIST_CASE: &str = r#"
+id: hostile::list
+title: GET /Users answers a ListResponse
+requirements: [test.req]
+steps:
+  - request: { method: GET, path: /Users }
+    expect:
+      status: 200
+      headers: { Content-Type: { matches: '^application/(scim\+)?json' } }
+      json: { totalResults: "*" }
+"#;
+/// Every hostile case must end within this, though the runner's timeout is 1 s.
+const BOUND: Duration = Duration::from_secs(8);
+const SECRET: &str = "hostile-s3cret-token";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+async fn run_list_case(base: &str) -> CaseReport {
+    let suite = Suite::from_sources(vec![
+        ("requirements.yaml".into(), CATALOGUE.into()),
+        ("hostile/list.yaml".into(), LIST_CASE.into()),
+    ])
+    .unwrap();
+    let target = Target::new(base, TargetAuth::Bearer(SECRET.into()));
+    let options = RunOptions { timeout: Duration::from_secs(1), ..RunOptions::default() };
+    let ctx = runner::prepare(&target, &options, runner::new_run_id()).await.unwrap();
+    runner::run_case(&ctx, &suite.cases[0]).await
+}
+
+/// Serves `template` for GET /Users and runs the case; checks the time bound.
+fn against(template: ResponseTemplate) -> CaseReport {
+    runtime().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET")).and(path("/Users")).respond_with(template).mount(&server).await;
+        let started = Instant::now();
+        let report = run_list_case(&server.uri()).await;
+        assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
+        report
+    })
+}
+
+fn assert_fail(report: &CaseReport, check: &str) {
+    match &report.outcome {
+        Outcome::Fail { findings } => {
+            assert!(findings.iter().any(|f| f.check.starts_with(check)), "{:?}", findings);
+        }
+        other => panic!("expected a Fail on {check}, got {other:?}"),
+    }
+    let json = serde_json::to_string(report).unwrap();
+    assert!(!json.contains(SECRET), "the report leaks the token: {json}");
+}
+
+fn assert_error(report: &CaseReport, kind: ErrorKind) {
+    match &report.outcome {
+        Outcome::Error { kind: k, .. } => assert_eq!(*k, kind, "{:?}", report.outcome),
+        other => panic!("expected an Error of kind {kind:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_non_json_body_is_a_fail() {
+    let r = against(ResponseTemplate::new(200).set_body_raw("hello", "application/scim+json"));
+    assert_fail(&r, "body");
+}
+
+#[test]
+fn an_html_error_page_is_a_fail_on_status() {
+    let r = against(ResponseTemplate::new(500).set_body_raw("<html><h1>Oops</h1></html>", "text/html"));
+    assert_fail(&r, "status");
+}
+
+#[test]
+fn a_wrong_content_type_is_a_fail_on_the_header() {
+    let r = against(ResponseTemplate::new(200).set_body_raw(r#"{"totalResults":0}"#, "text/plain"));
+    assert_fail(&r, "header Content-Type");
+}
+
+#[test]
+fn invalid_utf8_is_a_fail() {
+    let r = against(
+        ResponseTemplate::new(200).set_body_raw(vec![b'{', 0xff, 0xfe, b'}'], "application/scim+json"),
+    );
+    assert_fail(&r, "body");
+}
+
+#[test]
+fn a_50_mb_body_is_cut_and_failed() {
+    let mut big = b"{\"totalResults\": 1, \"pad\": \"".to_vec();
+    big.resize(50 * 1024 * 1024, b'a');
+    let r = against(ResponseTemplate::new(200).set_body_raw(big, "application/scim+json"));
+    assert_fail(&r, "body");
+    let body = &r.exchanges[0].response.as_ref().unwrap();
+    assert!(body.truncated && body.body.len() < 200 * 1024, "the report keeps a bounded excerpt");
+}
+
+#[test]
+fn a_response_past_the_timeout_is_an_error() {
+    let r = against(
+        ResponseTemplate::new(200)
+            .set_delay(Duration::from_secs(5))
+            .set_body_raw("{}", "application/scim+json"),
+    );
+    assert_error(&r, ErrorKind::Timeout);
+}
+
+#[test]
+fn connection_refused_is_a_network_error() {
+    // Bind and drop: a port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let r = runtime().block_on(run_list_case(&format!("http://127.0.0.1:{port}")));
+    assert_error(&r, ErrorKind::Network);
+}
+
+#[test]
+fn a_body_that_never_ends_is_a_timeout() {
+    let rt = runtime();
+    let report = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else { return };
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n\r\n";
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    loop {
+                        if socket.write_all(b"1\r\n \r\n").await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                });
+            }
+        });
+        let started = Instant::now();
+        let report = run_list_case(&format!("http://127.0.0.1:{port}")).await;
+        assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
+        report
+    });
+    assert_error(&report, ErrorKind::Timeout);
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_credentials_stay_home() {
+    runtime().block_on(async {
+        let elsewhere = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(r#"{"totalResults":0}"#, "application/scim+json"),
+            )
+            .mount(&elsewhere)
+            .await;
+        let home = MockServer::start().await;
+        // Another host, as far as a client can tell (127.0.0.1 vs localhost).
+        let location = elsewhere.uri().replace("127.0.0.1", "localhost") + "/Users";
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(ResponseTemplate::new(302).insert_header("Location", location.as_str()))
+            .mount(&home)
+            .await;
+        let report = run_list_case(&home.uri()).await;
+        assert_fail(&report, "status");
+        let received = elsewhere.received_requests().await.unwrap_or_default();
+        assert!(
+            received.is_empty(),
+            "the redirect was followed: {} requests reached the other host",
+            received.len()
+        );
+    });
+}
+
+#[test]
+fn a_429_is_waited_out_and_counted() {
+    runtime().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(r#"{"totalResults":0}"#, "application/scim+json"),
+            )
+            .mount(&server)
+            .await;
+        let report = run_list_case(&server.uri()).await;
+        assert!(matches!(report.outcome, Outcome::Pass), "{:?}", report.outcome);
+        assert_eq!(report.exchanges[0].rate_limited, 2);
+    });
+}
+
+#[test]
+fn a_server_echoing_the_token_does_not_get_it_into_the_report() {
+    let r = against(ResponseTemplate::new(500).set_body_raw(format!("bad token {SECRET}"), "text/plain"));
+    assert_fail(&r, "status");
+}
