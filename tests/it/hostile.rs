@@ -214,3 +214,32 @@ fn a_server_echoing_the_token_does_not_get_it_into_the_report() {
     let r = against(ResponseTemplate::new(500).set_body_raw(format!("bad token {SECRET}"), "text/plain"));
     assert_fail(&r, "status");
 }
+
+#[test]
+fn rate_spaces_requests_across_tasks() {
+    runtime().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+        let target = Target::new(server.uri(), TargetAuth::None);
+        let http = std::sync::Arc::new(
+            scimitar::runner::http::Http::new(&target, Duration::from_secs(5), Some(20.0)).unwrap(),
+        );
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let http = http.clone();
+                tokio::spawn(async move {
+                    for _ in 0..5 {
+                        let _ = http.send(1, &scimitar::runner::http::Outgoing::get("/x")).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        // 20 requests at 20 per second: the last leaves no sooner than 0.95 s after the first.
+        assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+        assert_eq!(http.requests_sent(), 20);
+    });
+}
