@@ -56,8 +56,9 @@ Examples:
   scimitar run --target acme.toml --jobs 1 --rate 5
       A saved target (URL, which env var holds the token, declared limits), gently
 
-Exit codes: 0 compliant; 1 not compliant; 2 usage or suite error; 3 the harness could not run
-(network, TLS, timeouts); 130 interrupted.")]
+Exit codes: 0 compliant (SHOULD and MAY findings are warnings unless --strict); 1 not compliant;
+2 usage or suite error; 3 the harness could not run (network, TLS, timeouts, refused credentials);
+130 interrupted.")]
 pub struct RunArgs {
     /// Run only the cases whose id contains one of these, e.g. rfc7644::patch
     #[arg(value_name = "FILTER")]
@@ -106,6 +107,10 @@ pub struct RunArgs {
     /// Leave what the run created, for debugging (the count is reported)
     #[arg(long)]
     pub keep: bool,
+
+    /// Fail the run on SHOULD and MAY findings too (by default only MUST findings fail it)
+    #[arg(long)]
+    pub strict: bool,
 
     /// Write the JSON report here (format: reports/run-report.schema.json)
     #[arg(long, value_name = "PATH")]

@@ -157,7 +157,15 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
     let _ = printer.await;
     let interrupted = *cancelled.borrow();
 
-    let left_behind = if args.keep { ctx.tracker.count() } else { ctx.tracker.clean(&ctx.http).await };
+    let left_behind = if args.keep {
+        ctx.tracker.count()
+    } else {
+        let left = ctx.tracker.clean(&ctx.http).await;
+        if ctx.capabilities.has(crate::suite::capability::Capability::Filter) {
+            ctx.tracker.sweep(&ctx.http).await;
+        }
+        left
+    };
     let mut summary = Summary::of(&reports);
     summary.requests = ctx.http.requests_sent();
     summary.rate_limited = ctx.http.rate_limited();
@@ -179,7 +187,7 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
     };
     print!("{}", terminal::details(&run, style));
     if args.keep && left_behind > 0 {
-        println!("kept {left_behind} resources whose names start with {} (--keep)", run.run_id);
+        println!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
     }
     let mut wrote_all = true;
     if let Some(path) = &args.json {
@@ -194,7 +202,7 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
             }
         }
     }
-    verdict(&run, interrupted, wrote_all)
+    verdict(&run, interrupted, wrote_all, args.strict)
 }
 
 fn write(path: &std::path::Path, text: &str) -> bool {
@@ -209,7 +217,7 @@ fn write(path: &std::path::Path, text: &str) -> bool {
 
 /// Interrupted beats everything; then a harness that could not run (its
 /// verdict is incomplete); then non-compliance.
-fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> u8 {
+fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool, strict: bool) -> u8 {
     if interrupted {
         return exit::INTERRUPTED;
     }
@@ -217,5 +225,5 @@ fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> u8 {
     if errors || !wrote_reports {
         return exit::HARNESS_ERROR;
     }
-    if run.summary.failed > 0 { exit::NON_COMPLIANT } else { exit::SUCCESS }
+    if run.cases.iter().any(|c| c.fails_run(strict)) { exit::NON_COMPLIANT } else { exit::SUCCESS }
 }

@@ -55,7 +55,7 @@ fn test_case(case: &CaseReport, area: &str) -> TestCase {
         Outcome::Error { kind, message, .. } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
             s.set_message(message.as_str());
-            s.set_type(format!("{kind:?}"));
+            s.set_type(super::terminal::kind_name(*kind));
             s.set_description(describe(case));
             s
         }

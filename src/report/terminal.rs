@@ -19,8 +19,11 @@ impl Style {
         Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
     }
 
+    /// Text reaches the terminal only through here, so a server cannot send
+    /// escape sequences to it: control characters are shown, not obeyed.
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        let text = printable(text);
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text }
     }
 
     fn red(self, t: &str) -> String {
@@ -44,6 +47,18 @@ impl Style {
     }
 }
 
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                char::from_u32(0x2400 + (c as u32 & 0x1f)).unwrap_or('?')
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The line printed when a case finishes.
 pub fn progress_line(report: &CaseReport, style: Style) -> String {
     let label = match report.outcome {
@@ -54,10 +69,10 @@ pub fn progress_line(report: &CaseReport, style: Style) -> String {
     };
     let tail = match &report.outcome {
         Outcome::Skip { reason } => style.dim(&format!(": {reason}")),
-        Outcome::Error { message, .. } => format!(": {message}"),
+        Outcome::Error { message, .. } => printable(&format!(": {message}")),
         _ => style.dim(&format!(" ({:.0} ms)", report.duration_ms)),
     };
-    format!("{label} {}{tail}", report.id)
+    format!("{label} {}{tail}", printable(&report.id))
 }
 
 /// Every failure and error in full, then the summary.
@@ -79,7 +94,7 @@ pub fn details(run: &RunReport, style: Style) -> String {
             style.dim(&format!("── {}", case.title))
         );
         if let Outcome::Error { kind, message, .. } = &case.outcome {
-            let _ = writeln!(out, "   harness error ({kind:?}): {message}");
+            let _ = writeln!(out, "   harness error ({}): {}", kind_name(*kind), printable(message));
             let _ = writeln!(
                 out,
                 "   {}",
@@ -118,7 +133,7 @@ fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) 
     };
     let _ = writeln!(out, "   {} {}: {}", style.bold(&r.source), style.bold(r.level.as_str()), r.says);
     let _ = writeln!(out, "   {step}, {} {}", f.location, style.dim(&format!("[{}]", r.id)));
-    let _ = writeln!(out, "   {}", f.check);
+    let _ = writeln!(out, "   {}", printable(&f.check));
     let _ = writeln!(out, "   {} {}", style.red("- expected"), style.green("+ actual"));
     diff(out, &f.expected, &f.actual, style);
     if let Some(exchange) = f.exchange.and_then(|i| case.exchanges.get(i)) {
@@ -137,6 +152,10 @@ fn diff(out: &mut String, expected: &str, actual: &str, style: Style) {
         };
         let _ = writeln!(out, "   {line}");
     }
+}
+
+pub fn kind_name(kind: crate::runner::outcome::ErrorKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// At most this many lines of a body in a failure; the JSON report keeps more.

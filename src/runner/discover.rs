@@ -3,7 +3,8 @@
 //! so a skipped case can say exactly why it was skipped.
 
 use super::http::{Http, Outgoing};
-use super::target::{DeleteSemantics, Target};
+use super::outcome::{ErrorKind, HarnessError};
+use super::target::{DeleteSemantics, Target, TargetAuth};
 use crate::scim::schema::ENTERPRISE_USER;
 use crate::suite::capability::Capability;
 use serde_json::Value;
@@ -46,6 +47,12 @@ impl Capabilities {
         assume: &[Capability],
         deny: &[Capability],
     ) -> Capabilities {
+        let has_credentials = target.auth != TargetAuth::None;
+        self.set(
+            Capability::Authentication,
+            has_credentials,
+            if has_credentials { "the run has credentials" } else { "the run has no credentials" },
+        );
         if target.limits.delete == DeleteSemantics::Deactivates {
             self.set(Capability::HardDelete, false, "the target file says DELETE deactivates");
         }
@@ -65,8 +72,10 @@ impl Capabilities {
     }
 }
 
-/// Reads `/ServiceProviderConfig` and `/ResourceTypes` and decides every capability.
-pub async fn discover(http: &Http) -> Capabilities {
+/// Reads `/ServiceProviderConfig` and `/ResourceTypes` and decides every
+/// capability. A target that refuses the run's own credentials ends the run
+/// here: every case would fail for a reason that is not the server's fault.
+pub async fn discover(http: &Http) -> Result<Capabilities, HarnessError> {
     let mut caps = Capabilities::default();
     let spc = fetch(http, "/ServiceProviderConfig").await;
     let features = [
@@ -89,6 +98,17 @@ pub async fn discover(http: &Http) -> Capabilities {
             }
             Err(why) => caps.set(c, false, format!("/ServiceProviderConfig unavailable: {why}")),
         }
+    }
+    if let Err(Fetch::Unreachable(e)) = &spc {
+        return Err(HarnessError::new(e.kind, format!("cannot reach the target: {}", e.message)));
+    }
+    if let Err(Fetch::Refused(status)) = &spc {
+        return Err(HarnessError::new(
+            ErrorKind::Credentials,
+            format!(
+                "the target answered {status} to GET /ServiceProviderConfig with the run's credentials; check --token, --basic or --header"
+            ),
+        ));
     }
     let (filter, why) = (caps.has(Capability::Filter), caps.reason(Capability::Filter).to_string());
     caps.set(Capability::Search, filter, format!("follows filter: {why}"));
@@ -138,20 +158,39 @@ pub async fn discover(http: &Http) -> Capabilities {
         }
     }
     caps.set(Capability::HardDelete, true, "DELETE deletes, unless the target file says it deactivates");
-    caps
+    Ok(caps)
 }
 
 fn describe(found: bool, what: &str) -> String {
     format!("/ResourceTypes {} {what}", if found { "lists" } else { "does not list" })
 }
 
-async fn fetch(http: &Http, path: &str) -> Result<Value, String> {
-    let (_, result) = http.send(0, &Outgoing::get(path)).await;
-    let incoming = result.map_err(|e| e.message)?;
-    if incoming.status != 200 {
-        return Err(format!("HTTP {}", incoming.status));
+enum Fetch {
+    /// No HTTP answer at all: network, TLS, timeout.
+    Unreachable(HarnessError),
+    /// 401 or 403: the credentials, not the endpoint.
+    Refused(u16),
+    Failed(String),
+}
+
+impl std::fmt::Display for Fetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fetch::Unreachable(e) => f.write_str(&e.message),
+            Fetch::Refused(status) => write!(f, "HTTP {status}"),
+            Fetch::Failed(why) => f.write_str(why),
+        }
     }
-    incoming.json()
+}
+
+async fn fetch(http: &Http, path: &str) -> Result<Value, Fetch> {
+    let (_, result) = http.send(0, &Outgoing::get(path)).await;
+    let incoming = result.map_err(Fetch::Unreachable)?;
+    match incoming.status {
+        200 => incoming.json().map_err(Fetch::Failed),
+        401 | 403 => Err(Fetch::Refused(incoming.status)),
+        other => Err(Fetch::Failed(format!("HTTP {other}"))),
+    }
 }
 
 fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {

@@ -3,7 +3,6 @@
 use super::http::Incoming;
 use super::matching::{self, short};
 use super::outcome::{Finding, HarnessError};
-use crate::scim::attr_path::AttrPath;
 use crate::scim::schema::Registry;
 use crate::scim::sort::{SortKey, SortOrder as ScimSortOrder};
 use crate::suite::Case;
@@ -33,7 +32,7 @@ impl StepInfo<'_> {
         exchange: Option<usize>,
     ) -> Finding {
         let requirement = req
-            .and_then(|id| self.case.requirements.iter().find(|r| r.id == id))
+            .and_then(|id| self.case.cited(id))
             .unwrap_or_else(|| self.case.requirement_for(self.step))
             .clone();
         Finding {
@@ -58,13 +57,9 @@ pub fn check(
     exchange: usize,
 ) -> Result<Vec<Finding>, HarnessError> {
     let ex = Some(exchange);
-    let render = |s: &str, line: u64| {
-        template::render_str(s, vars).map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))
-    };
-    let render_value = |v: &Value, line: u64| {
-        template::render_value(v, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))
-    };
+    let render = |s: &str, line: u64| template::render_str(s, vars).map_err(|e| suite_error(info, line, e));
+    let render_value =
+        |v: &Value, line: u64| template::render_value(v, vars).map_err(|e| suite_error(info, line, e));
     let mut out = Vec::new();
     if let Some(status) = &expect.status
         && !status.value.allows(incoming.status)
@@ -94,10 +89,8 @@ pub fn check(
                 (actual.is_some_and(|a| a != old), format!("present and not {old:?}"))
             }
             HeaderCheck::Matches(re) => {
-                let re = template::render_regex(re, vars)
-                    .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
-                let regex = regex::Regex::new(&re)
-                    .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+                let re = template::render_regex(re, vars).map_err(|e| suite_error(info, line, e))?;
+                let regex = regex::Regex::new(&re).map_err(|e| suite_error(info, line, e))?;
                 (actual.is_some_and(|v| regex.is_match(v)), format!("matching /{re}/"))
             }
         };
@@ -235,8 +228,7 @@ fn check_pointer(
     vars: &Vars,
     ex: Option<usize>,
 ) -> Result<Option<Finding>, HarnessError> {
-    let at = template::render_str(&c.at, vars)
-        .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+    let at = template::render_str(&c.at, vars).map_err(|e| suite_error(info, line, e))?;
     let value = matching::pointer(body, &at).filter(|v| !v.is_null());
     let shown = value.map_or_else(|| "absent".to_string(), short);
     let req = c.req.as_deref();
@@ -244,14 +236,12 @@ fn check_pointer(
         Some(info.finding(line, req, format!("pointer {at}"), expected, shown.clone(), ex))
     };
     if let Some(want) = &c.equals {
-        let want = template::render_value(want, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let want = template::render_value(want, vars).map_err(|e| suite_error(info, line, e))?;
         let ok = value.is_some_and(|v| matching::scalars_equal(&want, v) || *v == want);
         return Ok(if ok { None } else { fail(short(&want)) });
     }
     if let Some(old) = &c.differs {
-        let old = template::render_value(old, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let old = template::render_value(old, vars).map_err(|e| suite_error(info, line, e))?;
         let ok = value.is_some_and(|v| !matching::scalars_equal(&old, v) && *v != old);
         return Ok(if ok { None } else { fail(format!("present and not {}", short(&old))) });
     }
@@ -286,8 +276,7 @@ fn check_pointer(
         });
     }
     if let Some(want) = &c.contains {
-        let want = template::render_value(want, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let want = template::render_value(want, vars).map_err(|e| suite_error(info, line, e))?;
         let ok = match (value, &want) {
             (Some(Value::Array(items)), w) => items.iter().any(|i| matching::matches(w, i)),
             (Some(Value::String(s)), Value::String(w)) => s.contains(w.as_str()),
@@ -295,11 +284,26 @@ fn check_pointer(
         };
         return Ok(if ok { None } else { fail(format!("containing {}", short(&want))) });
     }
+    if let Some(unwanted) = &c.lacks {
+        let unwanted = template::render_value(unwanted, vars).map_err(|e| suite_error(info, line, e))?;
+        let found = match value {
+            Some(Value::Array(items)) => items.iter().find(|i| matching::matches(&unwanted, i)),
+            _ => None,
+        };
+        return Ok(found.map(|hit| {
+            info.finding(
+                line,
+                req,
+                format!("pointer {at}"),
+                format!("no element matching {}", short(&unwanted)),
+                format!("an element {}", short(hit)),
+                ex,
+            )
+        }));
+    }
     if let Some(re) = &c.matches {
-        let re = template::render_regex(re, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
-        let regex = regex::Regex::new(&re)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", info.case.at(line))))?;
+        let re = template::render_regex(re, vars).map_err(|e| suite_error(info, line, e))?;
+        let regex = regex::Regex::new(&re).map_err(|e| suite_error(info, line, e))?;
         let ok = value.is_some_and(|v| regex.is_match(&template::text_of(v)));
         return Ok(if ok { None } else { fail(format!("matching /{re}/")) });
     }
@@ -313,16 +317,14 @@ fn check_sorted(
     body: &Value,
     ex: Option<usize>,
 ) -> Result<Option<Finding>, HarnessError> {
-    let suite_error = |e: String| HarnessError::suite(format!("{}: {e}", info.case.at(line)));
     let rt = Registry::builtin()
         .resource_type(&s.resource)
-        .ok_or_else(|| suite_error(format!("no resource type {}", s.resource)))?;
+        .ok_or_else(|| suite_error(info, line, format!("no resource type {}", s.resource)))?;
     let order = match s.order {
         SortOrder::Ascending => ScimSortOrder::Ascending,
         SortOrder::Descending => ScimSortOrder::Descending,
     };
-    AttrPath::parse(&s.by).map_err(&suite_error)?;
-    let key = SortKey::parse(rt, &s.by, order).map_err(|e| suite_error(e.detail))?;
+    let key = SortKey::parse(rt, &s.by, order).map_err(|e| suite_error(info, line, e.detail))?;
     let expected = format!(
         "{} by {} ({})",
         s.at,
@@ -350,6 +352,11 @@ fn check_sorted(
         }
     }
     Ok(None)
+}
+
+/// A problem with the case itself, at its line.
+fn suite_error(info: &StepInfo<'_>, line: u64, e: impl std::fmt::Display) -> HarnessError {
+    HarnessError::suite(format!("{}: {e}", info.case.at(line)))
 }
 
 pub fn pretty(v: &Value) -> String {

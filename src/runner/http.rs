@@ -110,6 +110,25 @@ impl Redactor {
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED))
     }
+
+    /// Redacts raw bytes; a body that is not UTF-8 is searched for the secrets' bytes.
+    pub fn redact_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        if !self.secrets.iter().any(|s| contains(&bytes, s.as_bytes())) {
+            return bytes;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => self.redact(&text).into_bytes(),
+            Err(e) => {
+                let mut bytes = e.into_bytes();
+                for secret in &self.secrets {
+                    while let Some(at) = find(&bytes, secret.as_bytes()) {
+                        bytes.splice(at..at + secret.len(), REDACTED.bytes());
+                    }
+                }
+                bytes
+            }
+        }
+    }
 }
 
 /// Spaces requests at most `rate` per second across every task.
@@ -154,8 +173,10 @@ impl Http {
             .user_agent(concat!("scimitar/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HarnessError::new(ErrorKind::Tls, format!("cannot build the HTTP client: {e}")))?;
+        // Below one request a minute is not a rate anyone means; it would also
+        // overflow a Duration.
         let limiter = rate.filter(|r| *r > 0.0).map(|r| Limiter {
-            interval: Duration::from_secs_f64(1.0 / r),
+            interval: Duration::from_secs_f64(1.0 / r.max(1.0 / 60.0)),
             next: Mutex::new(Instant::now()),
         });
         Ok(Http {
@@ -214,6 +235,12 @@ impl Http {
                     self.rate_limited.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(retry_after(incoming.header("retry-after"))).await;
                 }
+                Ok(incoming) if incoming.status == 429 => {
+                    break Err(HarnessError::new(
+                        ErrorKind::RateLimited,
+                        format!("still answered 429 after waiting {waited} times; try a lower --rate"),
+                    ));
+                }
                 other => break other,
             }
         };
@@ -258,10 +285,14 @@ impl Http {
         }
         let mut response = rb.send().await.map_err(|e| self.classify(&e))?;
         let status = response.status().as_u16();
+        // What the server sends is redacted before anything quotes it: a server
+        // may echo a credential in a header or a body.
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (n.as_str().to_string(), self.redactor.redact(&String::from_utf8_lossy(v.as_bytes())))
+            })
             .collect();
         let mut body = Vec::new();
         let mut complete = true;
@@ -273,6 +304,7 @@ impl Http {
             }
             body.extend_from_slice(&chunk);
         }
+        let body = self.redactor.redact_bytes(body);
         Ok(Incoming { status, headers, body, complete })
     }
 
@@ -314,7 +346,7 @@ impl Http {
             method: out.method.as_str().to_string(),
             url: self.redactor.redact(url),
             headers,
-            body: body.map(|b| self.redactor.redact(&cap(&b))),
+            body: body.map(|b| cap(&self.redactor.redact(&b))),
         }
     }
 
@@ -328,9 +360,17 @@ impl Http {
             status: incoming.status,
             headers: incoming.headers.iter().map(|(n, v)| (n.clone(), self.redactor.redact(v))).collect(),
             truncated: !incoming.complete || pretty.len() > RECORD_CAP,
-            body: self.redactor.redact(&cap(&pretty)),
+            body: cap(&pretty),
         }
     }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && find(haystack, needle).is_some()
 }
 
 fn cap(text: &str) -> String {

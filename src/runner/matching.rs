@@ -59,16 +59,11 @@ fn walk(expected: &Value, actual: Option<&Value>, at: &str, out: &mut Vec<Mismat
                 });
                 return;
             };
-            let mut used = vec![false; items.len()];
-            for want in wanted {
-                let found = items.iter().enumerate().position(|(i, item)| !used[i] && matches(want, item));
-                match found {
-                    Some(i) => used[i] = true,
-                    None => out.push(Mismatch {
-                        pointer: here.clone(),
-                        problem: format!("no element matches {}", short(want)),
-                    }),
-                }
+            for want in unassigned(wanted, items) {
+                out.push(Mismatch {
+                    pointer: here.clone(),
+                    problem: format!("no element matches {}", short(want)),
+                });
             }
         }
         scalar => {
@@ -80,6 +75,35 @@ fn walk(expected: &Value, actual: Option<&Value>, at: &str, out: &mut Vec<Mismat
             }
         }
     }
+}
+
+/// The expected elements left without a distinct actual element, after the
+/// best assignment (augmenting paths, so a general expected element never
+/// takes the only element a specific one could match).
+fn unassigned<'e>(wanted: &'e [Value], items: &[Value]) -> Vec<&'e Value> {
+    let fits: Vec<Vec<usize>> =
+        wanted.iter().map(|w| (0..items.len()).filter(|&i| matches(w, &items[i])).collect()).collect();
+    let mut owner: Vec<Option<usize>> = vec![None; items.len()];
+    fn assign(w: usize, fits: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
+        for &i in &fits[w] {
+            if !seen[i] {
+                seen[i] = true;
+                if owner[i].is_none_or(|other| assign(other, fits, owner, seen)) {
+                    owner[i] = Some(w);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+    let mut left = Vec::new();
+    for (w, want) in wanted.iter().enumerate() {
+        let mut seen = vec![false; items.len()];
+        if !assign(w, &fits, &mut owner, &mut seen) {
+            left.push(want);
+        }
+    }
+    left
 }
 
 pub fn scalars_equal(a: &Value, b: &Value) -> bool {
@@ -134,9 +158,7 @@ pub fn pointer<'v>(value: &'v Value, ptr: &str) -> Option<&'v Value> {
     Some(current)
 }
 
-pub fn get_ci<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
-}
+use crate::scim::message::get as get_ci;
 
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -173,6 +195,9 @@ mod tests {
         let actual = json!([{ "v": 1 }, { "v": 2 }]);
         assert!(matches(&json!([{ "v": 1 }, { "v": 2 }]), &actual));
         assert!(!matches(&json!([{ "v": 1 }, { "v": 1 }]), &actual));
+        // A general element must not take the only element a specific one fits.
+        let actual = json!([{ "type": "work", "value": "a" }, { "type": "home", "value": "b" }]);
+        assert!(matches(&json!([{ "value": "*" }, { "type": "work" }]), &actual));
     }
 
     #[test]

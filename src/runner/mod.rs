@@ -98,18 +98,7 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     let mut error = None;
     for (i, step) in case.doc.steps.iter().enumerate() {
         let result = run_step(ctx, case, step, i + 1, &mut vars, exchanges).await;
-        // Findings quote what the server sent, and a server may echo a credential.
-        let redactor = ctx.http.redactor();
-        let result = result.map(|found| {
-            found
-                .into_iter()
-                .map(|f| Finding {
-                    expected: redactor.redact(&f.expected),
-                    actual: redactor.redact(&f.actual),
-                    ..f
-                })
-                .collect::<Vec<_>>()
-        });
+        let result = result.map(|found| found.into_iter().map(bounded).collect::<Vec<_>>());
         match result {
             Ok(f) if f.is_empty() => {}
             Ok(f) => {
@@ -129,10 +118,25 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
         let _ = run_step(ctx, case, step, first_cleanup + i, &mut vars, exchanges).await;
     }
     match error {
-        Some(e) => Outcome::Error { kind: e.kind, message: e.message, findings },
+        Some(e) => Outcome::Error { kind: e.kind, message: e.message },
         None if findings.is_empty() => Outcome::Pass,
         None => Outcome::Fail { findings },
     }
+}
+
+/// Most characters of a finding's expected or actual text: a server can send
+/// megabytes, and a report is for reading.
+const FINDING_TEXT: usize = 8 * 1024;
+
+fn bounded(f: Finding) -> Finding {
+    let cut = |s: String| {
+        if s.len() <= FINDING_TEXT {
+            s
+        } else {
+            format!("{}… ({} bytes in all)", &s[..s.floor_char_boundary(FINDING_TEXT)], s.len())
+        }
+    };
+    Finding { expected: cut(f.expected), actual: cut(f.actual), ..f }
 }
 
 async fn run_step(
@@ -156,7 +160,9 @@ async fn run_step(
     };
     let mut out = Outgoing {
         method: request.method,
-        path: render(&request.path)?,
+        // A captured id goes into a path as one segment, whatever it contains.
+        path: template::render_path(&request.path, vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", case.at(line))))?,
         query: Vec::new(),
         headers: Vec::new(),
         body: None,
@@ -193,7 +199,10 @@ async fn run_step(
             Capture::Pointer(ptr) => incoming
                 .json()
                 .ok()
-                .and_then(|body| matching::pointer(&body, ptr).filter(|v| !v.is_null()).cloned()),
+                .and_then(|body| matching::pointer(&body, ptr).filter(|v| !v.is_null()).cloned())
+                // A create's body is only a SHOULD (RFC 7644 §3.3); its Location
+                // is a MUST and ends with the id.
+                .or_else(|| (ptr == "/id").then(|| location_id(&incoming)).flatten()),
             Capture::Header { header } => incoming.header(header).map(Value::from),
         };
         match value {
@@ -217,6 +226,12 @@ async fn run_step(
         }
     }
     Ok(Vec::new())
+}
+
+fn location_id(incoming: &http::Incoming) -> Option<Value> {
+    let location = incoming.header("location")?;
+    let id = location.split(['?', '#']).next()?.trim_end_matches('/').rsplit('/').next()?;
+    (!id.is_empty()).then(|| Value::from(id))
 }
 
 /// Progress of a run, for a live display.
@@ -283,7 +298,7 @@ pub async fn run_all(
                     file: case.file.clone(),
                     requirements: case.requirements.clone(),
                     tags: case.doc.tags.clone(),
-                    outcome: Outcome::Error { kind, message, findings: Vec::new() },
+                    outcome: Outcome::Error { kind, message },
                     duration_ms: 0.0,
                     exchanges: Vec::new(),
                 }
@@ -321,7 +336,8 @@ pub async fn prepare(
     run_id: String,
 ) -> Result<RunContext, HarnessError> {
     let http = Http::new(target, options.timeout, options.rate)?;
-    let capabilities = discover::discover(&http).await.with_overrides(target, &options.assume, &options.deny);
+    let capabilities =
+        discover::discover(&http).await?.with_overrides(target, &options.assume, &options.deny);
     let mut vars = Vars::new();
     for (k, v) in &target.vars {
         vars.insert(k.clone(), Value::from(v.as_str()));

@@ -15,11 +15,10 @@ pub enum Outcome {
     Fail {
         findings: Vec<Finding>,
     },
-    /// The harness could not complete the case; findings made before are kept.
+    /// The harness could not complete the case.
     Error {
         kind: ErrorKind,
         message: String,
-        findings: Vec<Finding>,
     },
     /// The case does not apply to this target.
     Skip {
@@ -39,7 +38,7 @@ impl Outcome {
 
     pub fn findings(&self) -> &[Finding] {
         match self {
-            Outcome::Fail { findings } | Outcome::Error { findings, .. } => findings,
+            Outcome::Fail { findings } => findings,
             _ => &[],
         }
     }
@@ -47,7 +46,7 @@ impl Outcome {
 
 /// Why the harness could not run a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
     /// Connection refused, DNS, reset.
     Network,
@@ -60,6 +59,10 @@ pub enum ErrorKind {
     Unsafe,
     /// The run was stopped (Ctrl-C).
     Interrupted,
+    /// The target kept answering 429 Too Many Requests.
+    RateLimited,
+    /// The target refused the run's own credentials.
+    Credentials,
 }
 
 /// A harness failure: kind and message, with secrets already redacted.
@@ -153,6 +156,16 @@ impl CaseReport {
     pub fn worst_level(&self) -> Option<Level> {
         self.outcome.findings().iter().map(|f| f.requirement.level).min()
     }
+
+    /// Whether this case makes the run non-compliant: a MUST finding always;
+    /// SHOULD and MAY findings only under `--strict`.
+    pub fn fails_run(&self, strict: bool) -> bool {
+        match self.worst_level() {
+            Some(Level::Must) => true,
+            Some(_) => strict,
+            None => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -160,6 +173,8 @@ pub struct Summary {
     pub total: usize,
     pub passed: usize,
     pub failed: usize,
+    /// Failed cases whose findings are all SHOULD or MAY: reported, not gating.
+    pub warnings: usize,
     pub errors: usize,
     pub skipped: usize,
     /// Requests sent, retries included.
@@ -176,6 +191,10 @@ impl Summary {
         for c in cases {
             match c.outcome {
                 Outcome::Pass => s.passed += 1,
+                Outcome::Fail { .. } if !c.fails_run(false) => {
+                    s.failed += 1;
+                    s.warnings += 1;
+                }
                 Outcome::Fail { .. } => s.failed += 1,
                 Outcome::Error { .. } => s.errors += 1,
                 Outcome::Skip { .. } => s.skipped += 1,
@@ -184,9 +203,12 @@ impl Summary {
         s
     }
 
-    /// `N passed, N failed, N skipped` (and errors when there are some).
+    /// `N passed, N failed, N skipped` (and warnings and errors when there are some).
     pub fn line(&self) -> String {
         let mut line = format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
+        if self.warnings > 0 {
+            line.push_str(&format!(" ({} of the failures SHOULD or MAY only)", self.warnings));
+        }
         if self.errors > 0 {
             line.push_str(&format!(", {} errors", self.errors));
         }

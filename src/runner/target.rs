@@ -65,19 +65,14 @@ impl TargetAuth {
 
     /// `Name: value`.
     pub fn header(text: &str) -> Result<TargetAuth, String> {
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| format!("header \"{}\" must look like 'Name: value'", first_word(text)))?;
+        // The text is a credential: no part of it goes into the message.
+        let (name, value) = text.split_once(':').ok_or("--header must look like 'Name: value'")?;
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() || value.is_empty() {
             return Err("a header needs a name and a value: 'Name: value'".into());
         }
         Ok(TargetAuth::Header { name: name.to_string(), value: value.to_string() })
     }
-}
-
-fn first_word(text: &str) -> &str {
-    text.split_whitespace().next().unwrap_or("")
 }
 
 /// What DELETE does on this target (vendors differ; see the vendor docs).
@@ -142,7 +137,13 @@ impl Target {
                     secrets.push(user.clone());
                 }
             }
-            TargetAuth::Header { value, .. } => secrets.push(value.clone()),
+            TargetAuth::Header { value, .. } => {
+                secrets.push(value.clone());
+                // `Authorization: Bearer X`: a server may echo X alone.
+                if let Some((_, credential)) = value.split_once(' ') {
+                    secrets.push(credential.trim().to_string());
+                }
+            }
         }
         secrets
     }

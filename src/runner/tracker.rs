@@ -1,18 +1,19 @@
 //! What a run created, so it can delete exactly that, and refuse anything else.
 //!
 //! A harness pointed at a vendor's staging tenant must never touch data it did
-//! not make. Every resource created by a run is recorded from the response that
+//! not make. Every resource a run creates is recorded from the response that
 //! created it; PUT, PATCH and DELETE are allowed only on those, or on ids that
-//! carry the run's prefix (requests for resources that cannot exist).
+//! carry the run's prefix (requests for resources that cannot exist). Names a
+//! run gives start with its prefix too, so a final sweep can find what an
+//! interrupted request created without the run seeing the answer.
 
-use super::http::{Http, Incoming, Outgoing};
+use super::http::{Body, Http, Incoming, Outgoing};
+use super::matching::pointer;
+use crate::scim::message;
 use crate::suite::case::Method;
 use indexmap::IndexSet;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Mutex;
-
-/// Endpoints that hold configuration, not anyone's data.
-const DISCOVERY: [&str; 3] = ["ServiceProviderConfig", "ResourceTypes", "Schemas"];
 
 pub struct Tracker {
     run_id: String,
@@ -42,17 +43,14 @@ impl Tracker {
         if out.method.mutates() {
             self.permits_path(&out.path)?;
         }
-        // Bulk carries its own methods and paths.
-        if out.method == Method::Post
-            && segments(&out.path).first() == Some(&"Bulk")
-            && let Some(super::http::Body::Json(body)) = &out.body
-        {
-            for op in body.get("Operations").and_then(Value::as_array).into_iter().flatten() {
-                let method =
-                    op.get("method").and_then(Value::as_str).unwrap_or_default().to_ascii_uppercase();
-                if matches!(method.as_str(), "PUT" | "PATCH" | "DELETE")
-                    && let Some(path) = op.get("path").and_then(Value::as_str)
-                {
+        if out.method == Method::Post && is_bulk(&out.path) {
+            for op in bulk_operations(out) {
+                let method = message::get(&op, "method")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_ascii_uppercase();
+                if matches!(method.as_str(), "PUT" | "PATCH" | "DELETE") {
+                    let path = message::get(&op, "path").and_then(Value::as_str).unwrap_or_default();
                     self.permits_path(path)?;
                 }
             }
@@ -62,47 +60,74 @@ impl Tracker {
 
     fn permits_path(&self, path: &str) -> Result<(), String> {
         let parts = segments(path);
-        let (Some(endpoint), Some(id)) = (parts.first(), parts.get(1)) else { return Ok(()) };
-        if DISCOVERY.contains(endpoint) || id.contains(self.run_id.as_str()) {
-            return Ok(());
+        let refuse = |why: &str| Err(format!("refusing to modify {path}: {why}"));
+        match parts.as_slice() {
+            [endpoint, id] => {
+                if id.contains(self.run_id.as_str())
+                    || self.created().contains(&(endpoint.to_string(), id.to_string()))
+                {
+                    Ok(())
+                } else {
+                    refuse("this run did not create it (a case may only change what it created)")
+                }
+            }
+            _ => refuse("a run only modifies single resources it created, never collections or /Me"),
         }
-        if self.created().contains(&(endpoint.to_string(), id.to_string())) {
-            return Ok(());
-        }
-        Err(format!(
-            "refusing to modify {path}: this run did not create it (a case may only change what it created)"
-        ))
     }
 
     /// Records what a response says was created.
     pub fn observe(&self, out: &Outgoing, incoming: &Incoming) {
         let parts = segments(&out.path);
-        match (out.method, parts.as_slice(), incoming.status) {
-            (Method::Post, [endpoint], 201) if !DISCOVERY.contains(endpoint) && *endpoint != "Bulk" => {
+        let ok = (200..300).contains(&incoming.status);
+        match (out.method, parts.as_slice()) {
+            (Method::Post, [endpoint]) if ok && !is_bulk(&out.path) && !endpoint.starts_with('.') => {
                 if let Some(id) = created_id(incoming) {
                     self.created().insert((endpoint.to_string(), id));
                 }
             }
-            (Method::Post, ["Bulk"], 200) => {
-                let Ok(body) = incoming.json() else { return };
-                for op in body.get("Operations").and_then(Value::as_array).into_iter().flatten() {
-                    let created = op
-                        .get("method")
-                        .and_then(Value::as_str)
-                        .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
-                        && op.get("status").and_then(status_text).as_deref() == Some("201");
-                    if created && let Some(location) = op.get("location").and_then(Value::as_str) {
-                        let mut tail = location.rsplit('/');
-                        if let (Some(id), Some(endpoint)) = (tail.next(), tail.next()) {
-                            self.created().insert((endpoint.to_string(), id.to_string()));
-                        }
-                    }
-                }
-            }
-            (Method::Delete, [endpoint, id], 200..=299) => {
+            (Method::Post, [_]) if ok && is_bulk(&out.path) => self.observe_bulk(out, incoming),
+            (Method::Delete, [endpoint, id]) if ok => {
                 self.created().shift_remove(&(endpoint.to_string(), id.to_string()));
             }
             _ => {}
+        }
+    }
+
+    /// A Bulk result's POSTs, paired with the request's by bulkId, so the
+    /// endpoint is known even when the result has no location.
+    fn observe_bulk(&self, out: &Outgoing, incoming: &Incoming) {
+        let Ok(body) = incoming.json() else { return };
+        let requests = bulk_operations(out);
+        let results = body.as_object().and_then(|o| message::get(o, "Operations")).and_then(Value::as_array);
+        for result in results.into_iter().flatten().filter_map(Value::as_object) {
+            let status = message::get(result, "status").and_then(status_text).unwrap_or_default();
+            if !status.starts_with('2') {
+                continue;
+            }
+            let location = message::get(result, "location").and_then(Value::as_str);
+            let bulk_id = message::get(result, "bulkId").and_then(Value::as_str);
+            let request = requests
+                .iter()
+                .find(|r| bulk_id.is_some() && message::get(r, "bulkId").and_then(Value::as_str) == bulk_id);
+            let is_post = request
+                .and_then(|r| message::get(r, "method"))
+                .or_else(|| message::get(result, "method"))
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.eq_ignore_ascii_case("POST"));
+            if !is_post {
+                continue;
+            }
+            let endpoint = request
+                .and_then(|r| message::get(r, "path"))
+                .and_then(Value::as_str)
+                .and_then(|p| segments(p).first().map(|s| s.to_string()))
+                .or_else(|| {
+                    location.and_then(|l| l.trim_end_matches('/').rsplit('/').nth(1)).map(str::to_string)
+                });
+            let id = location.and_then(|l| l.trim_end_matches('/').rsplit('/').next());
+            if let (Some(endpoint), Some(id)) = (endpoint, id) {
+                self.created().insert((endpoint, id.to_string()));
+            }
         }
     }
 
@@ -122,10 +147,60 @@ impl Tracker {
         }
         self.count()
     }
+
+    /// Finds and deletes resources whose names carry this run's prefix but
+    /// that the run never saw created (a create cut short by Ctrl-C or a
+    /// timeout). Needs filtering on the target. Returns how many it deleted.
+    pub async fn sweep(&self, http: &Http) -> usize {
+        let mut deleted = 0;
+        for (endpoint, attribute) in [("Groups", "displayName"), ("Users", "userName")] {
+            let filter = format!("{attribute} sw \"{}\"", self.run_id);
+            let query = vec![("filter".to_string(), filter), ("count".to_string(), "1000".to_string())];
+            let out = Outgoing { query, ..Outgoing::get(format!("/{endpoint}")) };
+            let (_, result) = http.send(0, &out).await;
+            let Ok(body) = result.and_then(|r| r.json().map_err(super::outcome::HarnessError::suite)) else {
+                continue;
+            };
+            for resource in pointer(&body, "/Resources").and_then(Value::as_array).into_iter().flatten() {
+                // Only what carries the prefix, whatever the server's filter did.
+                let name =
+                    pointer(resource, &format!("/{attribute}")).and_then(Value::as_str).unwrap_or_default();
+                let id = pointer(resource, "/id").and_then(Value::as_str).unwrap_or_default();
+                if !name.starts_with(&self.run_id) || id.is_empty() {
+                    continue;
+                }
+                let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
+                if let (_, Ok(r)) = http.send(0, &out).await
+                    && r.status < 300
+                {
+                    deleted += 1;
+                }
+            }
+        }
+        deleted
+    }
 }
 
 fn segments(path: &str) -> Vec<&str> {
     path.split('?').next().unwrap_or("").split('/').filter(|s| !s.is_empty()).collect()
+}
+
+fn is_bulk(path: &str) -> bool {
+    segments(path).first().is_some_and(|s| s.eq_ignore_ascii_case("Bulk"))
+}
+
+/// The operations of a Bulk request, from a JSON or a raw body.
+fn bulk_operations(out: &Outgoing) -> Vec<Map<String, Value>> {
+    let body = match &out.body {
+        Some(Body::Json(v)) => v.clone(),
+        Some(Body::Raw(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    body.as_object()
+        .and_then(|o| message::get(o, "Operations"))
+        .and_then(Value::as_array)
+        .map(|ops| ops.iter().filter_map(|op| op.as_object().cloned()).collect())
+        .unwrap_or_default()
 }
 
 fn status_text(v: &Value) -> Option<String> {
@@ -133,7 +208,7 @@ fn status_text(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         // RFC 7644 §3.7.2 examples also show {"code": "201"}.
-        Value::Object(o) => o.get("code").and_then(status_text),
+        Value::Object(o) => message::get(o, "code").and_then(status_text),
         _ => None,
     }
 }
@@ -141,7 +216,7 @@ fn status_text(v: &Value) -> Option<String> {
 /// The id of a created resource: from its body, else from its Location.
 fn created_id(incoming: &Incoming) -> Option<String> {
     if let Ok(body) = incoming.json()
-        && let Some(id) = crate::runner::matching::pointer(&body, "/id").and_then(Value::as_str)
+        && let Some(id) = pointer(&body, "/id").and_then(Value::as_str)
     {
         return Some(id.to_string());
     }
@@ -151,15 +226,14 @@ fn created_id(incoming: &Incoming) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::http::Body;
     use serde_json::json;
 
     fn req(method: Method, path: &str) -> Outgoing {
         Outgoing { method, ..Outgoing::get(path) }
     }
 
-    fn created(body: Value) -> Incoming {
-        Incoming { status: 201, headers: vec![], body: body.to_string().into_bytes(), complete: true }
+    fn answer(status: u16, body: Value) -> Incoming {
+        Incoming { status, headers: vec![], body: body.to_string().into_bytes(), complete: true }
     }
 
     #[test]
@@ -167,16 +241,14 @@ mod tests {
         let t = Tracker::new("scimitar-ab12");
         assert!(t.permits(&req(Method::Delete, "/Users/someone-elses")).is_err());
         assert!(t.permits(&req(Method::Patch, "/Groups/x")).is_err());
-        t.observe(&req(Method::Post, "/Users"), &created(json!({ "id": "u1" })));
-        assert!(t.permits(&req(Method::Delete, "/Users/u1")).is_ok());
+        assert!(t.permits(&req(Method::Delete, "/Users")).is_err(), "never a collection");
+        assert!(t.permits(&req(Method::Put, "/Me")).is_err(), "never the caller's own account");
+        t.observe(&req(Method::Post, "/Users"), &answer(200, json!({ "id": "u1" })));
+        assert!(t.permits(&req(Method::Delete, "/Users/u1")).is_ok(), "a create answered 200 is still ours");
         assert!(t.permits(&req(Method::Delete, "/Groups/u1")).is_err(), "same id, other endpoint");
         assert!(t.permits(&req(Method::Delete, "/Users/scimitar-ab12-7-missing")).is_ok());
-        assert!(t.permits(&req(Method::Delete, "/Schemas")).is_ok());
         assert!(t.permits(&req(Method::Get, "/Users/anyone")).is_ok());
-        t.observe(
-            &req(Method::Delete, "/Users/u1"),
-            &Incoming { status: 204, headers: vec![], body: vec![], complete: true },
-        );
+        t.observe(&req(Method::Delete, "/Users/u1"), &answer(204, Value::Null));
         assert_eq!(t.count(), 0);
     }
 
@@ -185,21 +257,29 @@ mod tests {
         let t = Tracker::new("run");
         let bulk = |ops: Value| Outgoing {
             method: Method::Post,
-            body: Some(Body::Json(json!({ "Operations": ops }))),
+            body: Some(Body::Json(json!({ "operations": ops }))),
             ..Outgoing::get("/Bulk")
         };
-        assert!(t.permits(&bulk(json!([{ "method": "DELETE", "path": "/Users/victim" }]))).is_err());
-        assert!(t.permits(&bulk(json!([{ "method": "POST", "path": "/Users" }]))).is_ok());
-        let response = json!({ "Operations": [{ "method": "POST", "status": "201", "location": "https://x/scim/v2/Users/b1" }] });
-        t.observe(
-            &bulk(json!([])),
-            &Incoming {
-                status: 200,
-                headers: vec![],
-                body: response.to_string().into_bytes(),
-                complete: true,
-            },
+        assert!(
+            t.permits(&bulk(json!([{ "Method": "DELETE", "Path": "/Users/victim" }]))).is_err(),
+            "names ignore case"
         );
+        let raw = Outgoing {
+            method: Method::Post,
+            body: Some(Body::Raw(r#"{"Operations":[{"method":"PATCH","path":"/Users/victim"}]}"#.into())),
+            ..Outgoing::get("/Bulk")
+        };
+        assert!(t.permits(&raw).is_err(), "raw bodies are read too");
+        assert!(t.permits(&bulk(json!([{ "method": "POST", "path": "/Users" }]))).is_ok());
+        let request = bulk(
+            json!([{ "method": "POST", "path": "/Users", "bulkId": "a" }, { "method": "POST", "path": "/Groups", "bulkId": "g" }]),
+        );
+        let response = json!({ "Operations": [
+            { "bulkId": "a", "status": "201", "location": "https://x/scim/v2/Users/b1" },
+            { "bulkId": "g", "status": { "code": "201" }, "location": "https://x/scim/v2/Groups/g1" }
+        ] });
+        t.observe(&request, &answer(200, response));
         assert!(t.permits(&bulk(json!([{ "method": "DELETE", "path": "/Users/b1" }]))).is_ok());
+        assert!(t.permits(&req(Method::Delete, "/Groups/g1")).is_ok());
     }
 }

@@ -23,10 +23,12 @@ pub enum Capability {
     Search,
     /// DELETE removes the resource (some vendors only deactivate it).
     HardDelete,
+    /// The target expects credentials (the run has some to leave out).
+    Authentication,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -38,6 +40,7 @@ impl Capability {
         Capability::ChangePassword,
         Capability::Search,
         Capability::HardDelete,
+        Capability::Authentication,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Capability {
             Capability::ChangePassword => "change-password",
             Capability::Search => "search",
             Capability::HardDelete => "hard-delete",
+            Capability::Authentication => "authentication",
         }
     }
 

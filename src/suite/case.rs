@@ -214,6 +214,9 @@ pub struct PointerCheck {
     /// An array holds an element matching this subset, or a string contains this text.
     #[serde(default)]
     pub contains: Option<Value>,
+    /// An array holds no element matching this subset.
+    #[serde(default)]
+    pub lacks: Option<Value>,
     #[serde(default)]
     pub matches: Option<String>,
 }

@@ -29,8 +29,11 @@ pub struct Case {
     pub doc: CaseDoc,
     /// Path under the suites directory, e.g. `rfc7644/crud/create-user.yaml`.
     pub file: String,
-    /// The catalogue entries for `doc.requirements`, in that order.
+    /// The catalogue entries for `doc.requirements`, in that order: what the
+    /// case is about.
     pub requirements: Vec<Requirement>,
+    /// Every other catalogue entry a step or pointer check cites.
+    pub cited: IndexMap<String, Requirement>,
 }
 
 impl Case {
@@ -38,12 +41,15 @@ impl Case {
         &self.doc.id.value
     }
 
-    /// The requirement a step's findings cite.
+    /// The requirement a step's findings cite: its own `req` (a setup step
+    /// cites what it sets up, such as creation), else the case's first.
     pub fn requirement_for(&self, step: &Step) -> &Requirement {
-        step.req
-            .as_ref()
-            .and_then(|r| self.requirements.iter().find(|q| q.id == r.value))
-            .unwrap_or(&self.requirements[0])
+        step.req.as_ref().and_then(|r| self.cited(&r.value)).unwrap_or(&self.requirements[0])
+    }
+
+    /// A catalogue requirement this case cites anywhere.
+    pub fn cited(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| r.id == id).or_else(|| self.cited.get(id))
     }
 
     /// `file:line`, for pointing at a construct of this case.
@@ -156,7 +162,11 @@ impl Suite {
             if errors.len() == before {
                 let requirements =
                     doc.requirements.iter().filter_map(|r| catalogue.get(&r.value).cloned()).collect();
-                cases.push(Arc::new(Case { doc, file: path.clone(), requirements }));
+                let cited = step_requirements(&doc)
+                    .into_iter()
+                    .filter_map(|id| catalogue.get(id).map(|r| (id.to_string(), r.clone())))
+                    .collect();
+                cases.push(Arc::new(Case { doc, file: path.clone(), requirements, cited }));
             }
         }
         if cases.is_empty() && errors.is_empty() {
@@ -171,7 +181,7 @@ fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathB
         let path = entry?.path();
         if path.is_dir() {
             collect_yaml(root, &path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml") {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             out.push((relative, path));
         }
@@ -242,6 +252,16 @@ fn valid_case_id(id: &str) -> bool {
         })
 }
 
+/// Requirement ids cited by steps and pointer checks.
+fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
+    let mut ids = Vec::new();
+    for step in doc.steps.iter().chain(doc.cleanup.iter()) {
+        ids.extend(step.value.req.as_ref().map(|r| r.value.as_str()));
+        ids.extend(step.value.expect.pointers.iter().filter_map(|p| p.value.req.as_deref()));
+    }
+    ids
+}
+
 fn check_case(
     file: &str,
     doc: &CaseDoc,
@@ -267,13 +287,13 @@ fn check_case(
         err(doc.id.referenced.line(), "a case has at least one step".into());
     }
     for step in doc.steps.iter().chain(doc.cleanup.iter()) {
-        for (line, message) in check_step(&step.value, step.referenced.line(), doc) {
+        for (line, message) in check_step(&step.value, step.referenced.line(), catalogue) {
             err(line, message);
         }
     }
 }
 
-fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
+fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>) -> Vec<(u64, String)> {
     let mut problems = Vec::new();
     match (&step.request, &step.walk) {
         (Some(_), Some(_)) => problems.push((line, "a step has either `request` or `walk`, not both".into())),
@@ -289,12 +309,9 @@ fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
         problems.push((line, "a request has `json` or `body`, not both".into()));
     }
     if let Some(req) = &step.req
-        && !doc.requirements.iter().any(|r| r.value == req.value)
+        && !catalogue.contains_key(&req.value)
     {
-        problems.push((
-            req.referenced.line(),
-            format!("`req: {}` is not one of this case's requirements", req.value),
-        ));
+        problems.push((req.referenced.line(), format!("`req: {}` is not in {CATALOGUE_FILE}", req.value)));
     }
     let e = &step.expect;
     for (name, check) in &e.headers {
@@ -312,6 +329,7 @@ fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
         let set = [
             c.equals.is_some(),
             c.differs.is_some(),
+            c.lacks.is_some(),
             c.absent,
             c.present,
             c.ty.is_some(),
@@ -326,12 +344,12 @@ fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
             problems.push((
                 line,
                 format!(
-                    "pointer check at {} needs exactly one of equals, differs, absent, present, type, length, contains, matches ({set} given)",
+                    "pointer check at {} needs exactly one of equals, differs, absent, present, type, length, contains, lacks, matches ({set} given)",
                     c.at
                 ),
             ));
         }
-        if !c.at.is_empty() && !c.at.starts_with('/') && !c.at.starts_with("{{") {
+        if !is_pointer(&c.at) {
             problems.push((line, format!("'{}' is not a JSON pointer (it starts with '/')", c.at)));
         }
         if let Some(re) = &c.matches
@@ -341,9 +359,9 @@ fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
             problems.push((line, format!("invalid regular expression: {err}")));
         }
         if let Some(req) = &c.req
-            && !doc.requirements.iter().any(|r| &r.value == req)
+            && !catalogue.contains_key(req)
         {
-            problems.push((line, format!("`req: {req}` is not one of this case's requirements")));
+            problems.push((line, format!("`req: {req}` is not in {CATALOGUE_FILE}")));
         }
     }
     let schema_names = e.schema.iter().map(|s| (s.referenced.line(), s.value.as_str())).chain(
@@ -377,12 +395,33 @@ fn check_step(step: &Step, line: u64, doc: &CaseDoc) -> Vec<(u64, String)> {
             }
         }
     }
-    for name in step.capture.keys() {
+    for (name, capture) in &step.capture {
         if !template::valid_name(name) {
             problems.push((line, format!("capture name '{name}' must be letters, digits and '_'")));
         }
+        if let case::Capture::Pointer(p) = capture
+            && !is_pointer(p)
+        {
+            problems
+                .push((line, format!("capture {name}: '{p}' is not a JSON pointer (it starts with '/')")));
+        }
+    }
+    let array_pointers = e
+        .each
+        .iter()
+        .map(|x| (x.referenced.line(), x.value.at.as_str()))
+        .chain(e.sorted.iter().map(|x| (x.referenced.line(), x.value.at.as_str())));
+    for (line, at) in array_pointers {
+        if !is_pointer(at) {
+            problems.push((line, format!("'{at}' is not a JSON pointer (it starts with '/')")));
+        }
     }
     problems
+}
+
+/// A JSON pointer (RFC 6901): empty, or starting with `/`; or a variable holding one.
+fn is_pointer(p: &str) -> bool {
+    p.is_empty() || p.starts_with('/') || p.starts_with("{{")
 }
 
 fn is_empty_expect(e: &case::Expect) -> bool {

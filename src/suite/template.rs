@@ -15,7 +15,7 @@ use serde_json::Value;
 pub type Vars = IndexMap<String, Value>;
 
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Substitutes every `{{name}}` in `text`; an unknown name is an error.
@@ -27,6 +27,25 @@ pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
 /// literally (an email's `.` is a dot, not any character).
 pub fn render_regex(text: &str, vars: &Vars) -> Result<String, String> {
     render_with(text, vars, &|s| regex::escape(s))
+}
+
+/// Like [`render_str`] for a URL path: substituted values are percent-encoded
+/// as one path segment, so an id holding `/`, `?` or `#` cannot change the URL.
+pub fn render_path(text: &str, vars: &Vars) -> Result<String, String> {
+    render_with(text, vars, &encode_segment)
+}
+
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        // RFC 3986 pchar without the delimiters that would change the path.
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Result<String, String> {
@@ -84,7 +103,7 @@ fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
                 .ok_or_else(|| format!("$repeat.{key} must be a whole number (or a variable holding one)")),
         }
     };
-    let n = number("count")? + number("plus")?;
+    let n = number("count")?.checked_add(number("plus")?).ok_or("$repeat: count + plus is too large")?;
     if n > MOST_REPEATS {
         return Err(format!("$repeat asks for {n} items; at most {MOST_REPEATS}"));
     }
@@ -140,6 +159,8 @@ mod tests {
         let mut v = vars();
         v.insert("email".into(), json!("a.b@x.org"));
         assert_eq!(render_regex("^{{email}}$", &v).unwrap(), r"^a\.b@x\.org$");
+        v.insert("id".into(), json!("a/b?c#d"));
+        assert_eq!(render_path("/Users/{{id}}", &v).unwrap(), "/Users/a%2Fb%3Fc%23d");
         let v = render_value(&json!({ "n": "{{n}}", "s": "x{{n}}", "list": ["{{user}}"] }), &vars()).unwrap();
         assert_eq!(v, json!({ "n": 42, "s": "x42", "list": ["2819c223"] }));
     }

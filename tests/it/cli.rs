@@ -137,7 +137,7 @@ fn usage_and_suite_problems_exit_2() {
 }
 
 #[test]
-fn an_unreachable_target_exits_3() {
+fn an_unreachable_target_exits_3_with_one_clear_message() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = scimitar(&[
         "run",
@@ -147,10 +147,36 @@ fn an_unreachable_target_exits_3() {
         "t",
         "--timeout",
         "2",
-        "rfc7644::crud",
     ]);
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-    assert!(stdout(&out).contains("ERROR"), "{}", stdout(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot reach the target"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn refused_credentials_exit_3_naming_the_problem() {
+    let server = ReferenceServer::start(ServerConfig::new(Auth::bearer("right-token"))).unwrap();
+    let out = scimitar(&["run", "--url", &server.base_url(), "--token", "wrong-token"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("answered 401") && err.contains("--token"), "{err}");
+    assert!(!err.contains("wrong-token") && !stdout(&out).contains("wrong-token"));
+}
+
+#[test]
+fn should_and_may_findings_warn_unless_strict() {
+    // deleted-member-kept breaks only a MAY (referential integrity).
+    let out = scimitar(&["run", "--fault", "deleted-member-kept"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.lines().last().unwrap().contains("1 failed") && text.contains("SHOULD or MAY only"),
+        "{text}"
+    );
+    assert_eq!(scimitar(&["run", "--strict", "--fault", "deleted-member-kept"]).status.code(), Some(1));
 }
 
 #[test]

@@ -30,6 +30,12 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn run_list_case(base: &str) -> CaseReport {
+    try_list_case(base).await.unwrap_or_else(|e| panic!("the run did not start: {e:?}"))
+}
+
+/// The case's report, or the error that stopped the run before any case
+/// (discovery cannot reach the target).
+async fn try_list_case(base: &str) -> Result<CaseReport, scimitar::runner::outcome::HarnessError> {
     let suite = Suite::from_sources(vec![
         ("requirements.yaml".into(), CATALOGUE.into()),
         ("hostile/list.yaml".into(), LIST_CASE.into()),
@@ -37,8 +43,22 @@ async fn run_list_case(base: &str) -> CaseReport {
     .unwrap();
     let target = Target::new(base, TargetAuth::Bearer(SECRET.into()));
     let options = RunOptions { timeout: Duration::from_secs(1), ..RunOptions::default() };
-    let ctx = runner::prepare(&target, &options, runner::new_run_id()).await.unwrap();
-    runner::run_case(&ctx, &suite.cases[0]).await
+    let ctx = runner::prepare(&target, &options, runner::new_run_id()).await?;
+    Ok(runner::run_case(&ctx, &suite.cases[0]).await)
+}
+
+/// The harness error a run ends with, whether at discovery or in the case.
+fn error_kind(result: Result<CaseReport, scimitar::runner::outcome::HarnessError>) -> ErrorKind {
+    match result {
+        Err(e) => {
+            assert!(!e.message.contains(SECRET));
+            e.kind
+        }
+        Ok(report) => match report.outcome {
+            Outcome::Error { kind, .. } => kind,
+            other => panic!("expected an error, got {other:?}"),
+        },
+    }
 }
 
 /// Serves `template` for GET /Users and runs the case; checks the time bound.
@@ -121,8 +141,8 @@ fn a_response_past_the_timeout_is_an_error() {
 fn connection_refused_is_a_network_error() {
     // Bind and drop: a port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let r = runtime().block_on(run_list_case(&format!("http://127.0.0.1:{port}")));
-    assert_error(&r, ErrorKind::Network);
+    let kind = error_kind(runtime().block_on(try_list_case(&format!("http://127.0.0.1:{port}"))));
+    assert_eq!(kind, ErrorKind::Network);
 }
 
 #[test]
@@ -150,11 +170,11 @@ fn a_body_that_never_ends_is_a_timeout() {
             }
         });
         let started = Instant::now();
-        let report = run_list_case(&format!("http://127.0.0.1:{port}")).await;
+        let result = try_list_case(&format!("http://127.0.0.1:{port}")).await;
         assert!(started.elapsed() < BOUND, "took {:?}", started.elapsed());
-        report
+        result
     });
-    assert_error(&report, ErrorKind::Timeout);
+    assert_eq!(error_kind(report), ErrorKind::Timeout);
 }
 
 #[test]
@@ -241,5 +261,31 @@ fn rate_spaces_requests_across_tasks() {
         // 20 requests at 20 per second: the last leaves no sooner than 0.95 s after the first.
         assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
         assert_eq!(http.requests_sent(), 20);
+    });
+}
+
+#[test]
+fn a_header_credential_echoed_bare_is_redacted_too() {
+    runtime().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(ResponseTemplate::new(500).set_body_raw(format!("who is {SECRET}?"), "text/plain"))
+            .mount(&server)
+            .await;
+        let suite = Suite::from_sources(vec![
+            ("requirements.yaml".into(), CATALOGUE.into()),
+            ("hostile/list.yaml".into(), LIST_CASE.into()),
+        ])
+        .unwrap();
+        let auth = TargetAuth::header(&format!("Authorization: Bearer {SECRET}")).unwrap();
+        let ctx =
+            runner::prepare(&Target::new(server.uri(), auth), &RunOptions::default(), runner::new_run_id())
+                .await
+                .unwrap();
+        let report = runner::run_case(&ctx, &suite.cases[0]).await;
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains("who is"), "the body is in the report: {json}");
+        assert!(!json.contains(SECRET), "{json}");
     });
 }
