@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_suites.rs"));
 
-/// The file holding the requirement catalogue; every other `.yaml` is a case.
-pub const CATALOGUE_FILE: &str = "requirements.yaml";
+/// The directory holding the requirement catalogue; every other `.yaml` is a case.
+pub const CATALOGUE_DIR: &str = "requirements/";
 
 /// A loaded, checked case.
 #[derive(Debug)]
@@ -130,19 +130,19 @@ impl Suite {
     /// Loads `(path, text)` pairs: one of them the catalogue, the rest cases.
     pub fn from_sources(sources: Vec<(String, String)>) -> Result<Suite, LoadErrors> {
         let mut errors = Vec::new();
-        let catalogue = match sources.iter().find(|(p, _)| p == CATALOGUE_FILE) {
-            Some((path, text)) => load_catalogue(path, text, &mut errors),
-            None => {
-                errors.push(LoadError {
-                    file: CATALOGUE_FILE.into(),
-                    line: 0,
-                    message: "the requirement catalogue is missing".into(),
-                });
-                IndexMap::new()
-            }
-        };
+        let mut catalogue = IndexMap::new();
+        for (path, text) in sources.iter().filter(|(p, _)| p.starts_with(CATALOGUE_DIR)) {
+            load_catalogue(path, text, &mut catalogue, &mut errors);
+        }
+        if catalogue.is_empty() && errors.is_empty() {
+            errors.push(LoadError {
+                file: CATALOGUE_DIR.into(),
+                line: 0,
+                message: "the requirement catalogue is missing or empty".into(),
+            });
+        }
         let mut cases: Vec<Arc<Case>> = Vec::new();
-        for (path, text) in sources.iter().filter(|(p, _)| p != CATALOGUE_FILE) {
+        for (path, text) in sources.iter().filter(|(p, _)| !p.starts_with(CATALOGUE_DIR)) {
             let doc: CaseDoc = match parse_yaml(path, text) {
                 Ok(doc) => doc,
                 Err(e) => {
@@ -207,15 +207,19 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<
     })
 }
 
-fn load_catalogue(file: &str, text: &str, errors: &mut Vec<LoadError>) -> IndexMap<String, Requirement> {
+fn load_catalogue(
+    file: &str,
+    text: &str,
+    map: &mut IndexMap<String, Requirement>,
+    errors: &mut Vec<LoadError>,
+) {
     let entries: Vec<Spanned<Requirement>> = match parse_yaml(file, text) {
         Ok(e) => e,
         Err(e) => {
             errors.push(e);
-            return IndexMap::new();
+            return;
         }
     };
-    let mut map = IndexMap::new();
     for entry in entries {
         let line = entry.referenced.line();
         let r = entry.value;
@@ -233,9 +237,15 @@ fn load_catalogue(file: &str, text: &str, errors: &mut Vec<LoadError>) -> IndexM
                 message: format!("requirement '{}' is defined twice", r.id),
             });
         }
+        if !r.observable && r.reason.as_deref().is_none_or(str::is_empty) {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!("requirement '{}' is not observable: say why in `reason`", r.id),
+            });
+        }
         map.insert(r.id.clone(), r);
     }
-    map
 }
 
 fn valid_requirement_id(id: &str) -> bool {
@@ -279,8 +289,17 @@ fn check_case(
         err(doc.id.referenced.line(), "a case checks at least one requirement".into());
     }
     for r in &doc.requirements {
-        if !catalogue.contains_key(&r.value) {
-            err(r.referenced.line(), format!("requirement '{}' is not in {CATALOGUE_FILE}", r.value));
+        match catalogue.get(&r.value) {
+            None => err(r.referenced.line(), format!("requirement '{}' is not in {CATALOGUE_DIR}", r.value)),
+            Some(q) if !q.observable => err(
+                r.referenced.line(),
+                format!(
+                    "requirement '{}' is marked not observable ({}); a case cannot check it",
+                    r.value,
+                    q.reason.as_deref().unwrap_or("")
+                ),
+            ),
+            Some(_) => {}
         }
     }
     if doc.steps.is_empty() {
@@ -311,7 +330,7 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
     if let Some(req) = &step.req
         && !catalogue.contains_key(&req.value)
     {
-        problems.push((req.referenced.line(), format!("`req: {}` is not in {CATALOGUE_FILE}", req.value)));
+        problems.push((req.referenced.line(), format!("`req: {}` is not in {CATALOGUE_DIR}", req.value)));
     }
     let e = &step.expect;
     for (name, check) in &e.headers {
@@ -361,7 +380,7 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
         if let Some(req) = &c.req
             && !catalogue.contains_key(req)
         {
-            problems.push((line, format!("`req: {req}` is not in {CATALOGUE_FILE}")));
+            problems.push((line, format!("`req: {req}` is not in {CATALOGUE_DIR}")));
         }
     }
     let schema_names = e.schema.iter().map(|s| (s.referenced.line(), s.value.as_str())).chain(

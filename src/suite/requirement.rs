@@ -41,6 +41,26 @@ pub struct Requirement {
     pub level: Level,
     /// A one-line paraphrase, in our words.
     pub says: String,
+    /// The source's own words, to check the paraphrase against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// Whether an HTTP client can check a server against it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub observable: bool,
+    /// Why not, when it is not observable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Anything a reader of a finding should know: a contradiction in the source, a judgment call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl fmt::Display for Requirement {

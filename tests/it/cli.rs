@@ -127,7 +127,9 @@ fn usage_and_suite_problems_exit_2() {
     assert_eq!(scimitar(&["run", "--token", "t"]).status.code(), Some(2), "credentials without a target");
     assert_eq!(scimitar(&["run", "--assume", "teleport"]).status.code(), Some(2));
     let dir = tmp("bad-suite");
-    std::fs::write(dir.join("requirements.yaml"), "- { id: r, source: s, level: MUST, says: x }\n").unwrap();
+    std::fs::create_dir_all(dir.join("requirements")).unwrap();
+    std::fs::write(dir.join("requirements/r.yaml"), "- { id: r, source: s, level: MUST, says: x }\n")
+        .unwrap();
     std::fs::write(dir.join("bad.yaml"), "id: a::b\ntitle: t\nrequirements: [r]\nsteps: []\nbogus: 1\n")
         .unwrap();
     let out = scimitar(&["run", "--suites", dir.to_str().unwrap()]);

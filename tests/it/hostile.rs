@@ -37,7 +37,7 @@ async fn run_list_case(base: &str) -> CaseReport {
 /// (discovery cannot reach the target).
 async fn try_list_case(base: &str) -> Result<CaseReport, scimitar::runner::outcome::HarnessError> {
     let suite = Suite::from_sources(vec![
-        ("requirements.yaml".into(), CATALOGUE.into()),
+        ("requirements/test.yaml".into(), CATALOGUE.into()),
         ("hostile/list.yaml".into(), LIST_CASE.into()),
     ])
     .unwrap();
@@ -274,7 +274,7 @@ fn a_header_credential_echoed_bare_is_redacted_too() {
             .mount(&server)
             .await;
         let suite = Suite::from_sources(vec![
-            ("requirements.yaml".into(), CATALOGUE.into()),
+            ("requirements/test.yaml".into(), CATALOGUE.into()),
             ("hostile/list.yaml".into(), LIST_CASE.into()),
         ])
         .unwrap();
