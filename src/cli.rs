@@ -40,6 +40,70 @@ pub enum Command {
     Run(RunArgs),
     /// Run the bundled reference SCIM server
     Serve(ServeArgs),
+    /// Show which catalogued RFC requirements the suites check, and which they do not
+    Coverage(CoverageArgs),
+    /// Prove the suites can fail: every case against the reference server with each fault on
+    Selftest(SelftestArgs),
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Examples:
+  scimitar coverage
+      Every requirement of RFC 7643 and RFC 7644, section by section, with the cases that check it
+  scimitar coverage --uncovered
+      Only the observable requirements no case checks yet
+  scimitar coverage --json coverage.json --min-must 95
+      A machine-readable copy, and exit 1 if under 95% of the observable MUSTs are covered")]
+pub struct CoverageArgs {
+    /// List only the observable requirements no case checks
+    #[arg(long)]
+    pub uncovered: bool,
+
+    /// Write the coverage as JSON here ('-' for stdout instead of the listing)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Exit 1 if fewer than this percentage of the observable MUST requirements are covered
+    #[arg(long, value_name = "PERCENT")]
+    pub min_must: Option<f64>,
+
+    /// Read suites and catalogue from this directory instead of the ones built in
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Each case runs against a healthy in-process reference server (it must pass) and against one
+server per fault (see `scimitar serve --list-faults`). A case that no fault makes fail is a check
+nothing shows can fail; a fault no case catches is a bug the suites would miss.
+
+Examples:
+  scimitar selftest
+      The whole matrix; exit 1 unless every case passes, every case can fail and every fault is caught
+  scimitar selftest rfc7644::patch --fault remove-filter-clears-all
+      A subset while writing cases: which of them this fault makes fail")]
+pub struct SelftestArgs {
+    /// Only the cases whose id contains one of these
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// Only these faults (repeatable; default: all)
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    pub faults: Vec<Fault>,
+
+    /// Cases run at once [default: the number of CPUs]
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Write the matrix as JSON here
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Load suites from this directory instead of the ones built in
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -101,7 +101,7 @@ impl FromStr for Fault {
 
 /// The faults switched on in one server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FaultSet(u64);
+pub struct FaultSet(u128);
 
 impl FaultSet {
     pub fn none() -> FaultSet {
@@ -113,11 +113,11 @@ impl FaultSet {
     }
 
     pub fn with(self, fault: Fault) -> FaultSet {
-        FaultSet(self.0 | (1 << fault as u64))
+        FaultSet(self.0 | (1 << fault as u128))
     }
 
     pub fn has(self, fault: Fault) -> bool {
-        self.0 & (1 << fault as u64) != 0
+        self.0 & (1 << fault as u128) != 0
     }
 
     pub fn is_empty(self) -> bool {
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_kebab_case_and_parse_back() {
-        assert!(Fault::ALL.len() >= 25 && Fault::ALL.len() <= 64);
+        assert!(Fault::ALL.len() >= 25 && Fault::ALL.len() <= 128);
         let mut names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
         names.sort();
         names.dedup();

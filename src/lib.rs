@@ -10,5 +10,6 @@ pub mod faults;
 pub mod report;
 pub mod runner;
 pub mod scim;
+pub mod selftest;
 pub mod server;
 pub mod suite;

@@ -7,6 +7,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => scimitar::commands::run::run(args),
         Command::Serve(args) => scimitar::commands::serve::run(args),
+        Command::Coverage(args) => scimitar::commands::coverage::run(args),
+        Command::Selftest(args) => scimitar::commands::selftest::run(args),
     };
     ExitCode::from(code)
 }

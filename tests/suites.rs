@@ -11,6 +11,7 @@ use scimitar::faults::{Fault, FaultSet};
 use scimitar::runner::outcome::{CaseReport, Outcome};
 use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunContext, RunOptions};
+use scimitar::selftest;
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};
 use scimitar::suite::{Case, Suite};
 use std::collections::HashMap;
@@ -89,14 +90,9 @@ fn failing_under(fault: Fault) -> Vec<String> {
     if let Some(ids) = matrix.lock().unwrap_or_else(PoisonError::into_inner).get(&fault) {
         return ids.clone();
     }
-    let bench = Bench::start(FaultSet::of(&[fault]));
-    let ids: Vec<String> = suite()
-        .cases
-        .iter()
-        .map(|c| bench.run(c))
-        .filter(|r| matches!(r.outcome, Outcome::Fail { .. }))
-        .map(|r| r.id)
-        .collect();
+    let ids = runtime()
+        .block_on(selftest::failing_under(fault, &suite().cases, 4))
+        .unwrap_or_else(|e| panic!("a server with --fault {fault} could not be run against: {e}"));
     matrix.lock().unwrap_or_else(PoisonError::into_inner).insert(fault, ids.clone());
     ids
 }

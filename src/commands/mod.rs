@@ -1,4 +1,6 @@
 //! One module per subcommand: each turns parsed arguments into an exit code.
 
+pub mod coverage;
 pub mod run;
+pub mod selftest;
 pub mod serve;

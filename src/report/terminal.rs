@@ -26,23 +26,23 @@ impl Style {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text }
     }
 
-    fn red(self, t: &str) -> String {
+    pub fn red(self, t: &str) -> String {
         self.paint("31", t)
     }
 
-    fn green(self, t: &str) -> String {
+    pub fn green(self, t: &str) -> String {
         self.paint("32", t)
     }
 
-    fn yellow(self, t: &str) -> String {
+    pub fn yellow(self, t: &str) -> String {
         self.paint("33", t)
     }
 
-    fn dim(self, t: &str) -> String {
+    pub fn dim(self, t: &str) -> String {
         self.paint("2", t)
     }
 
-    fn bold(self, t: &str) -> String {
+    pub fn bold(self, t: &str) -> String {
         self.paint("1", t)
     }
 }

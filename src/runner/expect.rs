@@ -48,6 +48,9 @@ impl StepInfo<'_> {
     }
 }
 
+/// How many failing elements an `each` pointer check reports in full.
+const EACH_SHOWN: usize = 3;
+
 /// Every finding the response earns under `expect`.
 pub fn check(
     info: &StepInfo<'_>,
@@ -151,6 +154,7 @@ pub fn check(
         let line = each.referenced.line();
         let e = &each.value;
         match matching::pointer(&body, &e.at).and_then(Value::as_array) {
+            None if e.optional && matching::pointer(&body, &e.at).is_none_or(Value::is_null) => {}
             None => out.push(info.finding(
                 line,
                 None,
@@ -174,6 +178,26 @@ pub fn check(
                         problems.extend(
                             json_schema::violations(schema, item).into_iter().map(|v| format!("[{i}] {v}")),
                         );
+                    }
+                }
+                for c in &e.pointers {
+                    // Each failing element would repeat the same finding; the
+                    // first few show the pattern, the count shows its extent.
+                    let mut failing = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(f) = check_pointer(info, c, line, item, vars, ex)? {
+                            failing.push((i, f));
+                        }
+                    }
+                    let total = failing.len();
+                    for (i, mut f) in failing.into_iter().take(EACH_SHOWN) {
+                        f.check = format!("each {}/{i}: {}", e.at, f.check);
+                        out.push(f);
+                    }
+                    if total > EACH_SHOWN
+                        && let Some(last) = out.last_mut()
+                    {
+                        last.actual.push_str(&format!("\n(and {} more elements)", total - EACH_SHOWN));
                     }
                 }
                 if !problems.is_empty() {
@@ -232,6 +256,9 @@ fn check_pointer(
     let value = matching::pointer(body, &at).filter(|v| !v.is_null());
     let shown = value.map_or_else(|| "absent".to_string(), short);
     let req = c.req.as_deref();
+    if value.is_none() && c.optional {
+        return Ok(None);
+    }
     let fail = |expected: String| {
         Some(info.finding(line, req, format!("pointer {at}"), expected, shown.clone(), ex))
     };

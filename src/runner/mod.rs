@@ -94,6 +94,7 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     let mut vars = ctx.vars.clone();
     vars.insert("unique".into(), Value::from(ctx.unique()));
     vars.insert("run".into(), Value::from(ctx.run_id()));
+    vars.insert("base_url".into(), Value::from(ctx.http.base().trim_end_matches('/')));
     let mut findings = Vec::new();
     let mut error = None;
     for (i, step) in case.doc.steps.iter().enumerate() {

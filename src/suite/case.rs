@@ -198,6 +198,10 @@ pub struct PointerCheck {
     pub at: String,
     #[serde(default)]
     pub req: Option<String>,
+    /// Pass when nothing is at `at`: the check applies only to a value the
+    /// server chose to send (an optional attribute, say).
+    #[serde(default)]
+    pub optional: bool,
     #[serde(default)]
     pub equals: Option<Value>,
     /// Present, with a value other than this.
@@ -273,6 +277,12 @@ pub struct Each {
     pub json: Option<Value>,
     #[serde(default)]
     pub schema: Option<String>,
+    /// Pointer checks relative to each element (`/id`, not `/Resources/0/id`).
+    #[serde(default)]
+    pub pointers: Vec<PointerCheck>,
+    /// Pass when there is no array at `at` (an optional multi-valued attribute).
+    #[serde(default)]
+    pub optional: bool,
 }
 
 #[derive(Debug, Deserialize)]

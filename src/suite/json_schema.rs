@@ -8,11 +8,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const SOURCES: [(&str, &str); 5] = [
+const SOURCES: [(&str, &str); 7] = [
     ("bulk-response", include_str!("../../schemas/json/bulk-response.json")),
     ("error", include_str!("../../schemas/json/error.json")),
     ("list-response", include_str!("../../schemas/json/list-response.json")),
     ("resource", include_str!("../../schemas/json/resource.json")),
+    ("resource-type", include_str!("../../schemas/json/resource-type.json")),
+    ("scim-schema", include_str!("../../schemas/json/scim-schema.json")),
     ("service-provider-config", include_str!("../../schemas/json/service-provider-config.json")),
 ];
 
@@ -78,5 +80,36 @@ mod tests {
         let urn = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
         assert!(violations("list-response", &json!({ "schemas": [urn], "totalResults": 0 })).is_empty());
         assert!(!violations("list-response", &json!({ "schemas": [urn], "totalResults": 2 })).is_empty());
+    }
+
+    #[test]
+    fn the_bundled_scim_schemas_satisfy_the_schema_schema() {
+        for file in ["user", "group", "enterprise-user", "schema", "resource-type", "service-provider-config"]
+        {
+            let path = format!("{}/schemas/{file}.json", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(violations("scim-schema", &schema), Vec::<String>::new(), "{file}");
+        }
+    }
+
+    #[test]
+    fn the_schema_schema_refuses_what_rfc_7643_forbids() {
+        let def = |attrs: serde_json::Value| json!({ "id": "urn:example:Thing", "attributes": attrs });
+        let nested = def(json!([{ "name": "a", "type": "complex", "subAttributes": [
+            { "name": "b", "type": "complex", "subAttributes": [{ "name": "c" }] }
+        ] }]));
+        assert!(!violations("scim-schema", &nested).is_empty(), "complex inside complex");
+        let simple_with_subs =
+            def(json!([{ "name": "a", "type": "string", "subAttributes": [{ "name": "b" }] }]));
+        assert!(!violations("scim-schema", &simple_with_subs).is_empty(), "sub-attributes on a string");
+        assert!(
+            !violations("scim-schema", &def(json!([{ "name": "1st" }]))).is_empty(),
+            "name starts with a digit"
+        );
+        assert!(
+            !violations("scim-schema", &def(json!([{ "name": "a", "mutability": "readonly" }]))).is_empty()
+        );
+        assert!(violations("scim-schema", &def(json!([{ "name": "a-b_c$d", "type": "string" }]))).is_empty());
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod capability;
 pub mod case;
+pub mod coverage;
 pub mod json_schema;
 pub mod requirement;
 pub mod template;
@@ -268,6 +269,9 @@ fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
     for step in doc.steps.iter().chain(doc.cleanup.iter()) {
         ids.extend(step.value.req.as_ref().map(|r| r.value.as_str()));
         ids.extend(step.value.expect.pointers.iter().filter_map(|p| p.value.req.as_deref()));
+        if let Some(each) = &step.value.expect.each {
+            ids.extend(each.value.pointers.iter().filter_map(|p| p.req.as_deref()));
+        }
     }
     ids
 }
@@ -343,44 +347,11 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
         }
     }
     for p in &e.pointers {
-        let c = &p.value;
-        let line = p.referenced.line();
-        let set = [
-            c.equals.is_some(),
-            c.differs.is_some(),
-            c.lacks.is_some(),
-            c.absent,
-            c.present,
-            c.ty.is_some(),
-            c.length.is_some(),
-            c.contains.is_some(),
-            c.matches.is_some(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count();
-        if set != 1 {
-            problems.push((
-                line,
-                format!(
-                    "pointer check at {} needs exactly one of equals, differs, absent, present, type, length, contains, lacks, matches ({set} given)",
-                    c.at
-                ),
-            ));
-        }
-        if !is_pointer(&c.at) {
-            problems.push((line, format!("'{}' is not a JSON pointer (it starts with '/')", c.at)));
-        }
-        if let Some(re) = &c.matches
-            && !re.contains("{{")
-            && let Err(err) = regex::Regex::new(re)
-        {
-            problems.push((line, format!("invalid regular expression: {err}")));
-        }
-        if let Some(req) = &c.req
-            && !catalogue.contains_key(req)
-        {
-            problems.push((line, format!("`req: {req}` is not in {CATALOGUE_DIR}")));
+        problems.extend(check_pointer_check(&p.value, p.referenced.line(), catalogue));
+    }
+    if let Some(each) = &e.each {
+        for c in &each.value.pointers {
+            problems.extend(check_pointer_check(c, each.referenced.line(), catalogue));
         }
     }
     let schema_names = e.schema.iter().map(|s| (s.referenced.line(), s.value.as_str())).chain(
@@ -395,8 +366,9 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
     if let Some(each) = &e.each
         && each.value.json.is_none()
         && each.value.schema.is_none()
+        && each.value.pointers.is_empty()
     {
-        problems.push((each.referenced.line(), "`each` needs `json` or `schema`".into()));
+        problems.push((each.referenced.line(), "`each` needs `json`, `schema` or `pointers`".into()));
     }
     if let Some(sorted) = &e.sorted {
         let registry = crate::scim::schema::Registry::builtin();
@@ -434,6 +406,52 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
         if !is_pointer(at) {
             problems.push((line, format!("'{at}' is not a JSON pointer (it starts with '/')")));
         }
+    }
+    problems
+}
+
+fn check_pointer_check(
+    c: &case::PointerCheck,
+    line: u64,
+    catalogue: &IndexMap<String, Requirement>,
+) -> Vec<(u64, String)> {
+    let mut problems = Vec::new();
+    let set = [
+        c.equals.is_some(),
+        c.differs.is_some(),
+        c.lacks.is_some(),
+        c.absent,
+        c.present,
+        c.ty.is_some(),
+        c.length.is_some(),
+        c.contains.is_some(),
+        c.matches.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if set != 1 {
+        problems.push((
+            line,
+            format!(
+                "pointer check at {} needs exactly one of equals, differs, absent, present, type, length, contains, lacks, matches ({set} given)",
+                c.at
+            ),
+        ));
+    }
+    if !is_pointer(&c.at) {
+        problems.push((line, format!("'{}' is not a JSON pointer (it starts with '/')", c.at)));
+    }
+    if let Some(re) = &c.matches
+        && !re.contains("{{")
+        && let Err(err) = regex::Regex::new(re)
+    {
+        problems.push((line, format!("invalid regular expression: {err}")));
+    }
+    if let Some(req) = &c.req
+        && !catalogue.contains_key(req)
+    {
+        problems.push((line, format!("`req: {req}` is not in {CATALOGUE_DIR}")));
     }
     problems
 }

@@ -222,3 +222,74 @@ fn count(base: &str, endpoint: &str) -> u64 {
         .unwrap();
     v["totalResults"].as_u64().unwrap()
 }
+
+/// A suite directory with a two-requirement catalogue and one case that
+/// checks the first: GET /ServiceProviderConfig answers 200.
+fn tiny_suite(name: &str) -> std::path::PathBuf {
+    let dir = tmp(name);
+    std::fs::create_dir_all(dir.join("requirements")).unwrap();
+    std::fs::write(
+        dir.join("requirements/r.yaml"),
+        "- { id: spc.answers, source: RFC 7644 §4, level: MUST, says: SPC answers }\n\
+         - { id: spc.other, source: RFC 7644 §4, level: MUST, says: something else }\n\
+         - { id: spc.hidden, source: RFC 7644 §5, level: MAY, says: unseen, observable: false, reason: inside }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("spc.yaml"),
+        "id: tiny::spc\ntitle: t\nrequirements: [spc.answers]\n\
+         steps:\n  - request: { method: GET, path: /ServiceProviderConfig }\n    expect: { status: 200 }\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn coverage_lists_each_requirement_with_its_cases_and_gates_on_must_percent() {
+    let dir = tiny_suite("coverage");
+    let suites = dir.to_str().unwrap();
+    let out = scimitar(&["coverage", "--suites", suites]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("RFC 7644 §4") && text.contains("covered MUST   spc.answers"), "{text}");
+    assert!(text.contains("by tiny::spc") && text.contains("missing MUST   spc.other"), "{text}");
+    assert!(text.contains("not observable: inside"), "{text}");
+    assert!(text.contains("MUST     1 of   2 observable requirements covered (50.0%)"), "{text}");
+
+    let out = scimitar(&["coverage", "--suites", suites, "--uncovered"]);
+    assert!(!stdout(&out).contains("spc.answers") && stdout(&out).contains("spc.other"));
+
+    assert_eq!(scimitar(&["coverage", "--suites", suites, "--min-must", "60"]).status.code(), Some(1));
+    assert_eq!(scimitar(&["coverage", "--suites", suites, "--min-must", "50"]).status.code(), Some(0));
+
+    let json: Value =
+        serde_json::from_slice(&scimitar(&["coverage", "--suites", suites, "--json", "-"]).stdout)
+            .expect("coverage --json - prints JSON");
+    assert_eq!(json["must"]["covered"], 1);
+    assert_eq!(json["sections"][0]["entries"][0]["cases"][0], "tiny::spc");
+}
+
+#[test]
+fn the_bundled_catalogue_lists_the_observable_musts() {
+    let json: Value = serde_json::from_slice(&scimitar(&["coverage", "--json", "-"]).stdout).unwrap();
+    assert!(json["must"]["observable"].as_u64().unwrap() > 150, "{}", json["must"]);
+}
+
+#[test]
+fn selftest_exposes_a_case_no_fault_can_fail() {
+    let dir = tiny_suite("selftest");
+    let out = scimitar(&["selftest", "--suites", dir.to_str().unwrap(), "--jobs", "2"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("tiny::spc\n      no fault"), "{text}");
+    assert!(text.contains("healthy server: 1 of 1 cases pass"), "{text}");
+    assert!(text.contains("0 of 1 cases fail under some fault"), "{text}");
+}
+
+#[test]
+fn selftest_on_a_subset_shows_which_faults_its_cases_catch() {
+    let out = scimitar(&["selftest", "rfc7644::crud::create", "--fault", "no-location-on-create"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "a subset is shown, not judged:\n{text}");
+    assert!(text.contains("no-location-on-create") && text.contains("(a subset: not judged)"), "{text}");
+}

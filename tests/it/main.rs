@@ -4,6 +4,7 @@ mod api;
 mod bulk;
 mod cli;
 mod crud;
+mod expectations;
 mod faults;
 mod hostile;
 mod protocol;

@@ -1,0 +1,98 @@
+//! `scimitar coverage`: which catalogued requirements the cases check, section
+//! by section, and which no case checks yet.
+
+use crate::cli::{CoverageArgs, exit};
+use crate::report::terminal::Style;
+use crate::suite::Suite;
+use crate::suite::coverage::{Coverage, Tally};
+use crate::suite::requirement::Level;
+use std::fmt::Write as _;
+
+pub fn run(args: CoverageArgs) -> u8 {
+    let suite = match &args.suites {
+        Some(dir) => Suite::from_dir(dir),
+        None => Suite::embedded(),
+    };
+    let suite = match suite {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: the suites do not load:\n{e}");
+            return exit::USAGE;
+        }
+    };
+    let coverage = Coverage::of(&suite);
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&coverage).unwrap_or_default() + "\n";
+        if path.as_os_str() == "-" {
+            print!("{json}");
+            return verdict(&coverage, args.min_must);
+        }
+        if let Err(e) = std::fs::write(path, json) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::HARNESS_ERROR;
+        }
+    }
+    print!("{}", render(&coverage, args.uncovered, Style::detect()));
+    verdict(&coverage, args.min_must)
+}
+
+fn verdict(coverage: &Coverage, min_must: Option<f64>) -> u8 {
+    match min_must {
+        Some(min) if coverage.must.percent() < min => {
+            eprintln!(
+                "error: {:.1}% of the observable MUST requirements are covered; --min-must asks for {min}%",
+                coverage.must.percent()
+            );
+            exit::NON_COMPLIANT
+        }
+        _ => exit::SUCCESS,
+    }
+}
+
+pub fn render(coverage: &Coverage, only_uncovered: bool, style: Style) -> String {
+    let mut out = String::new();
+    for section in &coverage.sections {
+        let shown: Vec<_> = section
+            .entries
+            .iter()
+            .filter(|e| !only_uncovered || (e.requirement.observable && e.cases.is_empty()))
+            .collect();
+        if shown.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", style.bold(&section.name));
+        for entry in shown {
+            let r = &entry.requirement;
+            let mark = if !r.observable {
+                style.dim("  n/a    ")
+            } else if entry.cases.is_empty() {
+                if r.level == Level::Must { style.red("  missing") } else { style.yellow("  missing") }
+            } else {
+                style.green("  covered")
+            };
+            let _ = writeln!(out, "{mark} {:<6} {}  {}", r.level.as_str(), r.id, style.dim(&r.says));
+            if !r.observable {
+                let reason = r.reason.as_deref().unwrap_or("a client cannot observe it");
+                let _ = writeln!(out, "            {}", style.dim(&format!("not observable: {reason}")));
+            }
+            if !entry.cases.is_empty() {
+                let _ = writeln!(out, "            {}", style.dim(&format!("by {}", entry.cases.join(", "))));
+            }
+        }
+        out.push('\n');
+    }
+    for (level, tally) in [("MUST", &coverage.must), ("SHOULD", &coverage.should), ("MAY", &coverage.may)] {
+        let _ = writeln!(out, "{}", tally_line(level, tally));
+    }
+    out
+}
+
+fn tally_line(level: &str, t: &Tally) -> String {
+    format!(
+        "{level:<6} {:>3} of {:>3} observable requirements covered ({:.1}%); {} not observable",
+        t.covered,
+        t.observable,
+        t.percent(),
+        t.not_observable
+    )
+}

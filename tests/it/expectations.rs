@@ -1,0 +1,79 @@
+//! Expectation forms against a canned response: each one passes on a body
+//! that satisfies it and fails, naming the element, on one that does not.
+
+use scimitar::runner::outcome::Outcome;
+use scimitar::runner::target::{Target, TargetAuth};
+use scimitar::runner::{self, RunOptions};
+use scimitar::suite::Suite;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CATALOGUE: &str = "- { id: test.req, source: RFC 7644 §3.4.2, level: MUST, says: x }\n";
+
+/// The findings' checks when the case's one step (`expect` given as YAML)
+/// meets `body` from GET /Users; empty when it passes.
+fn checks(expect: &str, body: Value) -> Vec<String> {
+    let case = format!(
+        "id: t::expect\ntitle: t\nrequirements: [test.req]\nsteps:\n  - request: {{ method: GET, path: /Users }}\n    expect:\n{}",
+        expect.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let suite = Suite::from_sources(vec![
+        ("requirements/test.yaml".into(), CATALOGUE.into()),
+        ("t/expect.yaml".into(), case),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+        let target = Target::new(server.uri(), TargetAuth::None);
+        let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id()).await.unwrap();
+        match runner::run_case(&ctx, &suite.cases[0]).await.outcome {
+            Outcome::Pass => vec![],
+            Outcome::Fail { findings } => findings.into_iter().map(|f| f.check).collect(),
+            other => panic!("{other:?}"),
+        }
+    })
+}
+
+#[test]
+fn each_pointers_check_every_element_and_name_the_failing_ones() {
+    let expect = "each:\n  pointers:\n    - { at: /id, type: string }\n    - { at: /meta/created, matches: '^\\d{4}-' }";
+    let good = json!({ "Resources": [{ "id": "a", "meta": { "created": "2026-01-01T00:00:00Z" } }] });
+    assert_eq!(checks(expect, good), Vec::<String>::new());
+    let bad = json!({ "Resources": [
+        { "id": "a", "meta": { "created": "2026-01-01T00:00:00Z" } },
+        { "id": 7, "meta": { "created": "yesterday" } }
+    ] });
+    assert_eq!(
+        checks(expect, bad),
+        ["each /Resources/1: pointer /id", "each /Resources/1: pointer /meta/created"]
+    );
+}
+
+#[test]
+fn each_reports_a_few_failing_elements_and_counts_the_rest() {
+    let many: Vec<Value> = (0..10).map(|i| json!({ "id": i })).collect();
+    let found = checks("each:\n  pointers: [{ at: /id, type: string }]", json!({ "Resources": many }));
+    assert_eq!(found.len(), 3, "{found:?}");
+}
+
+#[test]
+fn optional_checks_pass_on_absence_and_still_judge_a_present_value() {
+    let expect = "pointers:\n  - { at: /x509, optional: true, type: array }\neach:\n  at: /emails\n  optional: true\n  pointers: [{ at: /value, type: string }]";
+    assert_eq!(checks(expect, json!({})), Vec::<String>::new());
+    assert_eq!(checks(expect, json!({ "x509": null, "emails": null })), Vec::<String>::new());
+    assert_eq!(checks(expect, json!({ "x509": "pem", "emails": [{ "value": 1 }] })).len(), 2);
+    assert_eq!(checks("pointers: [{ at: /x509, type: array }]", json!({})), ["pointer /x509"]);
+}
+
+#[test]
+fn base_url_is_a_template_variable() {
+    let expect = "pointers: [{ at: /location, matches: '^{{base_url}}/Users/' }]";
+    let server_relative = checks(expect, json!({ "location": "http://internal:8080/Users/1" }));
+    assert_eq!(server_relative, ["pointer /location"]);
+}
