@@ -3,6 +3,7 @@
 //! `N passed, N failed, N skipped`.
 
 use crate::runner::outcome::{CaseReport, Exchange, Finding, Outcome, RunReport};
+use crate::suite::requirement::Level;
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
 
@@ -75,34 +76,61 @@ pub fn progress_line(report: &CaseReport, style: Style) -> String {
     format!("{label} {}{tail}", printable(&report.id))
 }
 
-/// Every failure and error in full, then the summary.
+/// Findings in full, grouped by level (MUST first: those fail the run), then
+/// harness errors, then the summary.
 pub fn details(run: &RunReport, style: Style) -> String {
     let mut out = String::new();
-    let broken: Vec<&CaseReport> = run
-        .cases
-        .iter()
-        .filter(|c| matches!(c.outcome, Outcome::Fail { .. } | Outcome::Error { .. }))
-        .collect();
-    if !broken.is_empty() {
-        let _ = writeln!(out, "\n{}", style.bold("failures:"));
-    }
-    for case in broken {
+    for level in [Level::Must, Level::Should, Level::May] {
+        let cases: Vec<(&CaseReport, Vec<&Finding>)> = run
+            .cases
+            .iter()
+            .map(|c| {
+                (c, c.outcome.findings().iter().filter(|f| f.requirement.level == level).collect::<Vec<_>>())
+            })
+            .filter(|(_, found)| !found.is_empty())
+            .collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let count = run.summary.findings.get(level);
+        let heading = format!(
+            "{level} findings: {count} in {} case{} ({})",
+            cases.len(),
+            if cases.len() == 1 { "" } else { "s" },
+            match level {
+                Level::Must => "these fail the run",
+                _ => "warnings; --strict makes them fail the run",
+            }
+        );
         let _ = writeln!(
             out,
-            "\n{} {}",
-            style.bold(&format!("── {}", case.id)),
-            style.dim(&format!("── {}", case.title))
+            "\n{}",
+            if level == Level::Must { style.red(&heading) } else { style.yellow(&heading) }
         );
+        for (case, found) in cases {
+            case_heading(&mut out, case, style);
+            for finding in found {
+                finding_text(&mut out, case, finding, style);
+            }
+        }
+    }
+    let errors: Vec<&CaseReport> =
+        run.cases.iter().filter(|c| matches!(c.outcome, Outcome::Error { .. })).collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.red(&format!(
+                "harness errors: {} case{} could not finish; they say nothing about compliance",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ))
+        );
+    }
+    for case in errors {
+        case_heading(&mut out, case, style);
         if let Outcome::Error { kind, message, .. } = &case.outcome {
             let _ = writeln!(out, "   harness error ({}): {}", kind_name(*kind), printable(message));
-            let _ = writeln!(
-                out,
-                "   {}",
-                style.dim("the harness could not finish this case; it says nothing about compliance")
-            );
-        }
-        for finding in case.outcome.findings() {
-            finding_text(&mut out, case, finding, style);
         }
     }
     let s = &run.summary;
@@ -123,6 +151,15 @@ pub fn details(run: &RunReport, style: Style) -> String {
     let line = s.line();
     let _ = writeln!(out, "{}", if s.failed + s.errors > 0 { style.red(&line) } else { style.green(&line) });
     out
+}
+
+fn case_heading(out: &mut String, case: &CaseReport, style: Style) {
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        style.bold(&format!("── {}", case.id)),
+        style.dim(&format!("── {}", case.title))
+    );
 }
 
 fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) {

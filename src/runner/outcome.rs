@@ -183,12 +183,38 @@ pub struct Summary {
     pub rate_limited: u64,
     /// Resources this run created and could not delete (or kept with --keep).
     pub left_behind: usize,
+    /// Findings by the level of the requirement they cite.
+    pub findings: LevelCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct LevelCounts {
+    pub must: usize,
+    pub should: usize,
+    pub may: usize,
+}
+
+impl LevelCounts {
+    pub fn get(&self, level: Level) -> usize {
+        match level {
+            Level::Must => self.must,
+            Level::Should => self.should,
+            Level::May => self.may,
+        }
+    }
 }
 
 impl Summary {
     pub fn of(cases: &[CaseReport]) -> Summary {
         let mut s = Summary { total: cases.len(), ..Summary::default() };
         for c in cases {
+            for f in c.outcome.findings() {
+                match f.requirement.level {
+                    Level::Must => s.findings.must += 1,
+                    Level::Should => s.findings.should += 1,
+                    Level::May => s.findings.may += 1,
+                }
+            }
             match c.outcome {
                 Outcome::Pass => s.passed += 1,
                 Outcome::Fail { .. } if !c.fails_run(false) => {

@@ -293,3 +293,27 @@ fn selftest_on_a_subset_shows_which_faults_its_cases_catch() {
     assert_eq!(out.status.code(), Some(0), "a subset is shown, not judged:\n{text}");
     assert!(text.contains("no-location-on-create") && text.contains("(a subset: not judged)"), "{text}");
 }
+
+#[test]
+fn findings_are_grouped_by_level_must_first() {
+    let dir = tmp("levels");
+    let json = dir.join("report.json");
+    let out = scimitar(&[
+        "run",
+        "--fault",
+        "deleted-member-kept",
+        "--fault",
+        "count-ignored",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let must = text.find("MUST findings: ").expect("a MUST section");
+    let may = text.find("MAY findings: ").expect("a MAY section");
+    assert!(must < may, "{text}");
+    assert!(text[must..].lines().next().unwrap().ends_with("(these fail the run)"), "{text}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let findings = &report["summary"]["findings"];
+    assert!(findings["must"].as_u64().unwrap() >= 1 && findings["may"].as_u64().unwrap() >= 1, "{findings}");
+}
