@@ -68,6 +68,12 @@ impl Capabilities {
         for c in deny {
             self.set(*c, false, format!("--deny {c}"));
         }
+        let named = |c: Capability| {
+            target.assume.contains(&c) || target.deny.contains(&c) || assume.contains(&c) || deny.contains(&c)
+        };
+        if !self.has(Capability::Search) && !named(Capability::RootSearch) {
+            self.set(Capability::RootSearch, false, "follows search, which is absent");
+        }
         self
     }
 }
@@ -112,7 +118,18 @@ pub async fn discover(http: &Http) -> Result<Capabilities, HarnessError> {
     }
     let (filter, why) = (caps.has(Capability::Filter), caps.reason(Capability::Filter).to_string());
     caps.set(Capability::Search, filter, format!("follows filter: {why}"));
+    caps.set(Capability::RootSearch, filter, format!("follows search: {why}"));
     match fetch(http, "/ResourceTypes").await {
+        // ServiceProviderConfig may be public (RFC 7643 §5), so this is where a
+        // bad credential shows.
+        Err(Fetch::Refused(status)) => {
+            return Err(HarnessError::new(
+                ErrorKind::Credentials,
+                format!(
+                    "the target answered {status} to GET /ResourceTypes with the run's credentials; check --token, --basic or --header"
+                ),
+            ));
+        }
         Ok(doc) => {
             let types: Vec<&Value> = match &doc {
                 Value::Array(items) => items.iter().collect(),

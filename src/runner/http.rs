@@ -280,10 +280,23 @@ impl Http {
             Some(Body::Raw(text)) => rb = rb.body(text.clone()),
             None => {}
         }
+        let mut request = rb.build().map_err(|e| self.classify(&e))?;
+        // A step's own header replaces the harness's (`Accept: application/json`
+        // is then the only Accept); naming a header twice sends both values.
+        let mut replaced = Vec::new();
         for (name, value) in &out.headers {
-            rb = rb.header(name.as_str(), value.as_str());
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| HarnessError::suite(format!("header name {name:?}: {e}")))?;
+            let value = reqwest::header::HeaderValue::from_str(value)
+                .map_err(|e| HarnessError::suite(format!("header {name}: {e}")))?;
+            if replaced.contains(&name) {
+                request.headers_mut().append(name, value);
+            } else {
+                request.headers_mut().insert(name.clone(), value);
+                replaced.push(name);
+            }
         }
-        let mut response = rb.send().await.map_err(|e| self.classify(&e))?;
+        let mut response = self.client.execute(request).await.map_err(|e| self.classify(&e))?;
         let status = response.status().as_u16();
         // What the server sends is redacted before anything quotes it: a server
         // may echo a credential in a header or a body.
@@ -335,7 +348,11 @@ impl Http {
             (RequestAuth::Invalid, _) => headers.push(("Authorization".into(), format!("Bearer {REDACTED}"))),
             (RequestAuth::None, _) => {}
         }
-        for (n, v) in self.extra_headers.iter().chain(out.headers.iter()) {
+        for (n, v) in &self.extra_headers {
+            headers.push((n.clone(), self.redactor.redact(v)));
+        }
+        headers.retain(|(n, _)| !out.headers.iter().any(|(o, _)| o.eq_ignore_ascii_case(n)));
+        for (n, v) in &out.headers {
             headers.push((n.clone(), self.redactor.redact(v)));
         }
         let body = out.body.as_ref().map(|b| match b {

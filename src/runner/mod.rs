@@ -25,7 +25,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tracker::Tracker;
 
 /// Everything cases share during one run.
@@ -50,7 +50,9 @@ impl RunContext {
     /// A value no other case of this run, nor any other run, will produce:
     /// the run prefix makes what a run creates recognisable and cleanable.
     fn unique(&self) -> String {
-        format!("{}-{}", self.run_id(), self.next_unique.fetch_add(1, Ordering::Relaxed))
+        // Fixed width, so no case's unique is a prefix of another's: cases
+        // select their own resources with `sw "{{unique}}"`.
+        format!("{}-{:05}", self.run_id(), self.next_unique.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -152,6 +154,10 @@ async fn run_step(
     let info = StepInfo { case, step: &step.value, number, line };
     if let Some(walk) = &step.value.walk {
         return walk::run(&ctx.http, &info, walk, vars, exchanges).await;
+    }
+    if let Some(ms) = step.value.wait {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        return Ok(Vec::new());
     }
     let Some(request) = &step.value.request else {
         return Err(HarnessError::suite(format!("{}: a step needs `request` or `walk`", case.at(line))));

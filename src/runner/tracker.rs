@@ -19,11 +19,22 @@ pub struct Tracker {
     run_id: String,
     /// (endpoint, id), e.g. ("Users", "2819c223-...").
     created: Mutex<IndexSet<(String, String)>>,
+    /// What the run created and then deleted: a case may still send requests
+    /// there, to check that they answer 404 (RFC 7644 §3.6).
+    deleted: Mutex<IndexSet<(String, String)>>,
 }
 
 impl Tracker {
     pub fn new(run_id: impl Into<String>) -> Tracker {
-        Tracker { run_id: run_id.into(), created: Mutex::new(IndexSet::new()) }
+        Tracker {
+            run_id: run_id.into(),
+            created: Mutex::new(IndexSet::new()),
+            deleted: Mutex::new(IndexSet::new()),
+        }
+    }
+
+    fn deleted(&self) -> std::sync::MutexGuard<'_, IndexSet<(String, String)>> {
+        self.deleted.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn run_id(&self) -> &str {
@@ -63,8 +74,10 @@ impl Tracker {
         let refuse = |why: &str| Err(format!("refusing to modify {path}: {why}"));
         match parts.as_slice() {
             [endpoint, id] => {
+                let key = (endpoint.to_string(), id.to_string());
                 if id.contains(self.run_id.as_str())
-                    || self.created().contains(&(endpoint.to_string(), id.to_string()))
+                    || self.created().contains(&key)
+                    || self.deleted().contains(&key)
                 {
                     Ok(())
                 } else {
@@ -87,7 +100,10 @@ impl Tracker {
             }
             (Method::Post, [_]) if ok && is_bulk(&out.path) => self.observe_bulk(out, incoming),
             (Method::Delete, [endpoint, id]) if ok => {
-                self.created().shift_remove(&(endpoint.to_string(), id.to_string()));
+                let key = (endpoint.to_string(), id.to_string());
+                if self.created().shift_remove(&key) {
+                    self.deleted().insert(key);
+                }
             }
             _ => {}
         }
@@ -250,6 +266,10 @@ mod tests {
         assert!(t.permits(&req(Method::Get, "/Users/anyone")).is_ok());
         t.observe(&req(Method::Delete, "/Users/u1"), &answer(204, Value::Null));
         assert_eq!(t.count(), 0);
+        assert!(
+            t.permits(&req(Method::Put, "/Users/u1")).is_ok(),
+            "what the run deleted may be asked again, to see it answer 404"
+        );
     }
 
     #[test]

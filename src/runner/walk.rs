@@ -45,7 +45,7 @@ pub async fn run(
         if seen_kinds.insert(kind) {
             findings.push(info.finding(
                 line,
-                None,
+                cites(kind),
                 format!("walk {path}: {kind}"),
                 expected,
                 actual,
@@ -182,4 +182,13 @@ pub async fn run(
         );
     }
     Ok(findings)
+}
+
+/// Requirements a walk checks beyond the step's own: a wrong itemsPerPage is
+/// not a paging error but a misreported page.
+pub const IMPLIED: &[&str] = &[ITEMS_PER_PAGE];
+const ITEMS_PER_PAGE: &str = "rfc7644.3.4.2.itemsperpage-required";
+
+fn cites(kind: &str) -> Option<&'static str> {
+    (kind == "itemsPerPage").then_some(ITEMS_PER_PAGE)
 }

@@ -19,8 +19,11 @@ pub enum Capability {
     Sort,
     Etag,
     ChangePassword,
-    /// `POST /.search` (RFC 7644 §3.4.3); assumed where filtering is.
+    /// `POST /Users/.search` (RFC 7644 §3.4.3); assumed where filtering is.
     Search,
+    /// Queries at the server root, `POST /.search`, across resource types
+    /// (RFC 7644 §3.4.2.1, a MAY); assumed where search is.
+    RootSearch,
     /// DELETE removes the resource (some vendors only deactivate it).
     HardDelete,
     /// The target expects credentials (the run has some to leave out).
@@ -28,7 +31,7 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -39,6 +42,7 @@ impl Capability {
         Capability::Etag,
         Capability::ChangePassword,
         Capability::Search,
+        Capability::RootSearch,
         Capability::HardDelete,
         Capability::Authentication,
     ];
@@ -55,6 +59,7 @@ impl Capability {
             Capability::Etag => "etag",
             Capability::ChangePassword => "change-password",
             Capability::Search => "search",
+            Capability::RootSearch => "root-search",
             Capability::HardDelete => "hard-delete",
             Capability::Authentication => "authentication",
         }

@@ -45,6 +45,10 @@ pub struct Step {
     /// Walk every page of a listing instead of sending one request.
     #[serde(default)]
     pub walk: Option<Walk>,
+    /// Milliseconds to let pass instead of sending a request: a timestamp
+    /// that must not change is only tested once the clock has moved.
+    #[serde(default)]
+    pub wait: Option<u64>,
     #[serde(default)]
     pub expect: Expect,
     /// Variables to set from the response: `name: /json/pointer` or `name: { header: ETag }`.
@@ -132,6 +136,10 @@ pub struct Walk {
 pub struct Expect {
     #[serde(default)]
     pub status: Option<Spanned<Status>>,
+    /// The body checks apply only if the response has a body: for answers
+    /// the RFC lets be empty (a PATCH's 204, a create's body being a SHOULD).
+    #[serde(default)]
+    pub body_optional: bool,
     #[serde(default)]
     pub headers: IndexMap<String, Spanned<HeaderCheck>>,
     /// A subset the body must contain: object keys compare as SCIM attribute
@@ -164,6 +172,14 @@ impl Status {
         match self {
             Status::One(s) => *s == status,
             Status::AnyOf(set) => set.contains(&status),
+        }
+    }
+
+    /// Whether `status` is in the same class (2xx, 4xx ...) as an allowed one.
+    pub fn allows_class_of(&self, status: u16) -> bool {
+        match self {
+            Status::One(s) => s / 100 == status / 100,
+            Status::AnyOf(set) => set.iter().any(|s| s / 100 == status / 100),
         }
     }
 

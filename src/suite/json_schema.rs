@@ -111,5 +111,8 @@ mod tests {
             !violations("scim-schema", &def(json!([{ "name": "a", "mutability": "readonly" }]))).is_empty()
         );
         assert!(violations("scim-schema", &def(json!([{ "name": "a-b_c$d", "type": "string" }]))).is_empty());
+        let unassigned = def(json!([{ "name": "a", "type": "string", "subAttributes": null },
+                                    { "name": "b", "type": "string", "subAttributes": [] }]));
+        assert!(violations("scim-schema", &unassigned).is_empty(), "null and [] are unassigned (§2.5)");
     }
 }

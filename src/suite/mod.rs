@@ -268,6 +268,9 @@ fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
     let mut ids = Vec::new();
     for step in doc.steps.iter().chain(doc.cleanup.iter()) {
         ids.extend(step.value.req.as_ref().map(|r| r.value.as_str()));
+        if step.value.walk.is_some() {
+            ids.extend(crate::runner::walk::IMPLIED.iter().copied());
+        }
         ids.extend(step.value.expect.pointers.iter().filter_map(|p| p.value.req.as_deref()));
         if let Some(each) = &step.value.expect.each {
             ids.extend(each.value.pointers.iter().filter_map(|p| p.req.as_deref()));
@@ -318,12 +321,17 @@ fn check_case(
 
 fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>) -> Vec<(u64, String)> {
     let mut problems = Vec::new();
-    match (&step.request, &step.walk) {
-        (Some(_), Some(_)) => problems.push((line, "a step has either `request` or `walk`, not both".into())),
-        (None, None) => problems.push((line, "a step needs `request` or `walk`".into())),
-        (None, Some(_)) if !is_empty_expect(&step.expect) || !step.capture.is_empty() => problems
-            .push((line, "a `walk` step makes its own checks; it takes no `expect` or `capture`".into())),
-        _ => {}
+    let kinds = [step.request.is_some(), step.walk.is_some(), step.wait.is_some()];
+    match kinds.iter().filter(|k| **k).count() {
+        0 => problems.push((line, "a step needs `request`, `walk` or `wait`".into())),
+        1 => {}
+        _ => problems.push((line, "a step has one of `request`, `walk` or `wait`".into())),
+    }
+    if step.request.is_none() && (!is_empty_expect(&step.expect) || !step.capture.is_empty()) {
+        problems.push((line, "only a `request` step takes `expect` or `capture`".into()));
+    }
+    if step.wait.is_some_and(|ms| ms > MAX_WAIT_MS) {
+        problems.push((line, format!("`wait` is at most {MAX_WAIT_MS} milliseconds")));
     }
     if let Some(r) = &step.request
         && r.json.is_some()
@@ -455,6 +463,9 @@ fn check_pointer_check(
     }
     problems
 }
+
+/// Waits are for clocks to tick, not for slow servers.
+const MAX_WAIT_MS: u64 = 5_000;
 
 /// A JSON pointer (RFC 6901): empty, or starting with `/`; or a variable holding one.
 fn is_pointer(p: &str) -> bool {

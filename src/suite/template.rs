@@ -89,11 +89,13 @@ pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
 const REPEAT: &str = "$repeat";
 /// A generated array larger than this is a suite mistake, not a test.
 const MOST_REPEATS: u64 = 100_000;
+/// A joined string may be far longer: a body past `maxPayloadSize` is one.
+const MOST_JOINED_BYTES: usize = 64 * 1024 * 1024;
 
 fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
     let obj = spec.as_object().ok_or("$repeat takes an object: {count, plus, item}")?;
-    if let Some(key) = obj.keys().find(|k| !["count", "plus", "item"].contains(&k.as_str())) {
-        return Err(format!("$repeat has an unknown key '{key}'; it takes count, plus and item"));
+    if let Some(key) = obj.keys().find(|k| !["count", "plus", "item", "join"].contains(&k.as_str())) {
+        return Err(format!("$repeat has an unknown key '{key}'; it takes count, plus, item and join"));
     }
     let number = |key: &str| -> Result<u64, String> {
         match obj.get(key) {
@@ -104,6 +106,9 @@ fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
         }
     };
     let n = number("count")?.checked_add(number("plus")?).ok_or("$repeat: count + plus is too large")?;
+    if let Some(separator) = obj.get("join") {
+        return join(obj, n, separator, vars);
+    }
     if n > MOST_REPEATS {
         return Err(format!("$repeat asks for {n} items; at most {MOST_REPEATS}"));
     }
@@ -116,6 +121,40 @@ fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Value::Array)
+}
+
+/// `$repeat` with `join`: the items' text joined into one string, e.g. a
+/// value of exactly `maxPayloadSize + 1` characters.
+fn join(
+    obj: &serde_json::Map<String, Value>,
+    n: u64,
+    separator: &Value,
+    vars: &Vars,
+) -> Result<Value, String> {
+    let separator = separator.as_str().ok_or("$repeat.join must be a string")?;
+    let item = obj.get("item").ok_or("$repeat needs an item")?;
+    let uses_index = item.to_string().contains("{{i}}");
+    if !uses_index {
+        let text = text_of(&render_value(item, vars)?);
+        let bytes = (text.len() + separator.len()).saturating_mul(n as usize);
+        if bytes > MOST_JOINED_BYTES + separator.len() {
+            return Err(format!("$repeat with join makes more than {MOST_JOINED_BYTES} bytes"));
+        }
+        return Ok(Value::String(vec![text.as_str(); n as usize].join(separator)));
+    }
+    let mut scoped = vars.clone();
+    let mut out = String::new();
+    for i in 1..=n {
+        if i > 1 {
+            out.push_str(separator);
+        }
+        scoped.insert("i".into(), Value::from(i));
+        out.push_str(&text_of(&render_value(item, &scoped)?));
+        if out.len() > MOST_JOINED_BYTES {
+            return Err(format!("$repeat with join makes more than {MOST_JOINED_BYTES} bytes"));
+        }
+    }
+    Ok(Value::String(out))
 }
 
 fn whole_variable(s: &str) -> Option<&str> {
@@ -175,6 +214,17 @@ mod tests {
         assert!(render_value(&json!({ "$repeat": { "count": "x", "item": 1 } }), &vars()).is_err());
         assert!(render_value(&json!({ "$repeat": { "count": 1, "itme": 1 } }), &vars()).is_err());
         assert!(render_value(&json!({ "$repeat": { "count": 1000000, "item": 1 } }), &vars()).is_err());
+    }
+
+    #[test]
+    fn repeat_with_join_makes_one_long_string() {
+        let spec = json!({ "$repeat": { "count": 1_048_576, "plus": 1, "item": "x", "join": "" } });
+        let v = render_value(&spec, &vars()).unwrap();
+        assert_eq!(v.as_str().map(str::len), Some(1_048_577), "past a 1 MiB maxPayloadSize");
+        let numbered = json!({ "$repeat": { "count": 3, "item": "{{i}}", "join": "," } });
+        assert_eq!(render_value(&numbered, &vars()).unwrap(), json!("1,2,3"));
+        let huge = json!({ "$repeat": { "count": 100_000_000, "item": "x", "join": "" } });
+        assert!(render_value(&huge, &vars()).is_err());
     }
 
     #[test]

@@ -9,14 +9,24 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const CATALOGUE: &str = "- { id: test.req, source: RFC 7644 §3.4.2, level: MUST, says: x }\n";
+const CATALOGUE: &str = "- { id: test.req, source: RFC 7644 §3.4.2, level: MUST, says: x }\n\
+                         - { id: rfc7644.3.4.2.itemsperpage-required, source: RFC 7644 §3.4.2, level: MUST, says: y }\n";
 
 /// The findings' checks when the case's one step (`expect` given as YAML)
 /// meets `body` from GET /Users; empty when it passes.
 fn checks(expect: &str, body: Value) -> Vec<String> {
+    let step = format!(
+        "request: {{ method: GET, path: /Users }}\nexpect:\n{}",
+        expect.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    );
+    findings(&step, body).into_iter().map(|(check, _)| check).collect()
+}
+
+/// (check, cited requirement id) of each finding of a one-step case.
+fn findings(step: &str, body: Value) -> Vec<(String, String)> {
     let case = format!(
-        "id: t::expect\ntitle: t\nrequirements: [test.req]\nsteps:\n  - request: {{ method: GET, path: /Users }}\n    expect:\n{}",
-        expect.lines().map(|l| format!("      {l}\n")).collect::<String>()
+        "id: t::expect\ntitle: t\nrequirements: [test.req]\nsteps:\n  - {}",
+        step.lines().collect::<Vec<_>>().join("\n    ")
     );
     let suite = Suite::from_sources(vec![
         ("requirements/test.yaml".into(), CATALOGUE.into()),
@@ -34,7 +44,7 @@ fn checks(expect: &str, body: Value) -> Vec<String> {
         let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id()).await.unwrap();
         match runner::run_case(&ctx, &suite.cases[0]).await.outcome {
             Outcome::Pass => vec![],
-            Outcome::Fail { findings } => findings.into_iter().map(|f| f.check).collect(),
+            Outcome::Fail { findings } => findings.into_iter().map(|f| (f.check, f.requirement.id)).collect(),
             other => panic!("{other:?}"),
         }
     })
@@ -76,4 +86,26 @@ fn base_url_is_a_template_variable() {
     let expect = "pointers: [{ at: /location, matches: '^{{base_url}}/Users/' }]";
     let server_relative = checks(expect, json!({ "location": "http://internal:8080/Users/1" }));
     assert_eq!(server_relative, ["pointer /location"]);
+}
+
+#[test]
+fn a_walk_cites_the_itemsperpage_requirement_for_a_misreported_page() {
+    let page = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 1, "startIndex": 1, "itemsPerPage": 2,
+        "Resources": [{ "id": "a" }]
+    });
+    let found = findings("walk: { path: /Users, count: 2 }", page);
+    assert_eq!(
+        found,
+        [("walk /Users: itemsPerPage".to_string(), "rfc7644.3.4.2.itemsperpage-required".to_string())]
+    );
+}
+
+#[test]
+fn a_status_of_the_wrong_class_is_the_only_finding_of_its_step() {
+    let body = json!({ "id": "a", "userName": "x" });
+    assert_eq!(checks("status: 400\nschema: error\nheaders: { X-Never: present }", body.clone()), ["status"]);
+    let same_class = checks("status: 201\npointers: [{ at: /id, type: integer }]", body);
+    assert_eq!(same_class, ["status", "pointer /id"], "a 200 for a 201 still has its body judged");
 }
