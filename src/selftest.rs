@@ -10,6 +10,7 @@ use crate::runner::{self, RunOptions};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::Case;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 const TOKEN: &str = "selftest-token";
@@ -62,22 +63,102 @@ pub async fn run_against(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    let server = ReferenceServer::start(ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults))
-        .map_err(|e| e.to_string())?;
-    let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
-    let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id())
-        .await
-        .map_err(|e| e.message)?;
-    let (_keep, cancel) = tokio::sync::watch::channel(false);
-    let reports = runner::run_all(Arc::new(ctx), cases.to_vec(), jobs, None, cancel).await;
-    drop(server);
-    Ok(reports)
+    Ok(FaultyServer::start(faults).await?.run(cases, jobs).await)
 }
 
 /// The ids of the cases that fail against a server with `fault`.
 pub async fn failing_under(fault: Fault, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
-    let reports = run_against(FaultSet::of(&[fault]), cases, jobs).await?;
-    Ok(reports.into_iter().filter(|r| matches!(r.outcome, Outcome::Fail { .. })).map(|r| r.id).collect())
+    Ok(FaultyServer::start(FaultSet::of(&[fault])).await?.failing(cases, jobs).await)
+}
+
+/// Enough of the matrix to prove the suites sound: for each case one fault
+/// that makes it fail, and for each fault one case it makes fail.
+#[derive(Debug, Default)]
+pub struct Proof {
+    /// Case id → a fault under which it fails.
+    pub case_killed_by: HashMap<String, Fault>,
+    /// Fault → a case that fails under it (`None`: no case does).
+    pub fault_caught_by: HashMap<Fault, Option<String>>,
+}
+
+/// Computes a [`Proof`] with a fraction of the runs of [`matrix`]. First each
+/// fault meets the cases most likely to catch it (by shared words in names),
+/// a few at a time, until one does; then the cases no fault has failed yet
+/// meet the faults, the broadest first. The order only changes the cost: a
+/// case or fault is reported unproven only after everything was tried.
+pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Proof, String> {
+    let mut proof = Proof::default();
+    let batch = jobs.max(1) * 2;
+    let mut breadth: Vec<(usize, Fault)> = Vec::new();
+    for &fault in faults {
+        let server = FaultyServer::start(FaultSet::of(&[fault])).await?;
+        let mut likely: Vec<&Arc<Case>> = cases.iter().collect();
+        likely.sort_by_key(|c| std::cmp::Reverse(affinity(fault.name(), c.id())));
+        let mut caught = Vec::new();
+        for chunk in likely.chunks(batch) {
+            let chunk: Vec<Arc<Case>> = chunk.iter().map(|c| Arc::clone(c)).collect();
+            caught = server.failing(&chunk, jobs).await;
+            if !caught.is_empty() {
+                break;
+            }
+        }
+        for id in &caught {
+            proof.case_killed_by.entry(id.clone()).or_insert(fault);
+        }
+        breadth.push((caught.len(), fault));
+        proof.fault_caught_by.insert(fault, caught.into_iter().next());
+    }
+    breadth.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    for (_, fault) in breadth {
+        let alive: Vec<Arc<Case>> =
+            cases.iter().filter(|c| !proof.case_killed_by.contains_key(c.id())).cloned().collect();
+        if alive.is_empty() {
+            break;
+        }
+        for id in failing_under(fault, &alive, jobs).await? {
+            proof.case_killed_by.insert(id, fault);
+        }
+    }
+    Ok(proof)
+}
+
+/// How many words a fault's name shares with a case id: `patch-remove-ignored`
+/// and `rfc7644::patch::remove_single_valued` share two.
+fn affinity(fault: &str, case: &str) -> usize {
+    let words: Vec<&str> = case.split([':', '_', '-']).filter(|w| w.len() > 2).collect();
+    fault
+        .split('-')
+        .filter(|t| t.len() > 2)
+        .filter(|t| words.iter().any(|w| w.contains(t) || t.contains(w)))
+        .count()
+}
+
+/// A reference server with some faults, and a run context aimed at it.
+struct FaultyServer {
+    _server: ReferenceServer,
+    ctx: Arc<runner::RunContext>,
+}
+
+impl FaultyServer {
+    async fn start(faults: FaultSet) -> Result<FaultyServer, String> {
+        let server = ReferenceServer::start(ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults))
+            .map_err(|e| e.to_string())?;
+        let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
+        let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id())
+            .await
+            .map_err(|e| e.message)?;
+        Ok(FaultyServer { _server: server, ctx: Arc::new(ctx) })
+    }
+
+    async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<CaseReport> {
+        let (_keep, cancel) = tokio::sync::watch::channel(false);
+        runner::run_all(self.ctx.clone(), cases.to_vec(), jobs, None, cancel).await
+    }
+
+    async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<String> {
+        let reports = self.run(cases, jobs).await;
+        reports.into_iter().filter(|r| matches!(r.outcome, Outcome::Fail { .. })).map(|r| r.id).collect()
+    }
 }
 
 pub async fn matrix(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Matrix, String> {

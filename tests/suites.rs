@@ -14,9 +14,8 @@ use scimitar::runner::{self, RunContext, RunOptions};
 use scimitar::selftest;
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};
 use scimitar::suite::{Case, Suite};
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 
 const TOKEN: &str = "suites-token";
 
@@ -82,19 +81,15 @@ fn explain(report: &CaseReport) -> String {
     text
 }
 
-/// Which cases fail against a server with `fault`, computed once per process
-/// (the fault trials and the teeth trial share it under `cargo test`).
-fn failing_under(fault: Fault) -> Vec<String> {
-    static MATRIX: OnceLock<Mutex<HashMap<Fault, Vec<String>>>> = OnceLock::new();
-    let matrix = MATRIX.get_or_init(Default::default);
-    if let Some(ids) = matrix.lock().unwrap_or_else(PoisonError::into_inner).get(&fault) {
-        return ids.clone();
-    }
-    let ids = runtime()
-        .block_on(selftest::failing_under(fault, &suite().cases, 4))
-        .unwrap_or_else(|e| panic!("a server with --fault {fault} could not be run against: {e}"));
-    matrix.lock().unwrap_or_else(PoisonError::into_inner).insert(fault, ids.clone());
-    ids
+/// One fault per case and one case per fault, computed once per process (the
+/// fault trials and the teeth trial share it).
+fn proof() -> &'static selftest::Proof {
+    static PROOF: OnceLock<selftest::Proof> = OnceLock::new();
+    PROOF.get_or_init(|| {
+        runtime()
+            .block_on(selftest::proof(&suite().cases, Fault::ALL, 4))
+            .unwrap_or_else(|e| panic!("the fault matrix could not run: {e}"))
+    })
 }
 
 fn main() {
@@ -114,7 +109,7 @@ fn main() {
     }
     for &fault in Fault::ALL {
         trials.push(Trial::test(format!("faults::{}", fault.name()), move || {
-            if failing_under(fault).is_empty() {
+            if proof().fault_caught_by.get(&fault).is_none_or(Option::is_none) {
                 Err(Failed::from(format!(
                     "no case fails against a server with --fault {fault}: {}",
                     fault.about()
@@ -125,12 +120,9 @@ fn main() {
         }));
     }
     trials.push(Trial::test("teeth::every_case_fails_under_some_fault", || {
-        let mut killed: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for &fault in Fault::ALL {
-            killed.extend(failing_under(fault));
-        }
+        let killed = &proof().case_killed_by;
         let survivors: Vec<&str> =
-            suite().cases.iter().map(|c| c.id()).filter(|id| !killed.contains(*id)).collect();
+            suite().cases.iter().map(|c| c.id()).filter(|id| !killed.contains_key(*id)).collect();
         if survivors.is_empty() {
             Ok(())
         } else {

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod message;
 pub mod normalize;
 pub mod patch;
+pub mod precis;
 pub mod projection;
 pub mod quirks;
 pub mod schema;

@@ -6,6 +6,7 @@
 //! that reads a resource afterwards (filters, sort, projection, PATCH) relies on
 //! that and does exact key lookups.
 
+use crate::faults::{Fault, FaultSet};
 use crate::scim::datetime;
 use crate::scim::error::{ScimError, ScimType};
 use crate::scim::quirks::{Leniency, Quirk};
@@ -19,11 +20,17 @@ use serde_json::{Map, Value};
 pub struct Normalizer<'a> {
     pub rt: &'a ResourceType,
     pub leniency: &'a Leniency,
+    /// Reference-server faults that skip a SHOULD of RFC 7643.
+    pub faults: FaultSet,
 }
 
 impl<'a> Normalizer<'a> {
     pub fn new(rt: &'a ResourceType, leniency: &'a Leniency) -> Self {
-        Normalizer { rt, leniency }
+        Normalizer { rt, leniency, faults: FaultSet::none() }
+    }
+
+    pub fn with_faults(self, faults: FaultSet) -> Self {
+        Normalizer { faults, ..self }
     }
 
     /// A POST or PUT body as a canonical resource, without `id` and `meta`
@@ -176,6 +183,9 @@ impl<'a> Normalizer<'a> {
                 out.push(v);
             }
         }
+        if !self.faults.has(Fault::RepeatedValuesKept) {
+            drop_repeated_values(attr, &mut out);
+        }
         check_one_primary(attr, &out, at)?;
         Ok(if out.is_empty() { None } else { Some(Value::Array(out)) })
     }
@@ -264,6 +274,12 @@ impl<'a> Normalizer<'a> {
                 out.insert(sub.name.clone(), v);
             }
         }
+        if attr.name == "emails"
+            && !self.faults.has(Fault::EmailsNotCanonicalized)
+            && let Some(Value::String(address)) = out.get_mut("value")
+        {
+            *address = canonical_email(address);
+        }
         Ok(if out.is_empty() { None } else { Some(Value::Object(out)) })
     }
 
@@ -310,7 +326,10 @@ pub fn check(rt: &ResourceType, resource: &Map<String, Value>, missing: ScimType
         };
         let Some(holder) = holder else { continue };
         let value = holder.get(&attr.name);
-        if attr.required && value.is_none() && attr.mutability != Mutability::ReadOnly {
+        // An empty string is no value: "Each User MUST include a non-empty
+        // userName value" (RFC 7643 §4.1.1).
+        let missing_value = value.is_none_or(|v| v.as_str() == Some(""));
+        if attr.required && missing_value && attr.mutability != Mutability::ReadOnly {
             return Err(ScimError::bad_request(
                 missing,
                 format!("'{}' is required for a {} (RFC 7643 §2.2)", attr.name, rt.name),
@@ -347,6 +366,43 @@ pub fn tidy(rt: &ResourceType, resource: &mut Map<String, Value>) {
     }
     resource.insert("schemas".into(), Value::Array(schemas));
     order_keys(rt, resource);
+}
+
+/// "Service providers SHOULD canonicalize the value according to [RFC5321],
+/// e.g., "bjensen@example.com" instead of "bjensen@EXAMPLE.COM"" (RFC 7643
+/// §4.1.2): the domain is case-insensitive, the local part is left as sent.
+fn canonical_email(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
+        None => address.to_string(),
+    }
+}
+
+/// "Service providers SHOULD NOT return the same (type, value) combination
+/// more than once per attribute" (RFC 7643 §2.4): a repeat is dropped, and if
+/// it was the primary one, the kept value becomes primary.
+fn drop_repeated_values(attr: &Attribute, items: &mut Vec<Value>) {
+    let Some(value_sub) = attr.sub("value") else { return };
+    let same_text = |a: Option<&Value>, b: Option<&Value>, exact: bool| match (a, b) {
+        (Some(Value::String(x)), Some(Value::String(y))) if !exact => x.to_lowercase() == y.to_lowercase(),
+        (a, b) => a == b,
+    };
+    let mut kept: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        let earlier = kept.iter_mut().find(|k| {
+            item.get("value").is_some()
+                && same_text(k.get("value"), item.get("value"), value_sub.compares_exactly())
+                && same_text(k.get("type"), item.get("type"), false)
+        });
+        match earlier {
+            Some(Value::Object(first)) if item.get("primary") == Some(&Value::Bool(true)) => {
+                first.insert("primary".into(), Value::Bool(true));
+            }
+            Some(_) => {}
+            None => kept.push(item),
+        }
+    }
+    *items = kept;
 }
 
 fn check_required_subs(attr: &Attribute, value: &Value, missing: ScimType) -> Result<(), ScimError> {

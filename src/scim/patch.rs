@@ -163,7 +163,7 @@ impl<'a> Patcher<'a> {
     }
 
     fn normalizer(&self) -> Normalizer<'a> {
-        Normalizer::new(self.rt, self.leniency)
+        Normalizer::new(self.rt, self.leniency).with_faults(self.faults)
     }
 
     /// Applies every operation in order, then re-checks the whole resource.
@@ -174,10 +174,17 @@ impl<'a> Patcher<'a> {
                 e
             })?;
         }
+        if self.faults.has(Fault::PatchRequiredNotEnforced) {
+            normalize::tidy(self.rt, resource);
+            return Ok(());
+        }
         normalize::finish(self.rt, resource, ScimType::Mutability)
     }
 
     fn apply_one(&self, resource: &mut Map<String, Value>, op: &Operation) -> Result<(), ScimError> {
+        if op.kind == OpKind::Remove && self.faults.has(Fault::PatchRemoveIgnored) {
+            return Ok(());
+        }
         let Some((text, path)) = &op.path else {
             return match op.kind {
                 OpKind::Remove => Err(ScimError::no_target("remove needs a \"path\" (RFC 7644 §3.5.2.2)")),
@@ -199,6 +206,25 @@ impl<'a> Patcher<'a> {
             }
             Resolved::Attr(a) => a,
         };
+        if self.faults.has(Fault::PatchPathCaseSensitive) {
+            let canonical = match attr_ref.sub {
+                Some(sub) => format!("{}.{}", attr_ref.attr.name, sub.name),
+                None => attr_ref.attr.name.clone(),
+            };
+            let written = match &path.attr.sub {
+                Some(sub) => format!("{}.{sub}", path.attr.name),
+                None => path.attr.name.clone(),
+            };
+            if written != canonical {
+                return Err(ScimError::invalid_path(format!("path \"{text}\": no attribute '{written}'")));
+            }
+        }
+        if self.faults.has(Fault::PatchReadOnlyIgnored)
+            && (attr_ref.attr.mutability == Mutability::ReadOnly
+                || attr_ref.sub.is_some_and(|s| s.mutability == Mutability::ReadOnly))
+        {
+            return Ok(());
+        }
         let target = self.target(attr_ref, path, text)?;
         match op.kind {
             OpKind::Remove => self.remove(resource, &target, op.value.as_ref()),
@@ -210,6 +236,8 @@ impl<'a> Patcher<'a> {
         let mut sub = r.sub;
         let filter = match &path.filter {
             None => None,
+            // The fault: `emails[type eq "work"].value` read as `emails.value`.
+            Some(_) if path.sub_after_filter.is_some() && self.faults.has(Fault::ValueFilterIgnored) => None,
             Some(f) => {
                 if !r.attr.is_complex() {
                     return Err(ScimError::invalid_path(format!(
@@ -246,6 +274,14 @@ impl<'a> Patcher<'a> {
                 json_kind(value)
             )));
         };
+        if kind == OpKind::Replace && self.faults.has(Fault::PathlessReplaceAsPut) {
+            let listed = |name: &str| attrs.keys().any(|k| k.eq_ignore_ascii_case(name));
+            for attr in &self.rt.core.attributes {
+                if attr.mutability == Mutability::ReadWrite && !attr.required && !listed(&attr.name) {
+                    resource.remove(&attr.name);
+                }
+            }
+        }
         for (key, v) in attrs {
             if key.eq_ignore_ascii_case("schemas") {
                 // `schemas` is recomputed from the data after every write.
@@ -256,6 +292,9 @@ impl<'a> Patcher<'a> {
                 continue;
             }
             if let Some(attr) = self.rt.core_attribute(key) {
+                if attr.mutability == Mutability::ReadOnly && self.faults.has(Fault::PatchReadOnlyIgnored) {
+                    continue;
+                }
                 if attr.name == "id" && self.tolerates_echoed_id(resource, v)? {
                     continue;
                 }
@@ -372,6 +411,19 @@ impl<'a> Patcher<'a> {
         let norm = self.normalizer();
         let exists = has_value(resource, t.container, t.attr);
         check_mutable(t.attr, t.sub, exists)?;
+        if kind == OpKind::Replace
+            && !exists
+            && t.filter.is_none()
+            && self.faults.has(Fault::ReplaceMissingNoTarget)
+        {
+            return Err(ScimError::no_target(format!("\"{}\" has no value to replace", t.text)));
+        }
+        if kind == OpKind::Add
+            && t.attr.sub_attributes.iter().any(|s| s.mutability == Mutability::Immutable)
+            && self.faults.has(Fault::ImmutableAddRefused)
+        {
+            return Err(immutable_error(t.attr, None));
+        }
         let holder = holder_mut(resource, t.container);
         match (&t.filter, t.sub) {
             // The whole attribute.
@@ -387,6 +439,11 @@ impl<'a> Patcher<'a> {
                             holder.remove(&t.attr.name);
                         }
                         (OpKind::Add, None) => {}
+                        (OpKind::Replace, Some(items))
+                            if self.faults.has(Fault::ReplaceMultiValuedMerges) =>
+                        {
+                            self.add_values(holder, t.attr, items)
+                        }
                         (OpKind::Replace, Some(items)) => {
                             holder.insert(t.attr.name.clone(), Value::Array(items));
                         }
@@ -402,6 +459,11 @@ impl<'a> Patcher<'a> {
                             holder.remove(&t.attr.name);
                         }
                         None => {}
+                        Some(Value::Object(subs))
+                            if kind == OpKind::Replace && self.faults.has(Fault::ReplaceComplexWipes) =>
+                        {
+                            holder.insert(t.attr.name.clone(), Value::Object(subs));
+                        }
                         Some(Value::Object(subs)) => {
                             let existing = holder
                                 .entry(t.attr.name.clone())
@@ -413,7 +475,20 @@ impl<'a> Patcher<'a> {
                         Some(_) => unreachable!("complex values normalize to objects"),
                     }
                 } else {
-                    match norm.single(t.attr, value, &t.text)? {
+                    let single = match norm.single(t.attr, value, &t.text) {
+                        Err(e)
+                            if e.scim_type == Some(ScimType::InvalidValue)
+                                && self.faults.has(Fault::WrongTypeAccepted) =>
+                        {
+                            Some(value.clone())
+                        }
+                        other => other?,
+                    };
+                    match single {
+                        Some(_)
+                            if kind == OpKind::Add
+                                && exists
+                                && self.faults.has(Fault::AddSingleValuedIgnored) => {}
                         Some(v) => {
                             holder.insert(t.attr.name.clone(), v);
                         }
@@ -435,12 +510,15 @@ impl<'a> Patcher<'a> {
                         )));
                     };
                     for item in items.iter_mut() {
-                        change.apply(t.attr, item)?;
+                        change.apply(t.attr, item, self.faults)?;
                     }
                     self.keep_one_primary(holder, t.attr, sub, None);
                 } else {
+                    if kind == OpKind::Replace && self.faults.has(Fault::ReplaceComplexWipes) {
+                        holder.insert(t.attr.name.clone(), Value::Object(Map::new()));
+                    }
                     let obj = holder.entry(t.attr.name.clone()).or_insert_with(|| Value::Object(Map::new()));
-                    change.apply(t.attr, obj)?;
+                    change.apply(t.attr, obj, self.faults)?;
                 }
             }
             // Selected values, whole (`emails[type eq "work"]`) or one sub-attribute.
@@ -463,17 +541,21 @@ impl<'a> Patcher<'a> {
                 let mut matched = Vec::new();
                 match holder.get_mut(&t.attr.name) {
                     Some(Value::Array(items)) => {
+                        let first_only = self.faults.has(Fault::ValueFilterFirstMatchOnly);
                         for (i, item) in items.iter_mut().enumerate() {
                             if item.as_object().is_some_and(|o| filter.matches(o)) {
-                                change.apply(t.attr, item)?;
+                                change.apply(t.attr, item, self.faults)?;
                                 matched.push(i);
+                                if first_only {
+                                    break;
+                                }
                             }
                         }
                     }
                     Some(single @ Value::Object(_))
                         if single.as_object().is_some_and(|o| filter.matches(o)) =>
                     {
-                        change.apply(t.attr, single)?;
+                        change.apply(t.attr, single, self.faults)?;
                         matched.push(0);
                     }
                     _ => {}
@@ -513,7 +595,10 @@ impl<'a> Patcher<'a> {
         let Value::Array(items) = items else { return };
         let mut new_primary = None;
         for value in new {
-            let position = items.iter().position(|existing| same_value(attr, existing, &value));
+            let position = items
+                .iter()
+                .position(|existing| same_value(attr, existing, &value))
+                .filter(|_| !self.faults.has(Fault::AddDuplicatesValue));
             let index = match position {
                 Some(i) => {
                     // The same value: keep its identity as stored, take the rest
@@ -589,10 +674,10 @@ impl<'a> Patcher<'a> {
                 match holder.get_mut(&t.attr.name) {
                     Some(Value::Array(items)) => {
                         for item in items.iter_mut() {
-                            change.apply(t.attr, item)?;
+                            change.apply(t.attr, item, self.faults)?;
                         }
                     }
-                    Some(obj) => change.apply(t.attr, obj)?,
+                    Some(obj) => change.apply(t.attr, obj, self.faults)?,
                     None => {}
                 }
             }
@@ -600,6 +685,13 @@ impl<'a> Patcher<'a> {
                 holder.remove(&t.attr.name);
             }
             (Some(filter), None) => match holder.get_mut(&t.attr.name) {
+                Some(Value::Array(items)) if self.faults.has(Fault::ValueFilterFirstMatchOnly) => {
+                    if let Some(i) =
+                        items.iter().position(|item| item.as_object().is_some_and(|o| filter.matches(o)))
+                    {
+                        items.remove(i);
+                    }
+                }
                 Some(Value::Array(items)) => {
                     items.retain(|item| !item.as_object().is_some_and(|o| filter.matches(o)))
                 }
@@ -612,14 +704,18 @@ impl<'a> Patcher<'a> {
                 let change = Change::Sub(sub, None);
                 match holder.get_mut(&t.attr.name) {
                     Some(Value::Array(items)) => {
-                        for item in
-                            items.iter_mut().filter(|i| i.as_object().is_some_and(|o| filter.matches(o)))
+                        let take =
+                            if self.faults.has(Fault::ValueFilterFirstMatchOnly) { 1 } else { usize::MAX };
+                        for item in items
+                            .iter_mut()
+                            .filter(|i| i.as_object().is_some_and(|o| filter.matches(o)))
+                            .take(take)
                         {
-                            change.apply(t.attr, item)?;
+                            change.apply(t.attr, item, self.faults)?;
                         }
                     }
                     Some(single) if single.as_object().is_some_and(|o| filter.matches(o)) => {
-                        change.apply(t.attr, single)?;
+                        change.apply(t.attr, single, self.faults)?;
                     }
                     _ => {}
                 }
@@ -679,7 +775,7 @@ impl Change<'_> {
     /// it ("a client MAY "add" a value to an "immutable" attribute if the
     /// attribute had no previous value", §3.5.2). This is what lets members be
     /// added and removed while their `value` never changes (RFC 7643 §4.2).
-    fn apply(&self, attr: &Attribute, item: &mut Value) -> Result<(), ScimError> {
+    fn apply(&self, attr: &Attribute, item: &mut Value, faults: FaultSet) -> Result<(), ScimError> {
         let before = item.clone();
         match self {
             Change::Sub(sub, v) => set_sub(item, sub, v.clone()),
@@ -689,6 +785,9 @@ impl Change<'_> {
                 }
             }
             Change::Replace(subs) => *item = Value::Object(subs.clone()),
+        }
+        if faults.has(Fault::ImmutableOverwritten) {
+            return Ok(());
         }
         for sub in attr.sub_attributes.iter().filter(|s| s.mutability == Mutability::Immutable) {
             if let Some(old) = before.get(&sub.name)

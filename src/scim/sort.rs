@@ -42,6 +42,8 @@ pub struct SortKey<'r> {
     /// attribute named alone.
     sub: Option<&'r Attribute>,
     pub order: SortOrder,
+    /// Compare strings by code point whatever caseExact says (a fault).
+    pub force_exact: bool,
 }
 
 impl<'r> SortKey<'r> {
@@ -64,7 +66,7 @@ impl<'r> SortKey<'r> {
             })?),
             None => None,
         };
-        Ok(SortKey { container: r.container.key(), attr: r.attr, sub, order })
+        Ok(SortKey { container: r.container.key(), attr: r.attr, sub, order, force_exact: false })
     }
 
     /// The value a resource sorts by, if it has one. Names match ignoring case,
@@ -98,6 +100,7 @@ impl<'r> SortKey<'r> {
     pub fn compare_found(&self, a: Option<&Value>, b: Option<&Value>) -> Ordering {
         let defining = self.sub.unwrap_or(self.attr);
         let ascending = match (a, b) {
+            (Some(Value::String(x)), Some(Value::String(y))) if self.force_exact => x.cmp(y),
             (Some(x), Some(y)) => compare_values(defining, x, y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,

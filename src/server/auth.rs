@@ -19,6 +19,17 @@ pub async fn require(State(shared): State<Arc<Shared>>, request: Request, next: 
     };
     let faults = shared.config.faults;
     let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // "the service provider SHOULD ... make the authenticationSchemes attribute
+    // publicly accessible without prior authentication" (RFC 7643 §5). Only an
+    // anonymous GET gets in: wrong credentials are still refused, so a client
+    // learns that its token is bad.
+    let anonymous_discovery = presented.is_none()
+        && request.method() == axum::http::Method::GET
+        && request.uri().path().trim_end_matches('/').ends_with("/ServiceProviderConfig")
+        && !faults.has(Fault::SpcRequiresAuth);
+    if anonymous_discovery {
+        return next.run(request).await;
+    }
     let verdict = match presented {
         None => Err("the request has no Authorization header"),
         Some(value) => check(value, bearer, basic),

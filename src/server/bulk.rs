@@ -45,18 +45,30 @@ impl Method {
 /// Runs a BulkRequest and returns the BulkResponse body.
 pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Value, ScimError> {
     let (ops, fail_on_errors) = parse(body)?;
+    let faults = svc.faults;
     if ops.len() > max_operations {
-        return Err(ScimError::new(
-            413,
-            None,
-            format!("The number of operations ({}) exceeds the maxOperations ({max_operations}).", ops.len()),
-        ));
+        let detail = if faults.has(Fault::BulkLimitNotNamed) {
+            "Payload Too Large".to_string()
+        } else {
+            format!("The number of operations ({}) exceeds the maxOperations ({max_operations}).", ops.len())
+        };
+        return Err(ScimError::new(413, None, detail));
     }
+    let fail_on_errors = if faults.has(Fault::BulkStopsOnError) {
+        Some(1)
+    } else if faults.has(Fault::BulkFailOnErrorsIgnored) {
+        None
+    } else {
+        fail_on_errors
+    };
     // The `bulk-id-not-resolved` fault: "bulkId:..." strings pass through untouched.
     let resolves = !svc.faults.has(Fault::BulkIdNotResolved);
     let mut resolved: HashMap<String, String> = HashMap::new();
     let mut results: Vec<Option<Value>> = vec![None; ops.len()];
     let mut pending: Vec<usize> = (0..ops.len()).collect();
+    if faults.has(Fault::BulkGroupedByMethod) {
+        pending.sort_by_key(|&i| ops[i].method as u8);
+    }
     let mut errors = 0usize;
     // Each pass runs the operations whose bulkId references are all known;
     // a pass that makes no progress leaves only unresolvable ones (§3.7.1 lets
@@ -92,7 +104,7 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
                 }
                 Err(e) => {
                     errors += 1;
-                    failure(svc, op, &e)
+                    failure(svc, op, &e, &resolved)
                 }
             };
             results[i] = Some(result);
@@ -107,7 +119,7 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
             for &i in &deferred {
                 let e = ScimError::new(409, None, "circular bulkId references could not be resolved");
                 errors += 1;
-                results[i] = Some(failure(svc, &ops[i], &e));
+                results[i] = Some(failure(svc, &ops[i], &e, &resolved));
                 if fail_on_errors.is_some_and(|limit| errors >= limit) {
                     break;
                 }
@@ -116,10 +128,16 @@ pub fn run(svc: &Service<'_>, body: &Value, max_operations: usize) -> Result<Val
         }
         pending = deferred;
     }
-    Ok(json!({
-        "schemas": [BULK_RESPONSE],
-        "Operations": results.into_iter().flatten().collect::<Vec<_>>(),
-    }))
+    let mut results: Vec<Value> = results.into_iter().flatten().collect();
+    for result in results.iter_mut().filter_map(Value::as_object_mut) {
+        if faults.has(Fault::BulkResultsMinimal) {
+            result.retain(|k, _| k == "status" || k == "bulkId");
+        }
+        if faults.has(Fault::BulkIdNotEchoed) {
+            result.shift_remove("bulkId");
+        }
+    }
+    Ok(json!({ "schemas": [BULK_RESPONSE], "Operations": results }))
 }
 
 fn parse(body: &Value) -> Result<(Vec<BulkOp>, Option<usize>), ScimError> {
@@ -264,6 +282,7 @@ fn execute(
 }
 
 fn success(svc: &Service<'_>, op: &BulkOp, rt: &ResourceType, saved: &Saved, status: u16) -> Value {
+    let status = if svc.faults.has(Fault::BulkStatusAlways200) { 200 } else { status };
     let mut result = json!({
         "method": op.method.as_str(),
         "location": svc.location(rt, &saved.id),
@@ -278,17 +297,25 @@ fn success(svc: &Service<'_>, op: &BulkOp, rt: &ResourceType, saved: &Saved, sta
     result
 }
 
-fn failure(svc: &Service<'_>, op: &BulkOp, e: &ScimError) -> Value {
+fn failure(svc: &Service<'_>, op: &BulkOp, e: &ScimError, resolved: &HashMap<String, String>) -> Value {
     let mut result = json!({
         "method": op.method.as_str(),
         "status": e.status.to_string(),
-        "response": error_body(svc.faults, e),
     });
+    if !svc.faults.has(Fault::BulkErrorBare) {
+        result["response"] = error_body(svc.faults, e);
+    }
     if let Some(bulk_id) = &op.bulk_id {
         result["bulkId"] = Value::from(bulk_id.as_str());
     }
+    // "location": "The resource endpoint URL" (§3.7), absolute as in the
+    // §3.7.3 example of a failed PUT, with any bulkId the request resolved.
     if op.method != Method::Post {
-        result["location"] = Value::from(op.path.as_str());
+        let path = match substitute(&Value::from(op.path.as_str()), resolved) {
+            Value::String(p) => p,
+            _ => op.path.clone(),
+        };
+        result["location"] = Value::from(format!("{}/{}", svc.base, path.trim_start_matches('/')));
     }
     result
 }

@@ -47,6 +47,10 @@ impl ScimRequest {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    pub fn param_names(&self) -> impl Iterator<Item = &str> {
+        self.query.iter().map(|(k, _)| k.as_str())
+    }
+
     pub fn header(&self, name: &HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -65,6 +69,9 @@ impl ScimRequest {
                     None,
                     format!("the request has a body but no Content-Type; send Content-Type: {SCIM_JSON}"),
                 ));
+            }
+            Some(ct) if faults.has(Fault::StrictContentType) && ct != SCIM_JSON => {
+                return Err(ScimError::new(415, None, format!("Content-Type must be exactly {SCIM_JSON}")));
             }
             Some(ct) => {
                 let essence = ct.split(';').next().unwrap_or("").trim();
@@ -147,6 +154,9 @@ pub fn error_response(faults: FaultSet, e: &ScimError) -> Response {
 /// The Error envelope, with the faults that concern it applied (here only).
 pub fn error_body(faults: FaultSet, e: &ScimError) -> Value {
     let mut body = e.to_json();
+    if faults.has(Fault::Scim1MessageUrns) {
+        body["schemas"] = serde_json::json!([super::query::SCIM1_CORE]);
+    }
     if faults.has(Fault::ErrorStatusNumber) {
         body["status"] = Value::from(e.status);
     }
@@ -173,7 +183,7 @@ pub fn etag(version: u64) -> String {
 /// Weak and strong forms of the same opaque tag match: SCIM ETags are weak and
 /// RFC 7644 §3.14 uses them with If-Match.
 pub fn etag_matches(header_value: &str, current: &str) -> bool {
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").trim_matches('"').to_string();
     header_value.split(',').any(|t| t.trim() == "*" || opaque(t) == opaque(current))
 }
 

@@ -5,6 +5,7 @@
 //! the caller owns (the `scimitar serve` command).
 
 mod auth;
+mod bent;
 mod bulk;
 mod discovery;
 pub mod http;
@@ -21,7 +22,7 @@ use crate::scim::error::ScimError;
 use crate::scim::quirks::Leniency;
 use crate::scim::schema::Registry;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -301,7 +302,34 @@ pub fn router(shared: Arc<Shared>) -> Router {
         }
     };
     let app = app.layer(middleware::from_fn_with_state(shared.clone(), auth::require));
-    if shared.config.log_requests { app.layer(middleware::from_fn(log_request)) } else { app }
+    let app = if shared.config.log_requests { app.layer(middleware::from_fn(log_request)) } else { app };
+    if shared.config.faults.has(crate::faults::Fault::AnyVersionServed) {
+        // The rewrite must happen before routing, so it wraps the whole app.
+        return Router::new()
+            .fallback_service(app)
+            .layer(middleware::from_fn_with_state(shared, any_version));
+    }
+    app
+}
+
+/// The `any-version-served` fault: `/scim/v99/Users` is routed as `/scim/v2/Users`.
+async fn any_version(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let segments: Vec<&str> = path.split('/').collect();
+    let is_version =
+        |s: &str| s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit());
+    for (i, _) in segments.iter().enumerate().filter(|(_, s)| is_version(s) && **s != "v2") {
+        let mut candidate = segments.clone();
+        candidate[i] = "v2";
+        let rewritten = candidate.join("/");
+        let known = shared.tenants.iter().any(|t| !t.prefix.is_empty() && rewritten.starts_with(&t.prefix));
+        let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+        if known && let Ok(uri) = format!("{rewritten}{query}").parse() {
+            *request.uri_mut() = uri;
+            break;
+        }
+    }
+    next.run(request).await
 }
 
 /// `POST /scim/v2/Users 201 1.4ms`: method, path and query, status, time. Never headers.

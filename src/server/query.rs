@@ -17,6 +17,12 @@ use std::cmp::Ordering;
 
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// What SCIM 1.1 servers put where SCIM 2.0 has message URNs (a fault).
+pub const SCIM1_CORE: &str = "urn:scim:schemas:core:1.0";
+
+/// The query parameters a listing reads (RFC 7644 §3.4.2, §3.9).
+pub const PARAMETERS: [&str; 7] =
+    ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes"];
 
 /// The query parameters of a list or search, as the client sent them.
 #[derive(Debug, Default, Clone)]
@@ -129,7 +135,8 @@ pub fn run(
     paging: Paging,
 ) -> Result<Value, ScimError> {
     let faults = svc.faults;
-    let text = q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let text =
+        q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty() && !faults.has(Fault::FilterIgnored));
     let unfiltered = || rts.iter().map(|_| None).collect::<Vec<_>>();
     let (filter, matchers) = match text.map(|t| bind_filter(svc, rts, t)).transpose() {
         Ok(Some((f, m))) => (Some(f), m),
@@ -148,7 +155,10 @@ pub fn run(
         let sort = match sort_by {
             None => None,
             Some(by) => match SortKey::parse(rt, by, order) {
-                Ok(k) => Some(k),
+                Ok(mut k) => {
+                    k.force_exact = faults.has(Fault::SortCaseSensitive);
+                    Some(k)
+                }
                 // Across types, a type without the attribute sorts as having no value.
                 Err(_) if across => None,
                 Err(e) => return Err(e),
@@ -167,9 +177,17 @@ pub fn run(
 
     // startIndex < 1 is 1; a negative count is 0; no count is the server's page
     // size; more than maxResults is maxResults (RFC 7644 §3.4.2.4).
+    if faults.has(Fault::PagingBoundsRejected)
+        && (q.start_index.is_some_and(|s| s < 1) || q.count.is_some_and(|c| c < 0))
+    {
+        return Err(ScimError::invalid_value("startIndex must be 1 or more and count 0 or more"));
+    }
     let start_index = q.start_index.unwrap_or(1).max(1);
-    let offset = if faults.has(Fault::StartIndexZeroBased) { start_index } else { start_index - 1 } as usize;
+    // A 0-based server reads an absent startIndex as its own first index.
+    let zero_based = faults.has(Fault::StartIndexZeroBased) && q.start_index.is_some();
+    let offset = if zero_based { start_index } else { start_index - 1 } as usize;
     let mut count = match q.count {
+        None if faults.has(Fault::MissingCountAsZero) => 0,
         None => paging.default_count,
         Some(c) => (c.max(0) as usize).min(paging.max_results),
     };
@@ -227,6 +245,11 @@ pub fn run(
     };
     drop(data);
 
+    if faults.has(Fault::StartIndexPastEndError) && total > 0 && offset >= total {
+        return Err(ScimError::invalid_value(format!(
+            "startIndex {start_index} is past the last of {total} results"
+        )));
+    }
     let total = if faults.has(Fault::TotalResultsPageSize) { page.len() } else { total };
     if total == 0 && faults.has(Fault::NoMatch404) {
         return Err(ScimError::not_found("no resources match"));
@@ -238,11 +261,18 @@ pub fn run(
             Value::Object(view)
         })
         .collect();
+    if faults.has(Fault::ListResponseMinimal) {
+        return Ok(json!({ "totalResults": total, "Resources": resources }));
+    }
+    let urn = if faults.has(Fault::Scim1MessageUrns) { SCIM1_CORE } else { LIST_RESPONSE };
+    let items = resources.len();
+    let number =
+        |n: usize| if faults.has(Fault::ListNumbersAsStrings) { json!(n.to_string()) } else { json!(n) };
     Ok(json!({
-        "schemas": [LIST_RESPONSE],
-        "totalResults": total,
-        "startIndex": start_index,
-        "itemsPerPage": resources.len(),
+        "schemas": [urn],
+        "totalResults": number(total),
+        "startIndex": number(start_index as usize),
+        "itemsPerPage": number(items),
         "Resources": resources,
     }))
 }
@@ -270,6 +300,23 @@ fn bind_filter(
         Filter::parse(text)
     };
     let filter = parsed.map_err(|e| e.to_scim(text))?;
+    if faults.has(Fault::FilterKeywordsCaseSensitive)
+        && let Some(word) = crate::scim::filter::keyword_not_in_lower_case(text)
+    {
+        return Err(ScimError::invalid_filter(format!("unknown operator '{word}'")));
+    }
+    let mut unsupported = None;
+    filter.for_each_path(&mut |path| {
+        if faults.has(Fault::FilterMetaUnsupported) && path.name.eq_ignore_ascii_case("meta") {
+            unsupported = Some(path.to_string());
+        }
+        if faults.has(Fault::FilterUrnNamesUnsupported) && path.urn.is_some() {
+            unsupported = Some(path.to_string());
+        }
+    });
+    if let Some(name) = unsupported {
+        return Err(ScimError::invalid_filter(format!("cannot filter on '{name}'")));
+    }
     if faults.has(Fault::FilterNamesCaseSensitive) {
         let mut misspelt = None;
         filter.for_each_path(&mut |path| {
@@ -291,7 +338,8 @@ fn bind_filter(
         } else {
             vec![]
         },
-        unknown_as_absent: rts.len() > 1,
+        unknown_as_absent: rts.len() > 1 && !faults.has(Fault::RootFilterUndefinedError),
+        faults,
     };
     let matchers = rts
         .iter()

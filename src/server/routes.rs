@@ -60,12 +60,11 @@ async fn service_provider_config(State(ctx): State<TenantCtx>, req: ScimRequest)
 
 async fn resource_types(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        discovery::refuse_filter(req.param("filter"))?;
+        let faults = ctx.faults();
+        discovery::refuse_filter(req.param("filter"), faults)?;
         let base = ctx.base(&req.headers);
-        Ok(Reply::json(
-            StatusCode::OK,
-            discovery::list(discovery::resource_types(ctx.shared.registry, &base)),
-        ))
+        let all = discovery::resource_types(ctx.shared.registry, &base, faults);
+        Ok(Reply::json(StatusCode::OK, discovery::list(all, &discovery_params(&req), faults)))
     })
 }
 
@@ -73,15 +72,18 @@ async fn resource_type(State(ctx): State<TenantCtx>, id: IdParam, req: ScimReque
     ctx.respond(|| {
         let id = params(id)?;
         let base = ctx.base(&req.headers);
-        Ok(Reply::json(StatusCode::OK, discovery::resource_type(ctx.shared.registry, &base, &id)?))
+        let doc = discovery::resource_type(ctx.shared.registry, &base, &id, ctx.faults())?;
+        Ok(Reply::json(StatusCode::OK, doc))
     })
 }
 
 async fn schemas(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     ctx.respond(|| {
-        discovery::refuse_filter(req.param("filter"))?;
+        let faults = ctx.faults();
+        discovery::refuse_filter(req.param("filter"), faults)?;
         let base = ctx.base(&req.headers);
-        Ok(Reply::json(StatusCode::OK, discovery::list(discovery::schemas(ctx.shared.registry, &base))))
+        let all = discovery::schemas(ctx.shared.registry, &base, faults);
+        Ok(Reply::json(StatusCode::OK, discovery::list(all, &discovery_params(&req), faults)))
     })
 }
 
@@ -89,14 +91,30 @@ async fn schema(State(ctx): State<TenantCtx>, id: IdParam, req: ScimRequest) -> 
     ctx.respond(|| {
         let id = params(id)?;
         let base = ctx.base(&req.headers);
-        Ok(Reply::json(StatusCode::OK, discovery::schema(ctx.shared.registry, &base, &id)?))
+        Ok(Reply::json(StatusCode::OK, discovery::schema(ctx.shared.registry, &base, &id, ctx.faults())?))
     })
+}
+
+/// Discovery ignores query parameters (RFC 7644 §4); only faults read them, and
+/// a value that is not a number is as ignored as any other.
+fn discovery_params(req: &ScimRequest) -> discovery::DiscoveryParams<'_> {
+    let number = |name: &str| req.param(name).and_then(|v| v.trim().parse::<usize>().ok());
+    discovery::DiscoveryParams {
+        filter: req.param("filter"),
+        start_index: number("startIndex"),
+        count: number("count"),
+    }
 }
 
 async fn list(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
     ctx.respond(|| {
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
+        if ctx.faults().has(Fault::UnknownParamRejected)
+            && let Some(name) = req.param_names().find(|n| !query::PARAMETERS.contains(n))
+        {
+            return Err(ScimError::invalid_value(format!("unknown query parameter '{name}'")));
+        }
         let body = query::run(&svc, &[rt], &Query::from_params(&req)?, ctx.paging())?;
         Ok(Reply::json(StatusCode::OK, body))
     })
@@ -106,7 +124,7 @@ async fn search(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Sc
     ctx.respond(|| {
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
-        let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+        let q = search_request(&ctx, &req)?;
         Ok(Reply::json(StatusCode::OK, query::run(&svc, &[rt], &q, ctx.paging())?))
     })
 }
@@ -115,10 +133,15 @@ async fn search_all(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response 
     ctx.respond(|| {
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
-        let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+        let q = search_request(&ctx, &req)?;
         let all: Vec<&'static ResourceType> = ctx.shared.registry.resource_types.iter().collect();
         Ok(Reply::json(StatusCode::OK, query::run(&svc, &all, &q, ctx.paging())?))
     })
+}
+
+fn search_request(ctx: &TenantCtx, req: &ScimRequest) -> Result<Query, ScimError> {
+    let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+    Ok(if ctx.faults().has(Fault::SearchIgnoresBody) { Query::default() } else { q })
 }
 
 async fn create(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
@@ -138,7 +161,7 @@ async fn create(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Sc
         if !faults.has(Fault::NoLocationOnCreate) {
             reply = reply.header(header::LOCATION, svc.location(rt, &saved.id));
         }
-        Ok(reply)
+        Ok(etag_only_on_get(faults, reply))
     })
 }
 
@@ -158,7 +181,7 @@ async fn read(
         // simply returns an empty body with a 304 (Not Modified) response code."
         if let Some(wanted) = req.header(&header::IF_NONE_MATCH)
             && !ctx.faults().has(Fault::IfNoneMatchIgnored)
-            && etag_matches(wanted, &etag(saved.version))
+            && (etag_matches(wanted, &etag(saved.version)) || ctx.faults().has(Fault::IfNoneMatchAlways304))
         {
             return Ok(with_etag(&svc, Reply::empty(StatusCode::NOT_MODIFIED), saved.version));
         }
@@ -179,7 +202,7 @@ async fn replace(
         let svc = ctx.service(&base);
         let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
         let saved = svc.replace(rt, &id, &body, req.header(&header::IF_MATCH))?;
-        Ok(resource_reply(&svc, rt, saved, &projection, StatusCode::OK))
+        Ok(etag_only_on_get(ctx.faults(), resource_reply(&svc, rt, saved, &projection, StatusCode::OK)))
     })
 }
 
@@ -194,11 +217,23 @@ async fn modify(
         let body = req.json(ctx.faults())?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
+        if ctx.faults().has(Fault::PatchNotImplemented) {
+            return Err(ScimError::new(501, None, "PATCH is not implemented"));
+        }
         let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
+        let faults = ctx.faults();
+        let before = faults.has(Fault::PatchReturnsStale).then(|| svc.get(rt, &id)).transpose()?;
         let saved = svc.patch(rt, &id, &body, req.header(&header::IF_MATCH))?;
+        if faults.has(Fault::Patch204WithAttributes) {
+            return Ok(with_etag(&svc, Reply::empty(StatusCode::NO_CONTENT), saved.version));
+        }
+        let saved = match before {
+            Some(stale) => Saved { version: saved.version, ..stale },
+            None => saved,
+        };
         // 200 with the resource: the RFC's MUST when `attributes` is given, and
         // what Okta and Entra both accept.
-        Ok(resource_reply(&svc, rt, saved, &projection, StatusCode::OK))
+        Ok(etag_only_on_get(faults, resource_reply(&svc, rt, saved, &projection, StatusCode::OK)))
     })
 }
 
@@ -223,8 +258,14 @@ async fn remove(
 
 async fn bulk(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     ctx.respond(|| {
+        if ctx.faults().has(Fault::BulkNotImplemented) {
+            return Err(ScimError::new(501, None, "Bulk is not implemented"));
+        }
         let limits = ctx.limits();
         let body = req.json(ctx.faults()).map_err(|e| match e.status {
+            413 if ctx.faults().has(Fault::BulkLimitNotNamed) => {
+                ScimError::new(413, None, "Payload Too Large")
+            }
             413 => ScimError::new(
                 413,
                 None,
@@ -241,7 +282,10 @@ async fn bulk(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
     })
 }
 
-async fn me(State(ctx): State<TenantCtx>) -> Response {
+async fn me(State(ctx): State<TenantCtx>, uri: OriginalUri) -> Response {
+    if ctx.faults().has(Fault::Me404) {
+        return not_found(State(ctx), uri).await;
+    }
     ctx.respond(|| {
         Err(ScimError::new(501, None, "/Me is not supported by this service provider (RFC 7644 §3.11)"))
     })
@@ -295,6 +339,14 @@ fn resource_reply(
     let mut view = saved.view;
     projection.apply(rt, &mut view);
     with_etag(svc, Reply::json(status, serde_json::Value::Object(view)), saved.version)
+}
+
+/// The `etag-only-on-get` fault: writes answer without their ETag.
+fn etag_only_on_get(faults: crate::faults::FaultSet, mut reply: Reply) -> Reply {
+    if faults.has(Fault::EtagOnlyOnGet) {
+        reply.headers.retain(|(name, _)| *name != header::ETAG);
+    }
+    reply
 }
 
 fn with_etag(svc: &Service<'_>, reply: Reply, version: u64) -> Reply {

@@ -5,6 +5,7 @@
 //! awaiting, and releases it: no lock is held across an await.
 
 use super::Tenant;
+use super::bent;
 use super::http::etag_matches;
 use super::store::{Collection, Data, Entry, Id, member_ids};
 use crate::faults::{Fault, FaultSet};
@@ -48,10 +49,19 @@ impl<'a> Service<'a> {
 
     /// The entity tag of a version, or none under the `no-etag` fault.
     pub fn version_tag(&self, version: u64) -> Option<String> {
+        if self.faults.has(Fault::EtagUnquoted) {
+            return Some(format!("W/{version}"));
+        }
         (!self.faults.has(Fault::NoEtag)).then(|| super::http::etag(version))
     }
 
     pub fn location(&self, rt: &ResourceType, id: &str) -> String {
+        if self.faults.has(Fault::LocationWithoutPrefix) {
+            // scheme://host, then the endpoint: the tenant's path prefix is lost.
+            let host_end = self.base.find("://").map_or(0, |i| i + 3);
+            let root = self.base[host_end..].find('/').map_or(self.base, |i| &self.base[..host_end + i]);
+            return format!("{root}{}/{}", rt.endpoint, id);
+        }
         format!("{}{}/{}", self.base, rt.endpoint, id)
     }
 
@@ -69,19 +79,49 @@ impl<'a> Service<'a> {
     ) -> Result<Saved, ScimError> {
         let mut resource = self.normalize(rt, body)?;
         let mut data = self.write();
-        let id: Id = match id {
-            Some(id) if data.find(id).is_some() => {
+        let chosen = match id {
+            Some(id) => Some(id.to_string()),
+            None if self.faults.has(Fault::ReadOnlyStored) => {
+                body.get("id").and_then(Value::as_str).map(str::to_string)
+            }
+            None if self.faults.has(Fault::IdFromName) => ["userName", "displayName"]
+                .iter()
+                .find_map(|k| resource.get(*k).and_then(Value::as_str))
+                .map(str::to_string),
+            None => None,
+        };
+        let id: Id = match chosen {
+            Some(id) if data.find(&id).is_some() => {
                 return Err(ScimError::uniqueness(format!("id \"{id}\" is already in use")));
             }
-            Some(id) => Id::from(id),
+            Some(id) => Id::from(id.as_str()),
             None => Id::from(uuid::Uuid::new_v4().to_string()),
         };
         self.check_members(&data, &id, &mut resource)?;
         self.check_unique(data.collection(rt), &resource, None)?;
-        let now = datetime::format(datetime::now());
+        let now = self.timestamp(datetime::now());
+        let modified = if self.faults.has(Fault::LastModifiedDiffers) {
+            self.timestamp(datetime::now() + time::Duration::milliseconds(1))
+        } else {
+            now.clone()
+        };
         resource.insert("id".into(), Value::from(&*id));
-        resource
-            .insert("meta".into(), json!({ "resourceType": rt.name, "created": now, "lastModified": now }));
+        if self.faults.has(Fault::ExternalIdInvented) && !resource.contains_key("externalId") {
+            resource.insert("externalId".into(), Value::from(&*id));
+        }
+        let resource_type = if self.faults.has(Fault::MetaResourceTypePlural) {
+            rt.endpoint.trim_start_matches('/').to_string()
+        } else {
+            rt.name.clone()
+        };
+        let client_meta = resource.shift_remove("meta");
+        resource.insert(
+            "meta".into(),
+            json!({ "resourceType": resource_type, "created": now, "lastModified": modified }),
+        );
+        if let (Some(Value::Object(sent)), Some(meta)) = (client_meta, resource["meta"].as_object_mut()) {
+            meta.extend(sent);
+        }
         normalize::order_keys(rt, &mut resource);
         let version = data.next_version();
         let members = member_ids(&resource);
@@ -106,6 +146,12 @@ impl<'a> Service<'a> {
         if_match: Option<&str>,
     ) -> Result<Saved, ScimError> {
         let mut resource = self.normalize(rt, body)?;
+        if self.faults.has(Fault::PasswordChangeRefused) && resource.contains_key("password") {
+            return Err(password_change_refused());
+        }
+        if self.faults.has(Fault::PutCreates) && self.read().collection(rt).get(id).is_none() {
+            return self.create_with_id(rt, body, Some(id));
+        }
         let mut data = self.write();
         let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
         self.check_precondition(&entry, if_match)?;
@@ -138,8 +184,19 @@ impl<'a> Service<'a> {
             resource = merged;
         }
         resource.insert("id".into(), Value::from(id));
-        resource.insert("meta".into(), old.get("meta").cloned().unwrap_or(Value::Null));
+        let mut meta = old.get("meta").cloned().unwrap_or(Value::Null);
+        if let (Some(Value::Object(sent)), Some(kept)) = (resource.get("meta").cloned(), meta.as_object_mut())
+            && self.faults.has(Fault::ReadOnlyStored)
+        {
+            kept.extend(sent);
+        }
+        resource.insert("meta".into(), meta);
         normalize::tidy(rt, &mut resource);
+        if self.faults.has(Fault::SchemasAsSent)
+            && let Some(sent) = body.get("schemas")
+        {
+            resource.insert("schemas".into(), sent.clone());
+        }
         let id = Id::from(id);
         self.check_members(&data, &id, &mut resource)?;
         self.check_unique(data.collection(rt), &resource, Some(&id))?;
@@ -164,6 +221,14 @@ impl<'a> Service<'a> {
         let id = Id::from(id);
         let outcome = Patcher::new(rt, self.leniency, self.faults)
             .apply(&mut work, &ops)
+            .and_then(|()| match work.get("password") {
+                Some(p)
+                    if self.faults.has(Fault::PasswordChangeRefused) && old.get("password") != Some(p) =>
+                {
+                    Err(password_change_refused())
+                }
+                _ => Ok(()),
+            })
             .and_then(|()| self.check_members(&data, &id, &mut work))
             .and_then(|()| self.check_unique(data.collection(rt), &work, Some(&id)));
         if let Err(e) = outcome {
@@ -173,9 +238,15 @@ impl<'a> Service<'a> {
             }
             return Err(e);
         }
+        if self.faults.has(Fault::ImplicitSchemaNotAdded) {
+            work.insert("schemas".into(), old.get("schemas").cloned().unwrap_or(Value::Null));
+        }
+        if self.faults.has(Fault::PatchRewritesSchemas) {
+            work.insert("schemas".into(), json!([patch::PATCH_OP]));
+        }
         // "Unless other operations change the resource, this operation SHALL NOT
         // change the modify timestamp of the resource" (§3.5.2.1).
-        if work != old {
+        if work != old || self.faults.has(Fault::NoOpPatchTouches) {
             self.commit(&mut data, rt, &id, &entry, old, work);
         }
         Ok(self.saved(&data, rt, &id))
@@ -189,7 +260,13 @@ impl<'a> Service<'a> {
         if_match: Option<&str>,
     ) -> Result<Saved, ScimError> {
         let mut data = self.write();
-        let entry = data.collection(rt).get(id).ok_or_else(|| not_found(rt, id))?.clone();
+        let entry = match data.collection(rt).get(id) {
+            Some(entry) => entry.clone(),
+            None if self.faults.has(Fault::DeleteUnknown204) => {
+                return Ok(Saved { id: Id::from(id), version: 0, view: Map::new() });
+            }
+            None => return Err(not_found(rt, id)),
+        };
         self.check_precondition(&entry, if_match)?;
         let gone = self.saved(&data, rt, id);
         if self.faults.has(Fault::DeletedStillServed) {
@@ -220,13 +297,40 @@ impl<'a> Service<'a> {
 
     /// Client JSON to a canonical resource, with the faults that weaken validation.
     fn normalize(&self, rt: &'static ResourceType, body: &Value) -> Result<Map<String, Value>, ScimError> {
-        let mut resource = match Normalizer::new(rt, self.leniency).resource(body) {
+        let faults = self.faults;
+        if faults.has(Fault::CoreSchemaFirst) {
+            let first = body.as_object().and_then(|o| o.iter().next());
+            let core_first = matches!(first, Some((k, Value::Array(urns)))
+                if k == "schemas" && urns.first().and_then(Value::as_str) == Some(rt.core.id.as_str()));
+            if !core_first {
+                return Err(ScimError::invalid_syntax(format!(
+                    "the body must begin with \"schemas\": [\"{}\", ...]",
+                    rt.core.id
+                )));
+            }
+        }
+        if faults.has(Fault::NullRejected)
+            && let Some((key, _)) = body
+                .as_object()
+                .and_then(|o| o.iter().find(|(_, v)| v.is_null() || v.as_array().is_some_and(Vec::is_empty)))
+        {
+            return Err(ScimError::invalid_value(format!("'{key}' has no value")));
+        }
+        let mut input = body.clone();
+        if faults.has(Fault::NonBmpMangled) {
+            input = bent::mangle_non_bmp(&input);
+        }
+        if faults.has(Fault::SchemasAsSent) {
+            input = bent::known_schemas_only(rt, &input);
+        }
+        let mut primaries = Vec::new();
+        if faults.has(Fault::ManyPrimariesAccepted) {
+            (input, primaries) = bent::hide_extra_primaries(&input);
+        }
+        let mut resource = match Normalizer::new(rt, self.leniency).with_faults(faults).resource(&input) {
             Ok(r) => r,
-            Err(e)
-                if self.faults.has(Fault::WrongTypeAccepted)
-                    && e.scim_type == Some(ScimType::InvalidValue) =>
-            {
-                let mut raw = body.as_object().cloned().unwrap_or_default();
+            Err(e) if faults.has(Fault::WrongTypeAccepted) && e.scim_type == Some(ScimType::InvalidValue) => {
+                let mut raw = input.as_object().cloned().unwrap_or_default();
                 for key in ["id", "meta", "groups"] {
                     raw.shift_remove(key);
                 }
@@ -235,8 +339,29 @@ impl<'a> Service<'a> {
             Err(e) => return Err(e),
         };
         match normalize::check(rt, &resource, ScimType::InvalidValue) {
-            Err(e) if !self.faults.has(Fault::RequiredNotEnforced) => return Err(e),
+            Err(e) if !faults.has(Fault::RequiredNotEnforced) => return Err(e),
             _ => normalize::tidy(rt, &mut resource),
+        }
+        if faults.has(Fault::SchemasAsSent)
+            && let Some(sent) = body.get("schemas")
+        {
+            resource.insert("schemas".into(), sent.clone());
+        }
+        bent::restore_primaries(&mut resource, &primaries);
+        if faults.has(Fault::PrimaryInvented) {
+            bent::invent_primaries(rt, &mut resource);
+        }
+        if faults.has(Fault::CaseExactIgnored)
+            && let Some(Value::String(external)) = resource.get_mut("externalId")
+        {
+            *external = external.to_lowercase();
+        }
+        if faults.has(Fault::ReadOnlyStored) {
+            for key in ["meta", "groups"] {
+                if let Some(v) = body.get(key) {
+                    resource.insert(key.into(), v.clone());
+                }
+            }
         }
         Ok(resource)
     }
@@ -253,7 +378,12 @@ impl<'a> Service<'a> {
         mut new: Map<String, Value>,
     ) {
         let mut meta = old.get("meta").cloned().unwrap_or_else(|| json!({}));
-        meta["lastModified"] = Value::from(datetime::format(datetime::now()));
+        meta["lastModified"] = Value::from(self.timestamp(datetime::now()));
+        if let (Some(Value::Object(sent)), Some(kept)) = (new.get("meta"), meta.as_object_mut())
+            && self.faults.has(Fault::ReadOnlyStored)
+        {
+            kept.extend(sent.clone());
+        }
         new.insert("meta".into(), meta);
         new.insert("id".into(), Value::from(&**id));
         normalize::order_keys(rt, &mut new);
@@ -264,10 +394,28 @@ impl<'a> Service<'a> {
         data.set_members(id, &before, &after);
     }
 
+    /// An xsd:dateTime, or under a fault the form a database prints.
+    fn timestamp(&self, at: time::OffsetDateTime) -> String {
+        if self.faults.has(Fault::MetaTimesNotDatetime) {
+            let text = datetime::format(at);
+            return text
+                .replacen('T', " ", 1)
+                .trim_end_matches('Z')
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+        datetime::format(at)
+    }
+
     /// If-Match on PUT, PATCH and DELETE (RFC 7644 §3.14): a stale version is 412.
     fn check_precondition(&self, entry: &Entry, if_match: Option<&str>) -> Result<(), ScimError> {
         let Some(wanted) = if_match else { return Ok(()) };
-        if self.faults.has(Fault::IfMatchIgnored) || etag_matches(wanted, &super::http::etag(entry.version)) {
+        let strong_only = self.faults.has(Fault::IfMatchWeakNeverMatches) && wanted.trim().starts_with("W/");
+        if self.faults.has(Fault::IfMatchIgnored)
+            || (!strong_only && etag_matches(wanted, &super::http::etag(entry.version)))
+        {
             return Ok(());
         }
         Err(ScimError::new(
@@ -349,13 +497,18 @@ impl<'a> Service<'a> {
                         continue;
                     }
                 }
-                return Err(ScimError::uniqueness(format!(
-                    "{} \"{value}\" is already taken by another {} ({} is unique{})",
-                    attr.name,
-                    rt.name,
-                    attr.name,
-                    if attr.case_exact { "" } else { ", ignoring case" }
-                )));
+                let status = if self.faults.has(Fault::Uniqueness400) { 400 } else { 409 };
+                return Err(ScimError::new(
+                    status,
+                    Some(ScimType::Uniqueness),
+                    format!(
+                        "{} \"{value}\" is already taken by another {} ({} is unique{})",
+                        attr.name,
+                        rt.name,
+                        attr.name,
+                        if attr.case_exact { "" } else { ", ignoring case" }
+                    ),
+                ));
             }
         }
         Ok(())
@@ -406,6 +559,12 @@ impl<'a> Service<'a> {
                 }
             }
         }
+        if self.faults.has(Fault::SchemasOmitted) {
+            view.shift_remove("schemas");
+        }
+        if self.faults.has(Fault::ExtensionFlattened) {
+            bent::flatten_extensions(rt, &mut view);
+        }
         if rt.core_attribute("groups").is_some() && !self.faults.has(Fault::UserGroupsMissing) {
             let group_rt = self.registry.group();
             let groups: Vec<Value> = data
@@ -451,6 +610,10 @@ fn holder_mut<'m>(
             entry.as_object_mut().unwrap_or_else(|| unreachable!("just made an object"))
         }
     }
+}
+
+fn password_change_refused() -> ScimError {
+    ScimError::invalid_value("passwords cannot be changed through SCIM")
 }
 
 pub fn not_found(rt: &ResourceType, id: &str) -> ScimError {

@@ -50,7 +50,14 @@ struct Index {
 
 impl Index {
     fn key(&self, value: &str) -> Box<str> {
-        if self.fold { value.to_lowercase().into() } else { value.into() }
+        // userName compares after PRECIS preparation (RFC 7644 §5), which folds case too.
+        if self.attr == "userName" {
+            crate::scim::precis::username(value).into()
+        } else if self.fold {
+            value.to_lowercase().into()
+        } else {
+            value.into()
+        }
     }
 }
 

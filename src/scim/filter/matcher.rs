@@ -5,6 +5,7 @@
 //! before any resource is looked at, and evaluation does no schema lookups.
 
 use super::{CompareOp, Filter, FilterError, Literal};
+use crate::faults::{Fault, FaultSet};
 use crate::scim::attr_path::AttrPath;
 use crate::scim::datetime;
 use crate::scim::schema::{AttrType, Attribute, Container, ResourceType, Returned};
@@ -26,9 +27,13 @@ enum Node<'r> {
     Test(Target<'r>, Test),
     /// A test on an attribute the resource type lacks: its outcome is fixed.
     Fixed(bool),
-    Present(Target<'r>),
+    /// `pr`; `loose` (a fault) counts empty strings, arrays and objects as present.
+    Present(Target<'r>, bool),
     /// Some value of a complex attribute satisfies the inner node.
     Element(Target<'r>, Box<Node<'r>>),
+    /// The `value-path-any-value` fault: each condition of the inner node may
+    /// hold for a different value.
+    Spread(Target<'r>, Box<Node<'r>>),
 }
 
 /// Where the compared values live, relative to the object being evaluated.
@@ -45,6 +50,8 @@ enum Test {
         op: CompareOp,
         value: String,
         exact: bool,
+        /// userName: compared after PRECIS preparation (RFC 7644 §7.8).
+        precis: bool,
     },
     Number {
         op: CompareOp,
@@ -53,6 +60,9 @@ enum Test {
     Bool {
         op: CompareOp,
         value: bool,
+        /// "If not specified, the value of primary SHALL be assumed to be
+        /// false" (RFC 7643 §2.4): an absent `primary` compares as false.
+        absent_is_false: bool,
     },
     Instant {
         op: CompareOp,
@@ -95,6 +105,8 @@ pub struct BindOptions {
     /// across resource types: "a presence or equality filter for an undefined
     /// attribute evaluates to false".
     pub unknown_as_absent: bool,
+    /// Reference-server faults that change how filters match.
+    pub faults: FaultSet,
 }
 
 /// What attribute names resolve against: a resource type, or inside `attr[...]`,
@@ -114,7 +126,7 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result
         }
         Filter::Not(inner) => Node::Not(Box::new(bind(inner, scope, options)?)),
         Filter::Present { path, span } => match resolve(scope, path, span.start) {
-            Ok(target) => Node::Present(target),
+            Ok(target) => Node::Present(target, options.faults.has(Fault::FilterPrMatchesEmpty)),
             Err(_) if options.unknown_as_absent => Node::Fixed(false),
             Err(e) => return Err(e),
         },
@@ -132,10 +144,17 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result
                 }
                 Err(e) => return Err(e),
             };
-            let forced = target.sub.is_none()
-                && matches!(scope, Scope::Resource(_))
-                && options.force_case_exact.iter().any(|n| n.eq_ignore_ascii_case(&target.attr.name));
-            let test = typed_test(target.compared(), *op, value, forced)
+            let faults = options.faults;
+            let forced = faults.has(Fault::FilterValuesCaseSensitive)
+                || (target.sub.is_none()
+                    && matches!(scope, Scope::Resource(_))
+                    && options.force_case_exact.iter().any(|n| n.eq_ignore_ascii_case(&target.attr.name)));
+            let op = match op {
+                CompareOp::Ge if faults.has(Fault::FilterGeLeExclusive) => CompareOp::Gt,
+                CompareOp::Le if faults.has(Fault::FilterGeLeExclusive) => CompareOp::Lt,
+                op => *op,
+            };
+            let test = typed_test(target.compared(), op, value, forced, faults)
                 .map_err(|m| FilterError::new(span.start, m))?;
             Node::Test(target, test)
         }
@@ -151,7 +170,12 @@ fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result
                     format!("'{path}[...]': a value filter needs a complex attribute"),
                 ));
             }
-            Node::Element(target, Box::new(bind(filter, &Scope::Element(target.attr), options)?))
+            let inner = Box::new(bind(filter, &Scope::Element(target.attr), options)?);
+            if options.faults.has(Fault::ValuePathAnyValue) {
+                Node::Spread(target, inner)
+            } else {
+                Node::Element(target, inner)
+            }
         }
     })
 }
@@ -246,7 +270,13 @@ impl<'r> Target<'r> {
     }
 }
 
-fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal, force_exact: bool) -> Result<Test, String> {
+fn typed_test(
+    attr: &Attribute,
+    op: CompareOp,
+    literal: &Literal,
+    force_exact: bool,
+    faults: FaultSet,
+) -> Result<Test, String> {
     let name = &attr.name;
     let ty = attr.ty.as_str();
     if let Literal::Null = literal {
@@ -258,15 +288,19 @@ fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal, force_exact: b
     let mismatch = || format!("'{name}' is {} and cannot be compared with {literal}", article(ty));
     match attr.ty {
         AttrType::Complex => Err(format!("'{name}' is complex; compare one of its sub-attributes")),
+        // The `filter-boolean-as-string` fault: `true` compared as the text "true".
+        AttrType::Boolean if faults.has(Fault::FilterBooleanAsString) => {
+            Ok(Test::Text { op, value: literal.to_string(), exact: true, precis: false })
+        }
         AttrType::Boolean => {
-            if op != CompareOp::Eq && op != CompareOp::Ne {
+            if op != CompareOp::Eq && op != CompareOp::Ne && !faults.has(Fault::BooleanOrderingAccepted) {
                 return Err(format!(
                     "'{}' is not defined for boolean '{name}'; only eq, ne and pr are (RFC 7644 §3.4.2.2)",
                     op.as_str()
                 ));
             }
             match literal {
-                Literal::Bool(b) => Ok(Test::Bool { op, value: *b }),
+                Literal::Bool(b) => Ok(Test::Bool { op, value: *b, absent_is_false: attr.name == "primary" }),
                 _ => Err(mismatch()),
             }
         }
@@ -303,9 +337,14 @@ fn typed_test(attr: &Attribute, op: CompareOp, literal: &Literal, force_exact: b
         }
         AttrType::String | AttrType::Reference | AttrType::Binary => match literal {
             Literal::String(s) => {
-                let exact = attr.compares_exactly() || force_exact;
-                let value = if exact { s.clone() } else { s.to_lowercase() };
-                Ok(Test::Text { op, value, exact })
+                let exact = (attr.compares_exactly() && !faults.has(Fault::CaseExactIgnored)) || force_exact;
+                let precis = !exact && attr.name == "userName";
+                let value = match (exact, precis) {
+                    (true, _) => s.clone(),
+                    (false, true) => crate::scim::precis::username(s),
+                    (false, false) => s.to_lowercase(),
+                };
+                Ok(Test::Text { op, value, exact, precis })
             }
             _ => Err(mismatch()),
         },
@@ -332,11 +371,13 @@ fn eval(node: &Node<'_>, obj: &Map<String, Value>) -> bool {
         Node::Any(parts) => parts.iter().any(|p| eval(p, obj)),
         Node::Not(inner) => !eval(inner, obj),
         Node::Fixed(holds) => *holds,
-        Node::Present(target) => target.any_value(obj, &mut is_present),
+        Node::Present(target, false) => target.any_value(obj, &mut is_present),
+        Node::Present(target, true) => target.any_value(obj, &mut |_| true),
         Node::Element(target, inner) => target.any_value(obj, &mut |v| match v {
             Value::Object(element) => eval(inner, element),
             _ => false,
         }),
+        Node::Spread(target, inner) => spread(target, inner, obj),
         // RFC 7644 §3.4.2.2: a multi-valued attribute matches "if any of the
         // values ... match", `ne` included. An attribute with no value at all is
         // "not identical" to any operand, so `ne` holds for it (the RFC is silent).
@@ -344,6 +385,9 @@ fn eval(node: &Node<'_>, obj: &Map<String, Value>) -> bool {
             Test::Null { op } => {
                 let present = target.any_compared(obj, &mut |_| true);
                 present == (*op == CompareOp::Ne)
+            }
+            Test::Bool { absent_is_false: true, .. } if !target.any_compared(obj, &mut |_| true) => {
+                test.holds(&Value::Bool(false))
             }
             t if t.op() == CompareOp::Ne => {
                 let mut seen = false;
@@ -355,6 +399,17 @@ fn eval(node: &Node<'_>, obj: &Map<String, Value>) -> bool {
             }
             t => target.any_compared(obj, &mut |v| t.holds(v)),
         },
+    }
+}
+
+/// Each `and` term of a value filter tested against any value on its own.
+fn spread(target: &Target<'_>, inner: &Node<'_>, obj: &Map<String, Value>) -> bool {
+    match inner {
+        Node::All(parts) => parts.iter().all(|p| spread(target, p, obj)),
+        other => target.any_value(obj, &mut |v| match v {
+            Value::Object(element) => eval(other, element),
+            _ => false,
+        }),
     }
 }
 
@@ -384,9 +439,11 @@ impl Test {
     fn holds(&self, v: &Value) -> bool {
         let op = self.op();
         match (self, v) {
-            (Test::Text { value, exact, .. }, Value::String(s)) => {
+            (Test::Text { value, exact, precis, .. }, Value::String(s)) => {
                 if *exact {
                     text_holds(op, s, value)
+                } else if *precis {
+                    text_holds(op, &crate::scim::precis::username(s), value)
                 } else {
                     text_holds(op, &s.to_lowercase(), value)
                 }

@@ -77,6 +77,21 @@ impl CompareOp {
     }
 }
 
+/// The first keyword or operator (`And`, `EQ`) written other than in lower
+/// case, for a fault that knows only the lower-case spelling.
+pub fn keyword_not_in_lower_case(text: &str) -> Option<String> {
+    const KEYWORDS: [&str; 13] =
+        ["and", "or", "not", "pr", "eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"];
+    lexer::tokenize(text).ok()?.into_iter().find_map(|t| match t.tok {
+        lexer::Tok::Word(w)
+            if KEYWORDS.contains(&w.to_ascii_lowercase().as_str()) && w != w.to_ascii_lowercase() =>
+        {
+            Some(w)
+        }
+        _ => None,
+    })
+}
+
 /// `compValue = false / null / true / number / string` (JSON literals, case-sensitive).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
