@@ -175,14 +175,6 @@ impl Status {
         }
     }
 
-    /// Whether `status` is in the same class (2xx, 4xx ...) as an allowed one.
-    pub fn allows_class_of(&self, status: u16) -> bool {
-        match self {
-            Status::One(s) => s / 100 == status / 100,
-            Status::AnyOf(set) => set.iter().any(|s| s / 100 == status / 100),
-        }
-    }
-
     pub fn describe(&self) -> String {
         match self {
             Status::One(s) => s.to_string(),
