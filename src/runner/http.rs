@@ -296,7 +296,17 @@ impl Http {
                 replaced.push(name);
             }
         }
-        let mut response = self.client.execute(request).await.map_err(|e| self.classify(&e))?;
+        // A server may close a kept-alive connection just as the next request
+        // goes out on it; that request never reached it, so it is sent once
+        // more, on a fresh connection.
+        let spare = request.try_clone();
+        let mut response = match self.client.execute(request).await {
+            Err(e) if stale_connection(&e) && spare.is_some() => {
+                let retry = spare.unwrap_or_else(|| unreachable!("checked"));
+                self.client.execute(retry).await.map_err(|e| self.classify(&e))?
+            }
+            other => other.map_err(|e| self.classify(&e))?,
+        };
         let status = response.status().as_u16();
         // What the server sends is redacted before anything quotes it: a server
         // may echo a credential in a header or a body.
@@ -429,6 +439,33 @@ pub fn encode_component(s: &str) -> String {
         }
     }
     out
+}
+
+/// The request failed because the pooled connection it went out on was
+/// already closed by the server (reset, broken pipe, closed before any
+/// response): the signs of a keep-alive race, not of a server that is down.
+fn stale_connection(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+            )
+        {
+            return true;
+        }
+        if s.to_string().contains("connection closed before message completed") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -289,3 +289,61 @@ fn a_header_credential_echoed_bare_is_redacted_too() {
         assert!(!json.contains(SECRET), "{json}");
     });
 }
+
+/// A server that answers one request per connection, though it says
+/// keep-alive, and drops the connection when the next request arrives on it.
+fn one_answer_per_connection() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut read_request = || {
+                    let mut line = String::new();
+                    let mut any = false;
+                    while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                        any = true;
+                        if line == "\r\n" {
+                            break;
+                        }
+                        line.clear();
+                    }
+                    any
+                };
+                if !read_request() {
+                    return;
+                }
+                let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nConnection: keep-alive\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                // The next request on this connection is read, then dropped unanswered.
+                read_request();
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_kept_alive_connection_the_server_dropped_is_retried_on_a_fresh_one() {
+    let base = one_answer_per_connection();
+    let case = "id: t::twice\ntitle: t\nrequirements: [test.req]\nsteps:\n  - request: { method: GET, path: /Users }\n    expect: { status: 200 }\n  - request: { method: GET, path: /Users }\n    expect: { status: 200 }\n";
+    let suite = Suite::from_sources(vec![
+        ("requirements/test.yaml".into(), CATALOGUE.into()),
+        ("t/twice.yaml".into(), case.into()),
+    ])
+    .unwrap();
+    let report = runtime().block_on(async {
+        let target = Target::new(&base, TargetAuth::Bearer(SECRET.into()));
+        let options = RunOptions { timeout: Duration::from_secs(2), ..RunOptions::default() };
+        let ctx = runner::prepare(&target, &options, runner::new_run_id()).await.unwrap();
+        runner::run_case(&ctx, &suite.cases[0]).await
+    });
+    assert!(matches!(report.outcome, Outcome::Pass), "{:?}", report.outcome);
+}
