@@ -144,7 +144,8 @@ for case in report["cases"]:
             label = f"{r['id']} ({r['level']})"
             if label not in reqs:
                 reqs.append(label)
-        print(f"   FAIL  {case['id']}: {', '.join(reqs)}")
+        gating = any(f["requirement"]["level"] == "MUST" for f in case.get("findings", []))
+        print(f"   {'FAIL' if gating else 'WARN'}  {case['id']}: {', '.join(reqs)}")
     elif case["outcome"] == "error":
         print(f"   ERROR {case['id']}: {case.get('kind', '?')}: {case.get('message', '')}")
 PY

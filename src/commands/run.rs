@@ -146,9 +146,10 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
         }
     });
     let (events, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+    let strict = args.strict;
     let printer = tokio::spawn(async move {
         while let Some(Event::Finished(report)) = incoming.recv().await {
-            println!("{}", terminal::progress_line(&report, style));
+            println!("{}", terminal::progress_line(&report, style, strict));
         }
     });
     let jobs =

@@ -61,9 +61,12 @@ fn printable(text: &str) -> String {
 }
 
 /// The line printed when a case finishes.
-pub fn progress_line(report: &CaseReport, style: Style) -> String {
+/// A failure whose findings are all SHOULD or MAY shows as WARN: it does not
+/// fail the run unless `strict`.
+pub fn progress_line(report: &CaseReport, style: Style, strict: bool) -> String {
     let label = match report.outcome {
         Outcome::Pass => style.green("PASS "),
+        Outcome::Fail { .. } if !report.fails_run(strict) => style.yellow("WARN "),
         Outcome::Fail { .. } => style.red("FAIL "),
         Outcome::Error { .. } => style.red("ERROR"),
         Outcome::Skip { .. } => style.yellow("SKIP "),

@@ -136,8 +136,8 @@ pub struct Walk {
 pub struct Expect {
     #[serde(default)]
     pub status: Option<Spanned<Status>>,
-    /// The body checks apply only if the response has a body: for answers
-    /// the RFC lets be empty (a PATCH's 204, a create's body being a SHOULD).
+    /// The body checks are skipped on a 204 No Content: for a PATCH, which
+    /// may answer 200 with the resource or 204 (RFC 7644 §3.5.2).
     #[serde(default)]
     pub body_optional: bool,
     #[serde(default)]

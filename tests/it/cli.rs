@@ -178,7 +178,10 @@ fn should_and_may_findings_warn_unless_strict() {
         text.lines().last().unwrap().contains("1 failed") && text.contains("SHOULD or MAY only"),
         "{text}"
     );
-    assert_eq!(scimitar(&["run", "--strict", "--fault", "deleted-member-kept"]).status.code(), Some(1));
+    assert!(text.contains("WARN  rfc7643::groups::deleted_member_removed"), "{text}");
+    let strict = scimitar(&["run", "--strict", "--fault", "deleted-member-kept"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stdout(&strict).contains("FAIL  rfc7643::groups::deleted_member_removed"));
 }
 
 #[test]

@@ -32,6 +32,16 @@ const toRecord = (instance) => {
     return data;
 };
 
+// Two records hold the same data, ignoring the id and meta the store adds.
+const sameData = (stored, record) => {
+    const {id, meta, ...data} = stored;
+    return JSON.stringify(data) === JSON.stringify(record);
+};
+
+// userNames compare as RFC 7644 §5 asks, after PRECIS preparation: NFKC
+// stands in for RFC 7613's width mapping, then case folding and NFC.
+const userNameKey = (name) => name.normalize("NFKC").toLowerCase().normalize("NFC");
+
 // Stores a record on create (no resource.id) or replaces it on PUT/PATCH.
 // SCIMMY applies PATCH operations itself and calls ingress with the whole
 // patched resource, so a replace covers both. Assigning the id and meta
@@ -43,6 +53,10 @@ const write = (store, resource, record, clash) => {
     const other = [...store.values()].find(r => r.id !== resource.id && clash(r, record));
     if (other) throw new SCIMMY.Types.Error(409, "uniqueness", "A resource with that name already exists");
     
+    // SCIMMY calls ingress even for a PATCH that changes nothing; such a write
+    // must not move lastModified (RFC 7644 §3.5.2.1), so it is not a write.
+    if (existing && sameData(existing, record)) return existing;
+
     const id = existing?.id ?? randomUUID();
     const stamp = now();
     const stored = {...record, id, meta: {created: existing?.meta.created ?? stamp, lastModified: stamp}};
@@ -86,7 +100,7 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User, {
         // advertised), so it does not keep passwords it is sent.
         delete record.password;
         // userName is caseExact false in RFC 7643 §4.1.1 and must be unique.
-        const clash = (a, b) => a.userName.toLowerCase() === b.userName.toLowerCase();
+        const clash = (a, b) => userNameKey(a.userName) === userNameKey(b.userName);
         return withGroups(write(users, resource, record, clash));
     },
     egress: (resource) => read(users, resource, withGroups),
