@@ -3,6 +3,7 @@
 use crate::faults::Fault;
 use crate::scim::quirks::Idp;
 use crate::suite::capability::Capability;
+use crate::suite::profile::Profile;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -37,7 +38,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Check a SCIM server against the suites (with no --url: the bundled reference server)
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the bundled reference SCIM server
     Serve(ServeArgs),
     /// Show which catalogued RFC requirements the suites check, and which they do not
@@ -124,9 +125,15 @@ Exit codes: 0 compliant (SHOULD and MAY findings are warnings unless --strict); 
 2 usage or suite error; 3 the harness could not run (network, TLS, timeouts, refused credentials);
 130 interrupted.")]
 pub struct RunArgs {
-    /// Run only the cases whose id contains one of these, e.g. rfc7644::patch
+    /// Run only the cases whose id contains one of these, e.g. rfc7644::patch; a path ending in
+    /// .yaml runs that case file instead (a recording from `scimitar record`)
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
+
+    /// Which client to play, comma-separated: rfc (RFC 7643/7644 as written), okta, entra, google,
+    /// jumpcloud, onelogin, or all [default: rfc]
+    #[arg(long = "profile", value_name = "PROFILES", value_delimiter = ',', value_parser = parse_profile)]
+    pub profiles: Vec<ProfileChoice>,
 
     /// Base URL of the SCIM server, path prefix included (default: an in-process reference server)
     #[arg(long, value_name = "URL")]
@@ -195,6 +202,25 @@ pub struct RunArgs {
     /// With no --url: switch on a fault in the in-process reference server (see `scimitar serve --list-faults`)
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["url", "target"])]
     pub faults: Vec<Fault>,
+
+    /// With no --url: the in-process reference server accepts what these IdPs send that the RFCs do
+    /// not allow (okta, entra), as `scimitar serve --compat` does
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp, conflicts_with_all = ["url", "target"])]
+    pub compat: Vec<Idp>,
+}
+
+/// One `--profile` value: a profile, or `all` of them.
+#[derive(Debug, Clone)]
+pub struct ProfileChoice(pub Vec<Profile>);
+
+impl ProfileChoice {
+    /// Every profile chosen, in order, each once; `rfc` when none is.
+    pub fn resolve(choices: &[ProfileChoice]) -> Vec<Profile> {
+        let mut all: Vec<Profile> = choices.iter().flat_map(|c| c.0.iter().copied()).collect();
+        all.sort();
+        all.dedup();
+        if all.is_empty() { vec![Profile::Rfc] } else { all }
+    }
 }
 
 #[derive(Args)]
@@ -259,6 +285,10 @@ pub struct ServeArgs {
 
 fn parse_capability(s: &str) -> Result<Capability, String> {
     Capability::parse(s)
+}
+
+fn parse_profile(s: &str) -> Result<ProfileChoice, String> {
+    Profile::parse(s).map(ProfileChoice)
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {

@@ -168,6 +168,10 @@ faults! {
     IfNoneMatchAlways304 = "if-none-match-always-304": "any If-None-Match, even an outdated tag, gets 304",
     EmailsNotCanonicalized = "emails-not-canonicalized": "email values keep the case they were sent in: bjensen@EXAMPLE.COM",
     RepeatedValuesKept = "repeated-values-kept": "a multi-valued attribute keeps two values with the same type and value",
+    InactiveHidden = "inactive-hidden": "a filtered list leaves out users with active=false, as if deactivated meant deleted",
+    RemoveByValueClearsAll = "remove-by-value-clears-all": "--compat: Entra's remove of members with a value removes every member",
+    StringBooleanTrue = "string-boolean-true": "--compat: a boolean sent as a string (\"False\") is read as true",
+    PathKeysDropped = "path-keys-dropped": "--compat: dotted keys in a path-less replace value are accepted and ignored",
 }
 
 impl fmt::Display for Fault {

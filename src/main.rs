@@ -5,7 +5,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run(args) => scimitar::commands::run::run(args),
+        Command::Run(args) => scimitar::commands::run::run(*args),
         Command::Serve(args) => scimitar::commands::serve::run(args),
         Command::Coverage(args) => scimitar::commands::coverage::run(args),
         Command::Selftest(args) => scimitar::commands::selftest::run(args),

@@ -7,8 +7,10 @@ use crate::faults::{Fault, FaultSet};
 use crate::runner::outcome::{CaseReport, Outcome};
 use crate::runner::target::{Target, TargetAuth};
 use crate::runner::{self, RunOptions};
+use crate::scim::quirks::{Idp, Leniency};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::Case;
+use crate::suite::profile::Profile;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,26 +135,56 @@ fn affinity(fault: &str, case: &str) -> usize {
         .count()
 }
 
-/// A reference server with some faults, and a run context aimed at it.
+/// The server a case is proven against: strict for the RFC suites; for an
+/// identity provider's case, one that accepts what the IdPs send
+/// (`--compat okta,entra`), since that is what such a case asks of a server.
+pub fn leniency_for(case: &Case) -> Leniency {
+    match Profile::of_case(case.id()) {
+        Some(p) if p.is_idp() => Leniency::for_idps(&Idp::ALL),
+        _ => Leniency::strict(),
+    }
+}
+
+/// A reference server with some faults, and a run context aimed at it; one
+/// strict and one lenient, each case meeting the one [`leniency_for`] it.
 struct FaultyServer {
-    _server: ReferenceServer,
-    ctx: Arc<runner::RunContext>,
+    strict: (ReferenceServer, Arc<runner::RunContext>),
+    lenient: (ReferenceServer, Arc<runner::RunContext>),
 }
 
 impl FaultyServer {
     async fn start(faults: FaultSet) -> Result<FaultyServer, String> {
-        let server = ReferenceServer::start(ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults))
-            .map_err(|e| e.to_string())?;
+        Ok(FaultyServer {
+            strict: Self::one(faults, Leniency::strict()).await?,
+            lenient: Self::one(faults, Leniency::for_idps(&Idp::ALL)).await?,
+        })
+    }
+
+    async fn one(
+        faults: FaultSet,
+        leniency: Leniency,
+    ) -> Result<(ReferenceServer, Arc<runner::RunContext>), String> {
+        let config = ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults).with_leniency(leniency);
+        let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
         let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
         let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id())
             .await
             .map_err(|e| e.message)?;
-        Ok(FaultyServer { _server: server, ctx: Arc::new(ctx) })
+        Ok((server, Arc::new(ctx)))
     }
 
     async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<CaseReport> {
+        let (strict, lenient): (Vec<Arc<Case>>, Vec<Arc<Case>>) =
+            cases.iter().cloned().partition(|c| leniency_for(c).is_strict());
         let (_keep, cancel) = tokio::sync::watch::channel(false);
-        runner::run_all(self.ctx.clone(), cases.to_vec(), jobs, None, cancel).await
+        let (mut a, b) = tokio::join!(
+            runner::run_all(self.strict.1.clone(), strict, jobs, None, cancel.clone()),
+            runner::run_all(self.lenient.1.clone(), lenient, jobs, None, cancel),
+        );
+        a.extend(b);
+        let order: HashMap<&str, usize> = cases.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();
+        a.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        a
     }
 
     async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<String> {

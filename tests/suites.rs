@@ -11,8 +11,10 @@ use scimitar::faults::{Fault, FaultSet};
 use scimitar::runner::outcome::{CaseReport, Outcome};
 use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunContext, RunOptions};
+use scimitar::scim::quirks::{Idp, Leniency};
 use scimitar::selftest;
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};
+use scimitar::suite::profile::Profile;
 use scimitar::suite::{Case, Suite};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -45,9 +47,9 @@ struct Bench {
 }
 
 impl Bench {
-    fn start(faults: FaultSet) -> Bench {
-        let server = ReferenceServer::start(ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults))
-            .expect("server starts");
+    fn start(faults: FaultSet, leniency: Leniency) -> Bench {
+        let config = ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults).with_leniency(leniency);
+        let server = ReferenceServer::start(config).expect("server starts");
         let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
         let ctx = runtime()
             .block_on(runner::prepare(&target, &RunOptions::default(), runner::new_run_id()))
@@ -60,10 +62,46 @@ impl Bench {
     }
 }
 
-fn healthy() -> &'static Bench {
-    static HEALTHY: OnceLock<Bench> = OnceLock::new();
-    HEALTHY.get_or_init(|| Bench::start(FaultSet::none()))
+/// The healthy server a case must pass against: strict for the RFC suites,
+/// `--compat okta,entra` for an identity provider's.
+fn healthy(case: &Case) -> &'static Bench {
+    static STRICT: OnceLock<Bench> = OnceLock::new();
+    static LENIENT: OnceLock<Bench> = OnceLock::new();
+    let leniency = selftest::leniency_for(case);
+    let cell = if leniency.is_strict() { &STRICT } else { &LENIENT };
+    cell.get_or_init(|| Bench::start(FaultSet::none(), leniency))
 }
+
+/// A strict server, for the IdP cases that must fail there.
+fn strict() -> &'static Bench {
+    static STRICT: OnceLock<Bench> = OnceLock::new();
+    STRICT.get_or_init(|| Bench::start(FaultSet::none(), Leniency::strict()))
+}
+
+/// Faults each IdP profile must catch: bugs that break that IdP in the field.
+const IDP_BREAKERS: &[(Profile, &[&str])] = &[
+    (
+        Profile::Okta,
+        &[
+            "empty-create-body",
+            "no-uniqueness-conflict",
+            "list-numbers-as-strings",
+            "remove-filter-clears-all",
+            "inactive-hidden",
+        ],
+    ),
+    (
+        Profile::Entra,
+        &[
+            "no-match-404",
+            "excluded-attributes-ignored",
+            "remove-by-value-clears-all",
+            "string-boolean-true",
+            "path-keys-dropped",
+            "inactive-hidden",
+        ],
+    ),
+];
 
 fn explain(report: &CaseReport) -> String {
     let mut text = format!("{} {}\n", report.outcome.label(), report.id);
@@ -92,13 +130,66 @@ fn proof() -> &'static selftest::Proof {
     })
 }
 
+/// Against a strict server, an IdP case that relies on what only the IdP
+/// sends (`quirk`) fails, and says why: what the IdP sends, the RFC rule, and
+/// that a server must accept it anyway; every other IdP case passes there
+/// (`idp-preference`: may warn, the strict server answering as the RFC allows).
+fn strict_verdict(case: &Case) -> Result<(), Failed> {
+    let report = strict().run(case);
+    let tags = &case.doc.tags;
+    if tags.iter().any(|t| t == "quirk") {
+        let findings = report.outcome.findings();
+        let explained = findings.iter().any(|f| {
+            f.impact.as_ref().is_some_and(|i| i.breaks && i.says.contains("must accept it anyway"))
+                && f.requirement.departs_from.is_some()
+        });
+        if explained {
+            Ok(())
+        } else {
+            Err(Failed::from(format!(
+                "a `quirk` case must fail against a strict server with a finding that explains the IdP's departure from the RFC:\n{}",
+                explain(&report)
+            )))
+        }
+    } else if report.fails_run(false) {
+        Err(Failed::from(format!(
+            "this case relies on no IdP leniency (tag it `quirk` if it does), yet fails against a strict server:\n{}",
+            explain(&report)
+        )))
+    } else if tags.iter().all(|t| t != "idp-preference") && !matches!(report.outcome, Outcome::Pass) {
+        Err(Failed::from(explain(&report)))
+    } else {
+        Ok(())
+    }
+}
+
+/// Some case of `profile` fails against a server with `fault`, with a
+/// finding that says it breaks the IdP.
+fn breaks(profile: Profile, fault: Fault) -> Result<(), Failed> {
+    let cases: Vec<_> =
+        suite().cases.iter().filter(|c| Profile::of_case(c.id()) == Some(profile)).cloned().collect();
+    let bench = Bench::start(FaultSet::of(&[fault]), Leniency::for_idps(&Idp::ALL));
+    let breaking = cases.iter().any(|case| {
+        let report = bench.run(case);
+        report.outcome.findings().iter().any(|f| f.impact.as_ref().is_some_and(|i| i.breaks))
+    });
+    if breaking {
+        Ok(())
+    } else {
+        Err(Failed::from(format!(
+            "no {profile} case reports that --fault {fault} breaks {}",
+            profile.title()
+        )))
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
     for case in &suite().cases {
         let case = case.clone();
         trials.push(Trial::test(case.id().to_string(), move || {
-            let report = healthy().run(&case);
+            let report = healthy(&case).run(&case);
             // The reference server has every capability: a skip here means a
             // case that can never run, which is no better than a failing one.
             match report.outcome {
@@ -118,6 +209,16 @@ fn main() {
                 Ok(())
             }
         }));
+    }
+    for case in suite().cases.iter().filter(|c| Profile::of_case(c.id()).is_some_and(Profile::is_idp)) {
+        let case = case.clone();
+        trials.push(Trial::test(format!("strict::{}", case.id()), move || strict_verdict(&case)));
+    }
+    for (profile, faults) in IDP_BREAKERS {
+        for name in *faults {
+            let fault: Fault = name.parse().expect("a known fault");
+            trials.push(Trial::test(format!("breaks::{profile}::{name}"), move || breaks(*profile, fault)));
+        }
     }
     trials.push(Trial::test("teeth::every_case_fails_under_some_fault", || {
         let killed = &proof().case_killed_by;

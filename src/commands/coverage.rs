@@ -81,8 +81,13 @@ pub fn render(coverage: &Coverage, only_uncovered: bool, style: Style) -> String
         }
         out.push('\n');
     }
+    out.push_str("RFC 7643 and RFC 7644:\n");
     for (level, tally) in [("MUST", &coverage.must), ("SHOULD", &coverage.should), ("MAY", &coverage.may)] {
-        let _ = writeln!(out, "{}", tally_line(level, tally));
+        let _ = writeln!(out, "  {}", tally_line(level, tally));
+    }
+    for idp in &coverage.idps {
+        let _ = writeln!(out, "{} (--profile {}):", idp.profile.title(), idp.profile.name());
+        let _ = writeln!(out, "  {}", tally_line("all", &idp.tally));
     }
     out
 }

@@ -1,14 +1,16 @@
 //! `scimitar run`: the suites against a target, with live progress, cleanup,
 //! reports and an exit code that says which kind of outcome it was.
 
-use crate::cli::{RunArgs, exit};
+use crate::cli::{ProfileChoice, RunArgs, exit};
 use crate::faults::FaultSet;
 use crate::report::{self, terminal};
 use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::runner::target::{Target, TargetAuth, TargetFile};
 use crate::runner::{self, Event, RunOptions};
 use crate::scim::datetime;
+use crate::scim::quirks::Leniency;
 use crate::server::{Auth, ReferenceServer, ServerConfig};
+use crate::suite::profile::Profile;
 use crate::suite::{Case, Suite};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,26 +20,21 @@ pub fn run(args: RunArgs) -> u8 {
         Some(dir) => Suite::from_dir(dir),
         None => Suite::embedded(),
     };
-    let suite = match suite {
+    let mut suite = match suite {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: the suites do not load:\n{e}");
             return exit::USAGE;
         }
     };
-    let cases: Vec<Arc<Case>> = suite
-        .cases
-        .iter()
-        .filter(|c| args.filters.is_empty() || args.filters.iter().any(|f| c.id().contains(f.as_str())))
-        .cloned()
-        .collect();
-    if cases.is_empty() {
-        eprintln!(
-            "error: no case id contains {}; `scimitar run` with no filter runs them all",
-            args.filters.join(" or ")
-        );
-        return exit::USAGE;
-    }
+    let profiles = ProfileChoice::resolve(&args.profiles);
+    let cases = match select(&mut suite, &args.filters, &profiles) {
+        Ok(cases) => cases,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
     let (target, server) = match target(&args) {
         Ok(t) => t,
         Err(e) => {
@@ -55,6 +52,57 @@ pub fn run(args: RunArgs) -> u8 {
     let code = runtime.block_on(execute(&args, cases, target, server.is_some()));
     drop(server);
     code
+}
+
+/// The cases to run: the case files named on the command line, or else the
+/// chosen profiles' cases; either narrowed by the other filters.
+fn select(suite: &mut Suite, filters: &[String], profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
+    let (files, filters): (Vec<&String>, Vec<&String>) = filters.iter().partition(|f| is_case_file(f));
+    let matches = |c: &Arc<Case>| filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str()));
+    if !files.is_empty() {
+        let mut cases = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let index =
+                suite.add_case_file(file, &text).map_err(|e| format!("{file} does not load:\n{e}"))?;
+            cases.push(suite.cases[index].clone());
+        }
+        return Ok(cases.into_iter().filter(matches).collect());
+    }
+    let in_profile = |c: &Arc<Case>| Profile::of_case(c.id()).is_some_and(|p| profiles.contains(&p));
+    let cases: Vec<Arc<Case>> = suite.cases.iter().filter(|c| in_profile(c) && matches(c)).cloned().collect();
+    if !cases.is_empty() {
+        return Ok(cases);
+    }
+    let names: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
+    let elsewhere: Vec<String> = suite
+        .cases
+        .iter()
+        .filter(|c| matches(c))
+        .filter_map(|c| Profile::of_case(c.id()))
+        .map(|p| p.name().to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let wanted: Vec<&str> = filters.iter().map(|f| f.as_str()).collect();
+    if elsewhere.is_empty() {
+        Err(format!(
+            "no case id contains {}; `scimitar coverage` lists the cases by requirement",
+            wanted.join(" or ")
+        ))
+    } else {
+        Err(format!(
+            "no case of profile {} matches {}; add --profile {}",
+            names.join(","),
+            wanted.join(" or "),
+            elsewhere.join(",")
+        ))
+    }
+}
+
+fn is_case_file(arg: &str) -> bool {
+    let lower = arg.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
 }
 
 /// The target from the command line, a target file, or (neither) a reference
@@ -87,8 +135,9 @@ fn target(args: &RunArgs) -> Result<(Target, Option<ReferenceServer>), String> {
                 return Err("credentials need a target: add --url (or --target)".into());
             }
             let token = uuid::Uuid::new_v4().simple().to_string();
-            let config =
-                ServerConfig::new(Auth::bearer(token.clone())).with_faults(FaultSet::of(&args.faults));
+            let config = ServerConfig::new(Auth::bearer(token.clone()))
+                .with_faults(FaultSet::of(&args.faults))
+                .with_leniency(Leniency::for_idps(&args.compat));
             let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
             (Target::new(server.base_url(), TargetAuth::Bearer(token)), Some(server))
         }

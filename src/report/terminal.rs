@@ -172,6 +172,17 @@ fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) 
         None => format!("step {}", f.step),
     };
     let _ = writeln!(out, "   {} {}: {}", style.bold(&r.source), style.bold(r.level.as_str()), r.says);
+    if let Some(confidence) = r.confidence {
+        let _ = writeln!(
+            out,
+            "   {}",
+            style.dim(&format!("how sure the sources make us: {}", format!("{confidence:?}").to_lowercase()))
+        );
+    }
+    if let Some(impact) = &f.impact {
+        let says = if impact.breaks { style.red(&impact.says) } else { style.yellow(&impact.says) };
+        let _ = writeln!(out, "   {says}");
+    }
     let _ = writeln!(out, "   {step}, {} {}", f.location, style.dim(&format!("[{}]", r.id)));
     let _ = writeln!(out, "   {}", printable(&f.check));
     let _ = writeln!(out, "   {} {}", style.red("- expected"), style.green("+ actual"));

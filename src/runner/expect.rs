@@ -2,7 +2,7 @@
 
 use super::http::Incoming;
 use super::matching::{self, short};
-use super::outcome::{Finding, HarnessError};
+use super::outcome::{Finding, HarnessError, Impact};
 use crate::scim::schema::Registry;
 use crate::scim::sort::{SortKey, SortOrder as ScimSortOrder};
 use crate::suite::Case;
@@ -35,9 +35,11 @@ impl StepInfo<'_> {
             .and_then(|id| self.case.cited(id))
             .unwrap_or_else(|| self.case.requirement_for(self.step))
             .clone();
+        let impact = Impact::of(self.case.id(), &requirement);
         Finding {
             step: self.number,
             step_name: self.step.name.clone(),
+            impact,
             requirement,
             check: check.into(),
             expected: expected.into(),

@@ -29,6 +29,8 @@ pub enum Body {
     Raw(String),
 }
 
+const USER_AGENT: &str = concat!("scimitar/", env!("CARGO_PKG_VERSION"));
+
 /// A request as a step means it, before the base URL and credentials.
 pub struct Outgoing {
     pub method: Method,
@@ -38,6 +40,9 @@ pub struct Outgoing {
     pub headers: Vec<(String, String)>,
     pub body: Option<Body>,
     pub auth: RequestAuth,
+    /// Headers the harness would send that this request goes without
+    /// (Entra sends no User-Agent).
+    pub without: Vec<String>,
 }
 
 impl Outgoing {
@@ -49,6 +54,7 @@ impl Outgoing {
             headers: Vec::new(),
             body: None,
             auth: RequestAuth::Target,
+            without: Vec::new(),
         }
     }
 }
@@ -170,7 +176,6 @@ impl Http {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout)
             .no_proxy()
-            .user_agent(concat!("scimitar/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HarnessError::new(ErrorKind::Tls, format!("cannot build the HTTP client: {e}")))?;
         // Below one request a minute is not a rate anyone means; it would also
@@ -260,7 +265,10 @@ impl Http {
         }
         let method = reqwest::Method::from_bytes(out.method.as_str().as_bytes())
             .map_err(|e| HarnessError::suite(e.to_string()))?;
-        let mut rb = self.client.request(method, url).header("Accept", SCIM_JSON);
+        // The User-Agent goes on each request, not the client, so a case
+        // playing a client that sends none can leave it out.
+        let mut rb =
+            self.client.request(method, url).header("Accept", SCIM_JSON).header("User-Agent", USER_AGENT);
         for (name, value) in &self.extra_headers {
             rb = rb.header(name.as_str(), value.as_str());
         }
@@ -295,6 +303,9 @@ impl Http {
                 request.headers_mut().insert(name.clone(), value);
                 replaced.push(name);
             }
+        }
+        for name in &out.without {
+            request.headers_mut().remove(name.as_str());
         }
         // A server may close a kept-alive connection just as the next request
         // goes out on it; that request never reached it, so it is sent once
@@ -361,7 +372,9 @@ impl Http {
         for (n, v) in &self.extra_headers {
             headers.push((n.clone(), self.redactor.redact(v)));
         }
-        headers.retain(|(n, _)| !out.headers.iter().any(|(o, _)| o.eq_ignore_ascii_case(n)));
+        headers.retain(|(n, _)| {
+            !out.headers.iter().map(|(o, _)| o).chain(&out.without).any(|o| o.eq_ignore_ascii_case(n))
+        });
         for (n, v) in &out.headers {
             headers.push((n.clone(), self.redactor.redact(v)));
         }

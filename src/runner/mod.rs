@@ -96,6 +96,8 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     let mut vars = ctx.vars.clone();
     vars.insert("unique".into(), Value::from(ctx.unique()));
     vars.insert("run".into(), Value::from(ctx.run_id()));
+    // A random GUID, as Entra's Test Connection looks one up.
+    vars.insert("guid".into(), Value::from(uuid::Uuid::new_v4().to_string()));
     vars.insert("base_url".into(), Value::from(ctx.http.base().trim_end_matches('/')));
     let mut findings = Vec::new();
     let mut error = None;
@@ -174,6 +176,7 @@ async fn run_step(
         headers: Vec::new(),
         body: None,
         auth: request.auth,
+        without: Vec::new(),
     };
     for (k, v) in &request.query {
         out.query.push((k.clone(), render(v)?));
@@ -189,6 +192,7 @@ async fn run_step(
         (None, Some(raw)) => Some(Body::Raw(render(raw)?)),
         (None, None) => None,
     };
+    add_case_headers(case, &mut out);
     ctx.tracker
         .permits(&out)
         .map_err(|m| HarnessError::new(ErrorKind::Unsafe, format!("{}: {m}", case.at(line))))?;
@@ -233,6 +237,23 @@ async fn run_step(
         }
     }
     Ok(Vec::new())
+}
+
+/// The case's headers, under any of the step's own.
+pub(crate) fn add_case_headers(case: &Case, out: &mut Outgoing) {
+    for (name, value) in &case.doc.headers {
+        // A Content-Type describes a body; a client sends none on a GET.
+        let describes_body = name.eq_ignore_ascii_case("content-type");
+        if out.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+            || (describes_body && out.body.is_none())
+        {
+            continue;
+        }
+        match value {
+            Some(value) => out.headers.push((name.clone(), value.clone())),
+            None => out.without.push(name.clone()),
+        }
+    }
 }
 
 fn location_id(incoming: &http::Incoming) -> Option<Value> {

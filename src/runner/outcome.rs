@@ -3,6 +3,7 @@
 //! never mix, in types, reports or exit codes.
 
 use crate::suite::capability::Capability;
+use crate::suite::profile::Profile;
 use crate::suite::requirement::{Level, Requirement};
 use serde::Serialize;
 
@@ -91,6 +92,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_name: Option<String>,
     pub requirement: Requirement,
+    /// In an identity provider's case: whether this breaks that IdP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
     /// What was checked: `status`, `header Location`, `json`, `pointer /totalResults`, ...
     pub check: String,
     pub expected: String,
@@ -100,6 +104,50 @@ pub struct Finding {
     /// Index into the case's exchanges of the response that made this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<usize>,
+}
+
+/// What a finding of an identity provider's case means to that IdP, so a
+/// vendor knows what to fix first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Impact {
+    /// The IdP, as people name it: "Okta".
+    pub idp: String,
+    /// The IdP fails on it (it cites one of the IdP's own requirements);
+    /// otherwise it is an RFC deviation the IdP's sequence does not depend on.
+    pub breaks: bool,
+    /// What the IdP does about it, in words for the report.
+    pub says: String,
+}
+
+impl Impact {
+    pub fn of(case_id: &str, requirement: &Requirement) -> Option<Impact> {
+        let profile = Profile::of_case(case_id).filter(|p| p.is_idp())?;
+        let idp = profile.title().to_string();
+        if requirement.level != Level::Must
+            && let Some(consequence) = &requirement.breaks
+        {
+            return Some(Impact { says: format!("{idp} works, but: {consequence}"), idp, breaks: false });
+        }
+        Some(match (&requirement.breaks, &requirement.departs_from) {
+            (Some(consequence), Some(rule)) => Impact {
+                says: format!(
+                    "breaks {idp}: {consequence}. {idp} sends this although {rule}; a server must accept it anyway to work with {idp}"
+                ),
+                idp,
+                breaks: true,
+            },
+            (Some(consequence), None) => {
+                Impact { says: format!("breaks {idp}: {consequence}"), idp, breaks: true }
+            }
+            (None, _) => Impact {
+                says: format!(
+                    "{idp} tolerates this: an RFC deviation, not something {idp}'s own sequence depends on"
+                ),
+                idp,
+                breaks: false,
+            },
+        })
+    }
 }
 
 /// One request and its response, as recorded (credentials redacted).

@@ -64,7 +64,8 @@ pub async fn run(
         let mut q = query.clone();
         q.push(("startIndex".into(), start.to_string()));
         q.push(("count".into(), count.to_string()));
-        let out = Outgoing { query: q, ..Outgoing::get(path.clone()) };
+        let mut out = Outgoing { query: q, ..Outgoing::get(path.clone()) };
+        super::add_case_headers(info.case, &mut out);
         let (exchange, result) = http.send(info.number, &out).await;
         if page < RECORDED_PAGES {
             exchanges.push(exchange);

@@ -213,7 +213,7 @@ impl<'a> Normalizer<'a> {
                         Quirk::BooleanString
                     )));
                 }
-                Value::Bool(s.eq_ignore_ascii_case("true"))
+                Value::Bool(s.eq_ignore_ascii_case("true") || self.faults.has(Fault::StringBooleanTrue))
             }
             (AttrType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => value.clone(),
             (AttrType::Integer, _) => return Err(wrong("a whole JSON number")),

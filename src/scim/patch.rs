@@ -318,6 +318,9 @@ impl<'a> Patcher<'a> {
                     Quirk::PathKeysInValue
                 )));
             }
+            if self.faults.has(Fault::PathKeysDropped) {
+                continue;
+            }
             let r = self
                 .rt
                 .resolve_attr(&path)
@@ -753,7 +756,8 @@ impl<'a> Patcher<'a> {
         };
         let holder = holder_mut(resource, t.container);
         if let Some(Value::Array(items)) = holder.get_mut(&t.attr.name) {
-            items.retain(|item| !doomed.iter().any(|d| same_value(t.attr, item, d)));
+            let clear_all = self.faults.has(Fault::RemoveByValueClearsAll);
+            items.retain(|item| !clear_all && !doomed.iter().any(|d| same_value(t.attr, item, d)));
         }
         prune(holder, &t.attr.name);
         Ok(())

@@ -220,7 +220,12 @@ pub fn run(
             for id in candidates(collection, plan, filter.as_ref()) {
                 let Some(entry) = collection.get(&id) else { continue };
                 let map = if needs_view { svc.render(&data, plan.rt, &id, entry) } else { entry.parse() };
-                if plan.matcher.as_ref().is_none_or(|m| m.matches(&map)) {
+                // The `inactive-hidden` fault: a deactivated user vanishes from
+                // lookups, so an IdP that finds no match creates it again.
+                let hidden = plan.matcher.is_some()
+                    && faults.has(Fault::InactiveHidden)
+                    && map.get("active") == Some(&Value::Bool(false));
+                if !hidden && plan.matcher.as_ref().is_none_or(|m| m.matches(&map)) {
                     hits.push((i, id, map));
                 }
             }

@@ -26,6 +26,12 @@ pub struct CaseDoc {
     /// Capabilities the target needs for this case to mean anything.
     #[serde(default)]
     pub requires: Vec<Capability>,
+    /// Headers every request of the case carries, as written: the client an
+    /// identity provider's sequence is sent as (its User-Agent, Accept-Charset,
+    /// Content-Type, sent only with a body). A step's own header of the same name wins; `null`
+    /// sends none of that header at all (Entra sends no User-Agent).
+    #[serde(default)]
+    pub headers: IndexMap<String, Option<String>>,
     pub steps: Vec<Spanned<Step>>,
     /// Steps that always run after `steps`, whatever happened.
     #[serde(default)]

@@ -5,6 +5,7 @@
 //! a setup step, do not count.
 
 use super::Suite;
+use super::profile::Profile;
 use super::requirement::{Level, Requirement};
 use serde::Serialize;
 
@@ -35,18 +36,29 @@ impl Tally {
     }
 }
 
+/// The RFC tallies count the RFCs' requirements only; each identity
+/// provider's requirements are tallied apart, in `idps`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
     pub must: Tally,
     pub should: Tally,
     pub may: Tally,
+    pub idps: Vec<IdpTally>,
     pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdpTally {
+    pub profile: Profile,
+    /// Every level together: an IdP's requirement is what that IdP needs.
+    pub tally: Tally,
 }
 
 impl Coverage {
     pub fn of(suite: &Suite) -> Coverage {
         let mut sections: Vec<Section> = Vec::new();
         let (mut must, mut should, mut may) = (Tally::default(), Tally::default(), Tally::default());
+        let mut idps: Vec<IdpTally> = Vec::new();
         for r in suite.catalogue.values() {
             let cases: Vec<String> = suite
                 .cases
@@ -54,10 +66,17 @@ impl Coverage {
                 .filter(|c| c.requirements.iter().any(|q| q.id == r.id))
                 .map(|c| c.id().to_string())
                 .collect();
-            let tally = match r.level {
-                Level::Must => &mut must,
-                Level::Should => &mut should,
-                Level::May => &mut may,
+            let idp = Profile::of_requirement(&r.id);
+            let tally = match (idp, r.level) {
+                (Some(profile), _) => {
+                    if !idps.iter().any(|t| t.profile == profile) {
+                        idps.push(IdpTally { profile, tally: Tally::default() });
+                    }
+                    &mut idps.iter_mut().find(|t| t.profile == profile).expect("just added").tally
+                }
+                (None, Level::Must) => &mut must,
+                (None, Level::Should) => &mut should,
+                (None, Level::May) => &mut may,
             };
             if r.observable {
                 tally.observable += 1;
@@ -65,14 +84,17 @@ impl Coverage {
             } else {
                 tally.not_observable += 1;
             }
-            let name = section_of(&r.source);
+            let name = match idp {
+                Some(profile) => profile.title().to_string(),
+                None => section_of(&r.source),
+            };
             let entry = Entry { requirement: r.clone(), cases };
             match sections.iter_mut().find(|s| s.name == name) {
                 Some(s) => s.entries.push(entry),
                 None => sections.push(Section { name, entries: vec![entry] }),
             }
         }
-        Coverage { must, should, may, sections }
+        Coverage { must, should, may, idps, sections }
     }
 
     /// Observable requirements no case checks, strongest first.

@@ -8,6 +8,7 @@ pub mod capability;
 pub mod case;
 pub mod coverage;
 pub mod json_schema;
+pub mod profile;
 pub mod requirement;
 pub mod template;
 
@@ -144,30 +145,8 @@ impl Suite {
         }
         let mut cases: Vec<Arc<Case>> = Vec::new();
         for (path, text) in sources.iter().filter(|(p, _)| !p.starts_with(CATALOGUE_DIR)) {
-            let doc: CaseDoc = match parse_yaml(path, text) {
-                Ok(doc) => doc,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            let before = errors.len();
-            check_case(path, &doc, &catalogue, &mut errors);
-            if let Some(other) = cases.iter().find(|c| c.id() == doc.id.value) {
-                errors.push(LoadError {
-                    file: path.clone(),
-                    line: doc.id.referenced.line(),
-                    message: format!("case id {} is also used by {}", doc.id.value, other.file),
-                });
-            }
-            if errors.len() == before {
-                let requirements =
-                    doc.requirements.iter().filter_map(|r| catalogue.get(&r.value).cloned()).collect();
-                let cited = step_requirements(&doc)
-                    .into_iter()
-                    .filter_map(|id| catalogue.get(id).map(|r| (id.to_string(), r.clone())))
-                    .collect();
-                cases.push(Arc::new(Case { doc, file: path.clone(), requirements, cited }));
+            if let Some(case) = load_case(path, text, &catalogue, &cases, &mut errors) {
+                cases.push(Arc::new(case));
             }
         }
         if cases.is_empty() && errors.is_empty() {
@@ -175,6 +154,56 @@ impl Suite {
         }
         if errors.is_empty() { Ok(Suite { catalogue, cases }) } else { Err(LoadErrors(errors)) }
     }
+}
+
+impl Suite {
+    /// Adds a case file from outside the suites (a recording to replay),
+    /// checked against this suite's catalogue; returns its index.
+    pub fn add_case_file(&mut self, path: &str, text: &str) -> Result<usize, LoadErrors> {
+        let mut errors = Vec::new();
+        match load_case(path, text, &self.catalogue, &self.cases, &mut errors) {
+            Some(case) if errors.is_empty() => {
+                self.cases.push(Arc::new(case));
+                Ok(self.cases.len() - 1)
+            }
+            _ => Err(LoadErrors(errors)),
+        }
+    }
+}
+
+/// One case file, checked; its problems go to `errors`.
+fn load_case(
+    path: &str,
+    text: &str,
+    catalogue: &IndexMap<String, Requirement>,
+    loaded: &[Arc<Case>],
+    errors: &mut Vec<LoadError>,
+) -> Option<Case> {
+    let doc: CaseDoc = match parse_yaml(path, text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let before = errors.len();
+    check_case(path, &doc, catalogue, errors);
+    if let Some(other) = loaded.iter().find(|c| c.id() == doc.id.value) {
+        errors.push(LoadError {
+            file: path.to_string(),
+            line: doc.id.referenced.line(),
+            message: format!("case id {} is also used by {}", doc.id.value, other.file),
+        });
+    }
+    if errors.len() != before {
+        return None;
+    }
+    let requirements = doc.requirements.iter().filter_map(|r| catalogue.get(&r.value).cloned()).collect();
+    let cited = step_requirements(&doc)
+        .into_iter()
+        .filter_map(|id| catalogue.get(id).map(|r| (id.to_string(), r.clone())))
+        .collect();
+    Some(Case { doc, file: path.to_string(), requirements, cited })
 }
 
 fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
@@ -236,6 +265,27 @@ fn load_catalogue(
                 file: file.into(),
                 line,
                 message: format!("requirement '{}' is defined twice", r.id),
+            });
+        }
+        let of_an_idp = profile::Profile::of_requirement(&r.id).is_some();
+        if of_an_idp && r.breaks.as_deref().is_none_or(str::is_empty) {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!(
+                    "requirement '{}' describes an identity provider: say what it does when a server breaks it in `breaks`",
+                    r.id
+                ),
+            });
+        }
+        if of_an_idp && r.confidence.is_none() {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!(
+                    "requirement '{}' describes an identity provider: say how sure the source makes us in `confidence` (high, medium, low)",
+                    r.id
+                ),
             });
         }
         if !r.observable && r.reason.as_deref().is_none_or(str::is_empty) {

@@ -53,6 +53,31 @@ pub struct Requirement {
     /// Anything a reader of a finding should know: a contradiction in the source, a judgment call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For an identity provider's requirement: what that IdP does when a
+    /// server breaks it ("Okta marks the push as failed"). A finding that
+    /// cites such a requirement breaks the IdP; one in an IdP case that cites
+    /// an RFC requirement is a deviation the IdP tolerates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaks: Option<String>,
+    /// For an IdP behaviour the RFCs do not allow: the rule it departs from.
+    /// A server has to accept it anyway to work with that IdP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departs_from: Option<String>,
+    /// How sure we are that the IdP really behaves so: an IdP documents
+    /// some of its traffic, and the rest comes from people who captured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The IdP's own documentation says so, or it is seen in traffic by several.
+    High,
+    /// One good report of real traffic, or documentation that contradicts itself.
+    Medium,
+    /// Inferred, or from a single unverified account.
+    Low,
 }
 
 fn yes() -> bool {
