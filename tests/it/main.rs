@@ -3,6 +3,7 @@
 mod api;
 mod bulk;
 mod cli;
+mod client;
 mod crud;
 mod expectations;
 mod faults;
