@@ -45,6 +45,57 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Prove the suites can fail: every case against the reference server with each fault on
     Selftest(SelftestArgs),
+    /// Record a client's traffic through a proxy, as a case file `scimitar run FILE` replays
+    Record(RecordArgs),
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Point the client (an IdP's SCIM connector, a script, scimitar itself) at the proxy's address in place
+of the server's base URL: http://127.0.0.1:8081 stands for the whole --upstream URL, path prefix
+included. Every answered exchange is added to --out at once, so stopping the proxy loses nothing.
+
+In the file, ids and versions the server generated become captures, timestamps and URLs match
+anything, credentials are left out and passwords replaced: the replay sends the target's own
+credentials. A replay may only change resources it creates itself.
+
+Examples:
+  scimitar record --upstream https://api.example.com/scim/v2 --out okta-push.yaml
+      Then set the IdP's SCIM base URL to http://127.0.0.1:8081 (through a tunnel if it is in the cloud)
+  scimitar serve --port 8080 --token t --compat okta &
+  scimitar record --listen 127.0.0.1:9000 --upstream http://127.0.0.1:8080/scim/v2 --out okta.yaml &
+  scimitar run --profile okta --url http://127.0.0.1:9000 --token t --jobs 1
+      Record the Okta profile's own traffic
+  scimitar run okta.yaml --url https://staging.example.com/scim/v2 --token \"$TOKEN\"
+      Replay it against another server")]
+pub struct RecordArgs {
+    /// Address the proxy listens on; clients use http://ADDR as the base URL
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: String,
+
+    /// Base URL of the server to forward to, path prefix included
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+
+    /// The case file to write
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Name for the case id (recorded::NAME) [default: the file's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Replace --out if it exists
+    #[arg(long)]
+    pub force: bool,
+
+    /// Seconds to wait for the upstream's answer (Okta waits 60)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Do not print a line per exchange
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => scimitar::commands::serve::run(args),
         Command::Coverage(args) => scimitar::commands::coverage::run(args),
         Command::Selftest(args) => scimitar::commands::selftest::run(args),
+        Command::Record(args) => scimitar::commands::record::run(args),
     };
     ExitCode::from(code)
 }

@@ -10,4 +10,5 @@ mod faults;
 mod hostile;
 mod protocol;
 mod query;
+mod record;
 mod robustness;

@@ -1,0 +1,498 @@
+//! Recorded exchanges as a case file that replays them.
+//!
+//! What the upstream generated cannot be replayed literally: the ids it
+//! chose become captures (`user_1: /id`) and later requests use them as
+//! `{{user_1}}`; versions likewise (`ETag`). Timestamps, absolute URLs and
+//! fresh ids are matched by `"*"`. Credentials never reach the file: the
+//! replay sends the target's own; passwords in bodies are replaced.
+
+use serde_json::{Map, Value};
+
+/// The requirement every replayed step checks (`suites/requirements/replay.yaml`).
+pub const REQUIREMENT: &str = "replay.same-answers";
+
+/// What a recorded password is replaced with: the replay must send one, and
+/// must not send the real one.
+pub const REPLACED_PASSWORD: &str = "Replayed-Pa55word!";
+
+/// Request headers that carry credentials or describe a proxy chain; a
+/// name containing any of these words is left out of the file.
+const SECRET_WORDS: [&str; 9] =
+    ["auth", "token", "secret", "key", "cookie", "session", "signature", "password", "credential"];
+const PROXY_HEADERS: [&str; 4] = ["forwarded", "via", "x-forwarded-for", "x-real-ip"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json(Value),
+    Raw(String),
+}
+
+impl Body {
+    fn parse(bytes: &[u8]) -> Option<Body> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        Some(match serde_json::from_slice(bytes) {
+            Ok(v) => Body::Json(v),
+            Err(_) => Body::Raw(String::from_utf8_lossy(bytes).into_owned()),
+        })
+    }
+}
+
+/// One exchange as the proxy saw it. Header names are lower case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and raw query, relative to the recorded base URL: the query
+    /// stays as the client encoded it (`%20` or `+`).
+    pub path: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<Body>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<Body>,
+}
+
+impl Recorded {
+    pub fn new(
+        method: &str,
+        path: &str,
+        request_headers: Vec<(String, String)>,
+        request_body: &[u8],
+        status: u16,
+        response_headers: Vec<(String, String)>,
+        response_body: &[u8],
+    ) -> Recorded {
+        Recorded {
+            method: method.to_ascii_uppercase(),
+            path: path.to_string(),
+            request_headers,
+            request_body: Body::parse(request_body),
+            status,
+            response_headers,
+            response_body: Body::parse(response_body),
+        }
+    }
+
+    fn response_header(&self, name: &str) -> Option<&str> {
+        self.response_headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Generated values seen so far and the variables that stand for them.
+#[derive(Default)]
+struct Names {
+    /// (literal, variable), longest literal first when replacing.
+    known: Vec<(String, String)>,
+    counters: Vec<(String, usize)>,
+}
+
+/// Below this length a value is only replaced where it is the whole text:
+/// a short id such as "7" would otherwise turn up inside unrelated strings.
+const SUBSTRING_MIN: usize = 8;
+
+impl Names {
+    fn var_for(&self, literal: &str) -> Option<&str> {
+        self.known.iter().find(|(l, _)| l == literal).map(|(_, v)| v.as_str())
+    }
+
+    fn add(&mut self, literal: &str, kind: &str) -> String {
+        if let Some(v) = self.var_for(literal) {
+            return v.to_string();
+        }
+        let n = match self.counters.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.counters.push((kind.to_string(), 1));
+                1
+            }
+        };
+        let var = format!("{kind}_{n}");
+        self.known.push((literal.to_string(), var.clone()));
+        self.known.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
+        var
+    }
+
+    /// A whole value that is a known literal becomes its variable; a long
+    /// literal inside a longer text (a filter, a URL) is replaced in place.
+    fn template(&self, text: &str) -> String {
+        if let Some(v) = self.var_for(text) {
+            return format!("{{{{{v}}}}}");
+        }
+        let mut out = text.to_string();
+        for (literal, var) in &self.known {
+            if literal.len() >= SUBSTRING_MIN && out.contains(literal.as_str()) {
+                out = out.replace(literal.as_str(), &format!("{{{{{var}}}}}"));
+            }
+        }
+        out
+    }
+
+    fn template_path(&self, path: &str) -> String {
+        let (route, query) = match path.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (path, None),
+        };
+        let route: Vec<String> = route.split('/').map(|segment| self.template(segment)).collect();
+        let mut out = route.join("/");
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(&redact_query(&self.template(q)));
+        }
+        out
+    }
+}
+
+/// The case file for `exchanges`, named `recorded::<name>`.
+pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
+    let mut names = Names::default();
+    let case_headers = common_headers(exchanges);
+    let mut steps = Vec::new();
+    for x in exchanges {
+        let mut request = Map::new();
+        request.insert("method".into(), Value::from(x.method.clone()));
+        request.insert("path".into(), Value::from(names.template_path(&x.path)));
+        let own: Map<String, Value> = recordable(&x.request_headers)
+            .filter(|(n, v)| case_headers.get(&title_case(n)) != Some(&Value::from(v.to_string())))
+            .map(|(n, v)| (title_case(n), Value::from(names.template(v))))
+            .collect();
+        if !own.is_empty() {
+            request.insert("headers".into(), Value::Object(own));
+        }
+        match &x.request_body {
+            Some(Body::Json(v)) => {
+                request.insert("json".into(), request_json(&names, v, None));
+            }
+            Some(Body::Raw(text)) => {
+                request.insert("body".into(), Value::from(names.template(text)));
+            }
+            None => {}
+        }
+
+        let mut expect = Map::new();
+        expect.insert("status".into(), Value::from(x.status));
+        let mut headers = Map::new();
+        for header in ["Location", "ETag"] {
+            if x.response_header(header).is_some() {
+                headers.insert(header.into(), Value::from("present"));
+            }
+        }
+        if !headers.is_empty() {
+            expect.insert("headers".into(), Value::Object(headers));
+        }
+        if let Some(Body::Json(body)) = &x.response_body {
+            expect.insert("json".into(), expected_json(&names, body, None));
+        }
+
+        // Captured after the expectations, so a step refers to an id it
+        // just learnt as "*" and every later step by its variable.
+        let mut capture = Map::new();
+        let kind = kind_of(&x.path);
+        if let Some(Body::Json(body)) = &x.response_body {
+            if let Some(id) = body.get("id").and_then(Value::as_str)
+                && names.var_for(id).is_none()
+            {
+                capture.insert(names.add(id, kind), Value::from("/id"));
+            }
+            if let Some(Value::Array(items)) = body.get("Resources") {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(id) = item.get("id").and_then(Value::as_str)
+                        && names.var_for(id).is_none()
+                    {
+                        let item_kind = item
+                            .pointer("/meta/resourceType")
+                            .and_then(Value::as_str)
+                            .map_or(kind, |t| if t.eq_ignore_ascii_case("group") { "group" } else { "user" });
+                        capture.insert(names.add(id, item_kind), Value::from(format!("/Resources/{i}/id")));
+                    }
+                }
+            }
+        }
+        if let Some(etag) = x.response_header("etag")
+            && names.var_for(etag).is_none()
+        {
+            let var = names.add(etag, "version");
+            capture.insert(var, serde_json::json!({ "header": "ETag" }));
+        }
+
+        let mut step = Map::new();
+        step.insert(
+            "name".into(),
+            Value::from(format!("{} {}", x.method, x.path.split('?').next().unwrap_or(""))),
+        );
+        step.insert("request".into(), Value::Object(request));
+        step.insert("expect".into(), Value::Object(expect));
+        if !capture.is_empty() {
+            step.insert("capture".into(), Value::Object(capture));
+        }
+        steps.push(Value::Object(step));
+    }
+
+    let mut doc = Map::new();
+    doc.insert("id".into(), Value::from(format!("recorded::{}", case_name(name))));
+    doc.insert(
+        "title".into(),
+        Value::from(format!("Replay of {} requests recorded from {}", exchanges.len(), host_of(upstream))),
+    );
+    doc.insert("requirements".into(), Value::from(vec![REQUIREMENT]));
+    doc.insert("tags".into(), Value::from(vec!["recorded"]));
+    if !case_headers.is_empty() {
+        doc.insert("headers".into(), Value::Object(case_headers));
+    }
+    doc.insert("steps".into(), Value::Array(steps));
+    let yaml = serde_saphyr::to_string(&Value::Object(doc)).unwrap_or_default();
+    format!(
+        "# Recorded by `scimitar record` from {}: {} exchanges.\n\
+         # Replay it with `scimitar run THIS-FILE --url <base URL> --token ...`.\n\
+         # Generated ids and versions are captures, timestamps and URLs wildcards;\n\
+         # credentials were left out and passwords replaced.\n{yaml}",
+        host_of(upstream),
+        exchanges.len()
+    )
+}
+
+/// A case id segment: lower-case letters, digits, `_` and `-`.
+fn case_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '_' })
+        .collect();
+    if cleaned.is_empty() { "session".into() } else { cleaned }
+}
+
+/// The upstream's scheme and host, without any credentials in its URL.
+fn host_of(upstream: &str) -> String {
+    reqwest::Url::parse(upstream)
+        .map(|u| {
+            format!(
+                "{}://{}{}",
+                u.scheme(),
+                u.host_str().unwrap_or(""),
+                u.port().map(|p| format!(":{p}")).unwrap_or_default()
+            )
+        })
+        .unwrap_or_else(|_| "the upstream".into())
+}
+
+fn kind_of(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split(['/', '?']).next().unwrap_or("");
+    if first.eq_ignore_ascii_case("users") {
+        "user"
+    } else if first.eq_ignore_ascii_case("groups") {
+        "group"
+    } else {
+        "resource"
+    }
+}
+
+/// Headers safe to write down: no credentials, no proxy chain.
+fn recordable(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).filter(|(n, _)| {
+        let lower = n.to_ascii_lowercase();
+        !SECRET_WORDS.iter().any(|w| lower.contains(w)) && !PROXY_HEADERS.contains(&lower.as_str())
+    })
+}
+
+/// Headers every request carried with the same value become the case's
+/// client; a User-Agent no request carried is written as absent (`null`).
+fn common_headers(exchanges: &[Recorded]) -> Map<String, Value> {
+    let mut common = Map::new();
+    let Some(first) = exchanges.first() else { return common };
+    for (name, value) in recordable(&first.request_headers) {
+        if name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("if-match") {
+            continue;
+        }
+        let everywhere = exchanges
+            .iter()
+            .all(|x| x.request_headers.iter().any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value));
+        if everywhere {
+            common.insert(title_case(name), Value::from(value));
+        }
+    }
+    // A case's Content-Type goes only on requests with a body.
+    let with_body: Vec<&Recorded> = exchanges.iter().filter(|x| x.request_body.is_some()).collect();
+    if let Some(first) = with_body.first()
+        && let Some((_, ct)) = first.request_headers.iter().find(|(n, _)| n == "content-type")
+        && with_body.iter().all(|x| x.request_headers.iter().any(|(n, v)| n == "content-type" && v == ct))
+    {
+        common.insert("Content-Type".into(), Value::from(ct.clone()));
+    }
+    let sends_agent = exchanges.iter().any(|x| x.request_headers.iter().any(|(n, _)| n == "user-agent"));
+    if !sends_agent {
+        common.insert("User-Agent".into(), Value::Null);
+    }
+    common
+}
+
+/// `user-agent` → `User-Agent`, as people write header names.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(c) => c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if SECRET_WORDS.iter().any(|w| k.to_ascii_lowercase().contains(w)) => {
+                format!("{k}=REDACTED")
+            }
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A request body with known values as variables and passwords replaced.
+fn request_json(names: &Names, v: &Value, key: Option<&str>) -> Value {
+    match v {
+        Value::String(_) if key.is_some_and(|k| k.eq_ignore_ascii_case("password")) => {
+            Value::from(REPLACED_PASSWORD)
+        }
+        Value::String(s) => Value::from(names.template(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| request_json(names, i, key)).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), request_json(names, v, Some(k)))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The recorded answer as an expectation: what the upstream generated
+/// (new ids, versions, timestamps, its own URLs) matches anything present.
+fn expected_json(names: &Names, v: &Value, key: Option<&str>) -> Value {
+    match v {
+        Value::String(s) if key == Some("id") && names.var_for(s).is_none() => Value::from("*"),
+        Value::String(s) if looks_generated(s) => Value::from("*"),
+        Value::String(s) => Value::from(names.template(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| expected_json(names, i, key)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("password"))
+                .map(|(k, v)| {
+                    let generated = key.is_some_and(|p| p.eq_ignore_ascii_case("meta"))
+                        && ["created", "lastModified", "version", "location"]
+                            .iter()
+                            .any(|g| g.eq_ignore_ascii_case(k));
+                    let value = if generated { Value::from("*") } else { expected_json(names, v, Some(k)) };
+                    (k.clone(), value)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A timestamp or an absolute URL: the replay's server writes its own.
+fn looks_generated(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://") || crate::scim::datetime::parse(s).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn exchange(
+        method: &str,
+        path: &str,
+        request: Option<Value>,
+        status: u16,
+        response: Option<Value>,
+    ) -> Recorded {
+        let bytes = |v: Option<Value>| v.map(|v| v.to_string().into_bytes()).unwrap_or_default();
+        Recorded::new(
+            method,
+            path,
+            vec![
+                ("user-agent".into(), "Okta SCIM Client 1.0.0".into()),
+                ("authorization".into(), "Bearer s3cret-token".into()),
+                ("x-api-key".into(), "k3y".into()),
+                ("content-type".into(), "application/scim+json; charset=utf-8".into()),
+            ],
+            &bytes(request),
+            status,
+            vec![("etag".into(), format!("W/\"{status}\""))],
+            &bytes(response),
+        )
+    }
+
+    #[test]
+    fn generated_ids_become_captures_and_credentials_stay_out() {
+        let id = "2819c223-7f76-453a-919d-413861904646";
+        let text = write(
+            "okta run",
+            "http://user:pw@127.0.0.1:9/scim/v2",
+            &[
+                exchange(
+                    "POST",
+                    "/Users",
+                    Some(json!({"userName": "jdoe", "password": "hunter2"})),
+                    201,
+                    Some(
+                        json!({"id": id, "userName": "jdoe", "meta": {"created": "2026-01-01T00:00:00Z", "location": format!("http://127.0.0.1:9/scim/v2/Users/{id}")}}),
+                    ),
+                ),
+                exchange(
+                    "PATCH",
+                    &format!("/Groups/g1?filter=members%5Bvalue%20eq%20%22{id}%22%5D"),
+                    Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}]})),
+                    200,
+                    Some(
+                        json!({"members": [{"value": id, "$ref": format!("http://127.0.0.1:9/scim/v2/Users/{id}")}]}),
+                    ),
+                ),
+            ],
+        );
+        assert!(
+            !text.contains("s3cret")
+                && !text.contains("k3y")
+                && !text.contains("hunter2")
+                && !text.contains("pw@"),
+            "{text}"
+        );
+        assert!(text.contains(REPLACED_PASSWORD), "{text}");
+        assert!(text.contains("user_1: /id"), "{text}");
+        assert!(text.contains("{{user_1}}"), "{text}");
+        assert!(!text.contains(id), "the id appears only as a variable:\n{text}");
+        assert!(text.contains("id: recorded::okta_run"), "{text}");
+        assert!(text.contains("User-Agent: Okta SCIM Client 1.0.0"), "{text}");
+    }
+
+    #[test]
+    fn the_file_loads_as_a_case_against_the_catalogue() {
+        let text = write(
+            "x",
+            "http://127.0.0.1:9",
+            &[exchange(
+                "GET",
+                "/Users?filter=userName+eq+%22a%22",
+                None,
+                200,
+                Some(json!({"totalResults": 0})),
+            )],
+        );
+        let mut suite = crate::suite::Suite::embedded().unwrap();
+        suite.add_case_file("recorded.yaml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(text.contains("/Users?filter=userName+eq+%22a%22"), "the client's encoding is kept:\n{text}");
+    }
+
+    #[test]
+    fn a_client_that_sends_no_user_agent_is_replayed_without_one() {
+        let mut x = exchange("GET", "/Users", None, 200, None);
+        x.request_headers.retain(|(n, _)| n != "user-agent");
+        let headers = common_headers(&[x]);
+        assert_eq!(headers.get("User-Agent"), Some(&Value::Null));
+    }
+}

@@ -1,0 +1,207 @@
+//! `scimitar record`: a recording proxy. It forwards what a client (an IdP,
+//! a script) sends to an upstream SCIM server, hands back the answers, and
+//! keeps each exchange, so that [`case_file`] can write them as a case that
+//! `scimitar run FILE` replays against another server.
+
+pub mod case_file;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use case_file::Recorded;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Headers that describe one hop of a connection, not the request; a proxy
+/// neither forwards nor records them (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The largest request a client may send through the proxy.
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+pub struct Recorder {
+    upstream: String,
+    client: reqwest::Client,
+    exchanges: Mutex<Vec<Recorded>>,
+    out: PathBuf,
+    name: String,
+    /// Called after each exchange is written, with the count so far.
+    on_exchange: ExchangeHook,
+}
+
+/// Told of each exchange once it is saved, with the count so far.
+type ExchangeHook = Box<dyn Fn(&Recorded, usize) + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("--upstream {0}: {1}")]
+    Upstream(String, String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl Recorder {
+    /// A recorder forwarding to `upstream` (a base URL, path prefix
+    /// included) and writing the case to `out` after every exchange, so a
+    /// killed proxy loses nothing already answered.
+    pub fn new(upstream: &str, out: PathBuf, name: &str, timeout: Duration) -> Result<Recorder, RecordError> {
+        let url = reqwest::Url::parse(upstream)
+            .map_err(|e| RecordError::Upstream(upstream.to_string(), e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(RecordError::Upstream(upstream.to_string(), "only http and https upstreams".into()));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .no_proxy()
+            .build()
+            .map_err(|e| RecordError::Client(e.to_string()))?;
+        Ok(Recorder {
+            upstream: upstream.trim_end_matches('/').to_string(),
+            client,
+            exchanges: Mutex::new(Vec::new()),
+            out,
+            name: name.to_string(),
+            on_exchange: Box::new(|_, _| {}),
+        })
+    }
+
+    pub fn on_exchange(self, f: impl Fn(&Recorded, usize) + Send + Sync + 'static) -> Recorder {
+        Recorder { on_exchange: Box::new(f), ..self }
+    }
+
+    pub fn count(&self) -> usize {
+        self.exchanges.lock().map_or(0, |e| e.len())
+    }
+
+    /// The case file for what was recorded so far.
+    pub fn case_text(&self) -> String {
+        let exchanges = self.exchanges.lock().map(|e| e.clone()).unwrap_or_default();
+        case_file::write(&self.name, &self.upstream, &exchanges)
+    }
+
+    /// Writes the case file beside its final place, then moves it there, so
+    /// a reader never sees half a file.
+    pub fn save(&self) -> std::io::Result<()> {
+        let text = self.case_text();
+        let mut partial = self.out.clone().into_os_string();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        std::fs::write(&partial, text)?;
+        std::fs::rename(&partial, &self.out)
+    }
+
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new().fallback(forward).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(self)
+    }
+}
+
+/// Serves the proxy on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    recorder: Arc<Recorder>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, recorder.router()).with_graceful_shutdown(shutdown).await
+}
+
+async fn forward(
+    State(rec): State<Arc<Recorder>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let url = format!("{}{}", rec.upstream, path_and_query);
+    let mut request = rec.client.request(method.clone(), &url);
+    for (name, value) in &headers {
+        if forwarded(name) {
+            request = request.header(name, value);
+        }
+    }
+    if !body.is_empty() {
+        request = request.body(body.clone());
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => return upstream_failed(&e),
+    };
+    let status = response.status();
+    let response_headers = response.headers().clone();
+    let response_body = match response.bytes().await {
+        Ok(b) => b,
+        Err(e) => return upstream_failed(&e),
+    };
+    let recorded = Recorded::new(
+        method.as_str(),
+        &path_and_query,
+        header_pairs(&headers),
+        &body,
+        status.as_u16(),
+        header_pairs(&response_headers),
+        &response_body,
+    );
+    let count = match rec.exchanges.lock() {
+        Ok(mut all) => {
+            all.push(recorded.clone());
+            all.len()
+        }
+        Err(_) => 0,
+    };
+    if let Err(e) = rec.save() {
+        eprintln!("error: cannot write {}: {e}", rec.out.display());
+    }
+    (rec.on_exchange)(&recorded, count);
+
+    let mut reply = Response::builder().status(status);
+    for (name, value) in &response_headers {
+        // The body was decoded and is sent whole; its length is recomputed.
+        let describes_encoding = ["content-encoding", "content-length"].contains(&name.as_str());
+        if forwarded(name) && !describes_encoding {
+            reply = reply.header(name, value);
+        }
+    }
+    reply
+        .body(axum::body::Body::from(response_body))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+fn forwarded(name: &HeaderName) -> bool {
+    !HOP_BY_HOP.contains(&name.as_str()) && name != "host" && name != "content-length"
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| forwarded(name))
+        .map(|(name, value)| (name.as_str().to_string(), value.to_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// The upstream could not be reached: the client gets a SCIM error saying so,
+/// and nothing is recorded (there was no answer to replay).
+fn upstream_failed(e: &reqwest::Error) -> Response {
+    let detail = format!("scimitar record: the upstream did not answer: {e}");
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "502",
+        "detail": detail,
+    });
+    let mut response = (StatusCode::BAD_GATEWAY, body.to_string()).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/scim+json"));
+    response
+}
