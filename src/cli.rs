@@ -255,7 +255,7 @@ pub struct RunArgs {
     pub faults: Vec<Fault>,
 
     /// With no --url: the in-process reference server accepts what these IdPs send that the RFCs do
-    /// not allow (okta, entra), as `scimitar serve --compat` does
+    /// not allow (okta, entra, google, jumpcloud, onelogin), as `scimitar serve --compat` does
     #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp, conflicts_with_all = ["url", "target"])]
     pub compat: Vec<Idp>,
 }
@@ -313,7 +313,7 @@ pub struct ServeArgs {
     #[arg(long = "tenant", value_name = "PREFIX", default_value = "/scim/v2")]
     pub tenants: Vec<String>,
 
-    /// Accept the non-RFC requests these identity providers send (okta, entra)
+    /// Accept the non-RFC requests these identity providers send (okta, entra, google, jumpcloud, onelogin)
     #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp)]
     pub compat: Vec<Idp>,
 

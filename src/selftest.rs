@@ -137,7 +137,7 @@ fn affinity(fault: &str, case: &str) -> usize {
 
 /// The server a case is proven against: strict for the RFC suites; for an
 /// identity provider's case, one that accepts what the IdPs send
-/// (`--compat okta,entra`), since that is what such a case asks of a server.
+/// (`--compat` for all of them), since that is what such a case asks of a server.
 pub fn leniency_for(case: &Case) -> Leniency {
     match Profile::of_case(case.id()) {
         Some(p) if p.is_idp() => Leniency::for_idps(&Idp::ALL),

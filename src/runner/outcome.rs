@@ -123,30 +123,27 @@ impl Impact {
     pub fn of(case_id: &str, requirement: &Requirement) -> Option<Impact> {
         let profile = Profile::of_case(case_id).filter(|p| p.is_idp())?;
         let idp = profile.title().to_string();
-        if requirement.level != Level::Must
-            && let Some(consequence) = &requirement.breaks
-        {
-            return Some(Impact { says: format!("{idp} works, but: {consequence}"), idp, breaks: false });
-        }
-        Some(match (&requirement.breaks, &requirement.departs_from) {
-            (Some(consequence), Some(rule)) => Impact {
-                says: format!(
-                    "breaks {idp}: {consequence}. {idp} sends this although {rule}; a server must accept it anyway to work with {idp}"
-                ),
-                idp,
-                breaks: true,
-            },
-            (Some(consequence), None) => {
-                Impact { says: format!("breaks {idp}: {consequence}"), idp, breaks: true }
-            }
-            (None, _) => Impact {
+        let must = requirement.level == Level::Must;
+        let Some(consequence) = &requirement.breaks else {
+            return Some(Impact {
                 says: format!(
                     "{idp} tolerates this: an RFC deviation, not something {idp}'s own sequence depends on"
                 ),
                 idp,
                 breaks: false,
-            },
-        })
+            });
+        };
+        let mut says = if must {
+            format!("breaks {idp}: {consequence}.")
+        } else {
+            format!("{idp} works, but: {consequence}.")
+        };
+        if let Some(rule) = &requirement.departs_from {
+            says.push_str(&format!(
+                " {idp} sends this although {rule}; a server must accept it anyway to work with {idp}"
+            ));
+        }
+        Some(Impact { says, idp, breaks: must })
     }
 }
 

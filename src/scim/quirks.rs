@@ -11,15 +11,21 @@ use std::fmt;
 pub enum Idp {
     Okta,
     Entra,
+    Google,
+    JumpCloud,
+    OneLogin,
 }
 
 impl Idp {
-    pub const ALL: [Idp; 2] = [Idp::Okta, Idp::Entra];
+    pub const ALL: [Idp; 5] = [Idp::Okta, Idp::Entra, Idp::Google, Idp::JumpCloud, Idp::OneLogin];
 
     pub fn name(self) -> &'static str {
         match self {
             Idp::Okta => "okta",
             Idp::Entra => "entra",
+            Idp::Google => "google",
+            Idp::JumpCloud => "jumpcloud",
+            Idp::OneLogin => "onelogin",
         }
     }
 
@@ -27,6 +33,9 @@ impl Idp {
         match self {
             Idp::Okta => "Okta",
             Idp::Entra => "Microsoft Entra ID",
+            Idp::Google => "Google Workspace",
+            Idp::JumpCloud => "JumpCloud",
+            Idp::OneLogin => "OneLogin",
         }
     }
 
@@ -67,11 +76,17 @@ impl Quirk {
         Quirk::ForeignSchemaUrn,
     ];
 
-    /// The identity providers known to send this.
+    /// The identity providers known to send this (see suites/requirements/
+    /// for each one's source and how sure it is).
     pub fn senders(self) -> &'static [Idp] {
         match self {
             Quirk::ReadOnlyIdInValue => &[Idp::Okta],
-            _ => &[Idp::Entra],
+            // Google: a captured create lists the SCIM 1.1 core URN too; its
+            // suspend sends "false" (low confidence).
+            Quirk::BooleanString | Quirk::ForeignSchemaUrn => &[Idp::Entra, Idp::Google],
+            // JumpCloud removes members by value (two captures agree).
+            Quirk::RemoveByValue => &[Idp::Entra, Idp::JumpCloud],
+            Quirk::CapitalisedOp | Quirk::BareStringForComplex | Quirk::PathKeysInValue => &[Idp::Entra],
         }
     }
 

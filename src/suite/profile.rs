@@ -83,9 +83,12 @@ impl Profile {
     /// accepts under `--compat`, if it has any.
     pub fn compat(self) -> Option<Idp> {
         match self {
+            Profile::Rfc => None,
             Profile::Okta => Some(Idp::Okta),
             Profile::Entra => Some(Idp::Entra),
-            _ => None,
+            Profile::Google => Some(Idp::Google),
+            Profile::JumpCloud => Some(Idp::JumpCloud),
+            Profile::OneLogin => Some(Idp::OneLogin),
         }
     }
 
