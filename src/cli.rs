@@ -171,6 +171,16 @@ Examples:
       Only the cases whose id contains one of the filters
   scimitar run --target acme.toml --jobs 1 --rate 5
       A saved target (URL, which env var holds the token, declared limits), gently
+  scimitar run --profile okta,entra --url https://api.example.com/scim/v2 --token \"$TOKEN\"
+      What Okta and Entra send, in their order and with their headers; each finding says whether
+      it breaks that IdP or is an RFC deviation the IdP tolerates
+  scimitar run --profile okta --compat okta
+      The same against the in-process server, lenient for what Okta sends that the RFCs forbid
+  scimitar run okta-session.yaml --url https://staging.example.com/scim/v2 --token \"$TOKEN\"
+      Replay a recording made with `scimitar record`
+  scimitar run --profile entra --users 500 --url https://api.example.com/scim/v2 --token \"$TOKEN\"
+      Entra's initial sync of 500 users and 50 groups at 25 requests/s: latency percentiles,
+      errors, 429s
 
 Exit codes: 0 compliant (SHOULD and MAY findings are warnings unless --strict); 1 not compliant;
 2 usage or suite error; 3 the harness could not run (network, TLS, timeouts, refused credentials);
@@ -253,6 +263,15 @@ pub struct RunArgs {
     /// With no --url: switch on a fault in the in-process reference server (see `scimitar serve --list-faults`)
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["url", "target"])]
     pub faults: Vec<Fault>,
+
+    /// Instead of the cases: replay the profile's initial sync of this many users (okta or entra),
+    /// at --rate (Entra's default: its documented 25/s), and report latencies, errors and 429s
+    #[arg(long, value_name = "N", conflicts_with = "filters")]
+    pub users: Option<usize>,
+
+    /// With --users: groups to create and fill with those users [default: one per ten users]
+    #[arg(long, value_name = "N", requires = "users")]
+    pub groups: Option<usize>,
 
     /// With no --url: the in-process reference server accepts what these IdPs send that the RFCs do
     /// not allow (okta, entra, google, jumpcloud, onelogin), as `scimitar serve --compat` does

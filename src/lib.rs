@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod faults;
+pub mod load;
 pub mod record;
 pub mod report;
 pub mod runner;

@@ -8,7 +8,7 @@ use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetI
 use crate::runner::target::{Target, TargetAuth, TargetFile};
 use crate::runner::{self, Event, RunOptions};
 use crate::scim::datetime;
-use crate::scim::quirks::Leniency;
+use crate::scim::quirks::{Idp, Leniency};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::profile::Profile;
 use crate::suite::{Case, Suite};
@@ -28,6 +28,9 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let profiles = ProfileChoice::resolve(&args.profiles);
+    if let Some(users) = args.users {
+        return load(&args, &profiles, users);
+    }
     let cases = match select(&mut suite, &args.filters, &profiles) {
         Ok(cases) => cases,
         Err(e) => {
@@ -35,7 +38,7 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (target, server) = match target(&args) {
+    let (target, server) = match target(&args, &[]) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -50,6 +53,74 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let code = runtime.block_on(execute(&args, cases, target, server.is_some()));
+    drop(server);
+    code
+}
+
+/// `--users N`: the profile's initial sync instead of the cases.
+fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
+    let profile = match profiles {
+        [p] if crate::load::Plan::supports(*p) => *p,
+        _ => {
+            eprintln!("error: --users replays one IdP's initial sync: add --profile okta or --profile entra");
+            return exit::USAGE;
+        }
+    };
+    // The in-process server is made lenient for the IdP: load measures the
+    // server's pace, and the cases already judge the IdP's quirks.
+    let (target, server) = match target(args, profile.compat().as_slice()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let rate = args.rate.or_else(|| crate::load::Plan::documented_rate(profile));
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    let plan = crate::load::Plan {
+        profile,
+        users,
+        groups: args.groups.unwrap_or((users / 10).max(1)),
+        members_per_patch: target.limits.max_members_per_patch.map_or(50, |n| n as usize),
+        jobs,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return exit::HARNESS_ERROR;
+        }
+    };
+    let code = runtime.block_on(async {
+        let options =
+            RunOptions { timeout: Duration::from_secs(args.timeout.max(1)), rate, ..RunOptions::default() };
+        let http = match crate::runner::http::Http::new(&target, options.timeout, options.rate) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::HARNESS_ERROR;
+            }
+        };
+        let pace = rate.map_or("as fast as it answers".to_string(), |r| format!("at most {r} requests/s"));
+        println!(
+            "scimitar {}: {}'s initial sync of {} users and {} groups against {}, {pace}, {jobs} at once\n",
+            env!("CARGO_PKG_VERSION"),
+            profile.title(),
+            plan.users,
+            plan.groups,
+            http.redactor().redact(http.base())
+        );
+        let report = crate::load::run(&http, &plan, &runner::new_run_id()).await;
+        print!("{}", crate::load::render(&report));
+        if let Some(path) = &args.json {
+            let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+            if !write(path, &text) {
+                return exit::HARNESS_ERROR;
+            }
+        }
+        if report.sustained() { exit::SUCCESS } else { exit::NON_COMPLIANT }
+    });
     drop(server);
     code
 }
@@ -107,7 +178,7 @@ fn is_case_file(arg: &str) -> bool {
 
 /// The target from the command line, a target file, or (neither) a reference
 /// server started here, which is returned so it lives as long as the run.
-fn target(args: &RunArgs) -> Result<(Target, Option<ReferenceServer>), String> {
+fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<ReferenceServer>), String> {
     let explicit = [args.token.is_some(), args.basic.is_some(), args.auth_header.is_some()];
     if explicit.iter().filter(|b| **b).count() > 1 {
         return Err(
@@ -137,7 +208,7 @@ fn target(args: &RunArgs) -> Result<(Target, Option<ReferenceServer>), String> {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ServerConfig::new(Auth::bearer(token.clone()))
                 .with_faults(FaultSet::of(&args.faults))
-                .with_leniency(Leniency::for_idps(&args.compat));
+                .with_leniency(Leniency::for_idps(&[&args.compat[..], also_compat].concat()));
             let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
             (Target::new(server.base_url(), TargetAuth::Bearer(token)), Some(server))
         }

@@ -227,13 +227,16 @@ impl Http {
     pub async fn send(&self, step: usize, out: &Outgoing) -> (Exchange, Result<Incoming, HarnessError>) {
         let url = self.url(out);
         let record = self.request_record(out, &url);
-        let started = Instant::now();
         let mut waited = 0;
+        // The server's time to answer: from the last attempt going out, not
+        // counting the harness's own pacing or the waits after a 429.
+        let mut started;
         let result = loop {
             if let Some(limiter) = &self.limiter {
                 limiter.wait().await;
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
+            started = Instant::now();
             match self.send_once(out, &url).await {
                 Ok(incoming) if incoming.status == 429 && waited < MAX_RETRIES_AFTER_429 => {
                     waited += 1;
