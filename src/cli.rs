@@ -4,6 +4,7 @@ use crate::faults::Fault;
 use crate::scim::quirks::Idp;
 use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
+use crate::suite::requirement::Level;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -182,9 +183,15 @@ Examples:
       Entra's initial sync of 500 users and 50 groups at 25 requests/s: latency percentiles,
       errors, 429s
 
-Exit codes: 0 compliant (SHOULD and MAY findings are warnings unless --strict); 1 not compliant;
-2 usage or suite error; 3 the harness could not run (network, TLS, timeouts, refused credentials);
-130 interrupted.")]
+In CI:
+  scimitar run --url \"$URL\" --waivers waivers.yaml --junit junit.xml --html report.html --markdown summary.md
+      Known gaps waived (each with a reason and an expiry date), reports to upload
+  scimitar run --url \"$URL\" --baseline main.json --json this.json
+      Fail only on regressions against an earlier run's report; list what was fixed
+
+Exit codes: 0 compliant (findings below --fail-on, MUST by default, and waived ones do not count);
+1 not compliant, a regression against --baseline, or an expired waiver; 2 usage or suite error;
+3 the harness could not run (network, TLS, timeouts, refused credentials); 130 interrupted.")]
 pub struct RunArgs {
     /// Run only the cases whose id contains one of these, e.g. rfc7644::patch; a path ending in
     /// .yaml runs that case file instead (a recording from `scimitar record`)
@@ -240,9 +247,35 @@ pub struct RunArgs {
     #[arg(long)]
     pub keep: bool,
 
-    /// Fail the run on SHOULD and MAY findings too (by default only MUST findings fail it)
-    #[arg(long)]
+    /// Fail the run on SHOULD and MAY findings too: the same as --fail-on may
+    #[arg(long, conflicts_with = "fail_on")]
     pub strict: bool,
+
+    /// The weakest level whose findings fail the run: must, should or may
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "must")]
+    pub fail_on: Level,
+
+    /// Only the cases under these ids, e.g. rfc7644::patch or idp::okta (repeatable; a trailing *
+    /// matches any id that starts so)
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+
+    /// Leave out the cases under these ids (repeatable; as --only)
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+
+    /// Only the cases with one of these tags, e.g. patch, groups, quirk (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+
+    /// A waiver file (YAML): case or requirement ids whose failures are accepted, with a reason and
+    /// an optional expiry date; waived failures are reported as waived, an expired waiver fails the run
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// An earlier JSON report: fail only on regressions (new failures), and list what was fixed
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Write the JSON report here (format: reports/run-report.schema.json)
     #[arg(long, value_name = "PATH")]
@@ -251,6 +284,18 @@ pub struct RunArgs {
     /// Write a JUnit XML report here
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+
+    /// Write a self-contained HTML report here, to read and share
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write every exchange as a HAR file (credentials redacted), for a support ticket
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
 
     /// Load suites from this directory instead of the ones built in
     #[arg(long, value_name = "DIR")]
@@ -359,6 +404,15 @@ fn parse_capability(s: &str) -> Result<Capability, String> {
 
 fn parse_profile(s: &str) -> Result<ProfileChoice, String> {
     Profile::parse(s).map(ProfileChoice)
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "must" => Ok(Level::Must),
+        "should" => Ok(Level::Should),
+        "may" => Ok(Level::May),
+        _ => Err(format!("'{s}' is not a level; use must, should or may")),
+    }
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {

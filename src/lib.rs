@@ -4,6 +4,7 @@
 //!   the reference server and the runner.
 //! - [`server`]: the in-memory reference server behind `scimitar serve`.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod faults;
@@ -15,3 +16,4 @@ pub mod scim;
 pub mod selftest;
 pub mod server;
 pub mod suite;
+pub mod waiver;

@@ -15,6 +15,7 @@ use scimitar::scim::quirks::{Idp, Leniency};
 use scimitar::selftest;
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};
 use scimitar::suite::profile::Profile;
+use scimitar::suite::requirement::Level;
 use scimitar::suite::{Case, Suite};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -160,7 +161,7 @@ fn strict_verdict(case: &Case) -> Result<(), Failed> {
                 explain(&report)
             )))
         }
-    } else if report.fails_run(false) {
+    } else if report.fails_run(Level::Must) {
         Err(Failed::from(format!(
             "this case relies on no IdP leniency (tag it `quirk` if it does), yet fails against a strict server:\n{}",
             explain(&report)

@@ -1,17 +1,21 @@
 //! `scimitar run`: the suites against a target, with live progress, cleanup,
 //! reports and an exit code that says which kind of outcome it was.
 
+use crate::baseline::Baseline;
 use crate::cli::{ProfileChoice, RunArgs, exit};
 use crate::faults::FaultSet;
+use crate::report::progress;
 use crate::report::{self, terminal};
 use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::runner::target::{Target, TargetAuth, TargetFile};
-use crate::runner::{self, Event, RunOptions};
+use crate::runner::{self, RunOptions};
 use crate::scim::datetime;
 use crate::scim::quirks::{Idp, Leniency};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::profile::Profile;
+use crate::suite::requirement::Level;
 use crate::suite::{Case, Suite};
+use crate::waiver::Waivers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,8 +35,15 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(users) = args.users {
         return load(&args, &profiles, users);
     }
-    let cases = match select(&mut suite, &args.filters, &profiles) {
+    let cases = match select(&mut suite, &args, &profiles) {
         Ok(cases) => cases,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let gate = match Gate::of(&args) {
+        Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
@@ -52,7 +63,7 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::HARNESS_ERROR;
         }
     };
-    let code = runtime.block_on(execute(&args, cases, target, server.is_some()));
+    let code = runtime.block_on(execute(&args, &gate, cases, target, server.is_some()));
     drop(server);
     code
 }
@@ -127,9 +138,14 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
 
 /// The cases to run: the case files named on the command line, or else the
 /// chosen profiles' cases; either narrowed by the other filters.
-fn select(suite: &mut Suite, filters: &[String], profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
-    let (files, filters): (Vec<&String>, Vec<&String>) = filters.iter().partition(|f| is_case_file(f));
-    let matches = |c: &Arc<Case>| filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str()));
+fn select(suite: &mut Suite, args: &RunArgs, profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
+    let (files, filters): (Vec<&String>, Vec<&String>) = args.filters.iter().partition(|f| is_case_file(f));
+    let matches = |c: &Arc<Case>| {
+        (filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str())))
+            && (args.only.is_empty() || args.only.iter().any(|p| under(c.id(), p)))
+            && !args.skip.iter().any(|p| under(c.id(), p))
+            && (args.tag.is_empty() || args.tag.iter().any(|t| c.doc.tags.contains(t)))
+    };
     if !files.is_empty() {
         let mut cases = Vec::new();
         for file in files {
@@ -155,7 +171,12 @@ fn select(suite: &mut Suite, filters: &[String], profiles: &[Profile]) -> Result
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let wanted: Vec<&str> = filters.iter().map(|f| f.as_str()).collect();
+    let wanted: Vec<String> = filters
+        .iter()
+        .map(|f| f.to_string())
+        .chain(args.only.iter().map(|o| format!("--only {o}")))
+        .chain(args.tag.iter().map(|t| format!("--tag {t}")))
+        .collect();
     if elsewhere.is_empty() {
         Err(format!(
             "no case id contains {}; `scimitar coverage` lists the cases by requirement",
@@ -168,6 +189,15 @@ fn select(suite: &mut Suite, filters: &[String], profiles: &[Profile]) -> Result
             wanted.join(" or "),
             elsewhere.join(",")
         ))
+    }
+}
+
+/// `id` is `pattern`, lies under it (`rfc7644::patch` holds
+/// `rfc7644::patch::add`), or starts with it when it ends in `*`.
+pub fn under(id: &str, pattern: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => id == pattern || id.strip_prefix(pattern).is_some_and(|rest| rest.starts_with("::")),
     }
 }
 
@@ -227,7 +257,25 @@ fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Referen
     Ok((target, server))
 }
 
-async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_process: bool) -> u8 {
+/// What decides the exit code, read before the run so a bad file stops it
+/// before it starts.
+struct Gate {
+    fail_on: Level,
+    waivers: Waivers,
+    baseline: Option<Baseline>,
+}
+
+impl Gate {
+    fn of(args: &RunArgs) -> Result<Gate, String> {
+        Ok(Gate {
+            fail_on: if args.strict { Level::May } else { args.fail_on },
+            waivers: args.waivers.as_deref().map(Waivers::load).transpose()?.unwrap_or_default(),
+            baseline: args.baseline.as_deref().map(Baseline::load).transpose()?,
+        })
+    }
+}
+
+async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Target, in_process: bool) -> u8 {
     let started_at = datetime::format(datetime::now());
     let started = Instant::now();
     let options = RunOptions {
@@ -265,16 +313,17 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
             }
         }
     });
-    let (events, mut incoming) = tokio::sync::mpsc::unbounded_channel();
-    let strict = args.strict;
-    let printer = tokio::spawn(async move {
-        while let Some(Event::Finished(report)) = incoming.recv().await {
-            println!("{}", terminal::progress_line(&report, style, strict));
-        }
-    });
+    let (events, incoming) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(progress::show(incoming, cases.len(), style, gate.fail_on));
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
-    let reports = runner::run_all(ctx.clone(), cases, jobs, Some(events), cancelled.clone()).await;
+    let profiles_run: Vec<Profile> = {
+        let mut p: Vec<Profile> = cases.iter().filter_map(|c| Profile::of_case(c.id())).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let mut reports = runner::run_all(ctx.clone(), cases, jobs, Some(events), cancelled.clone()).await;
     let _ = printer.await;
     let interrupted = *cancelled.borrow();
 
@@ -287,6 +336,8 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
         }
         left
     };
+    let waivers = gate.waivers.apply(&mut reports, crate::waiver::today());
+    let baseline = gate.baseline.as_ref().map(|b| b.compare(&reports, gate.fail_on));
     let mut summary = Summary::of(&reports);
     summary.requests = ctx.http.requests_sent();
     summary.rate_limited = ctx.http.rate_limited();
@@ -303,19 +354,29 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
             capabilities: ctx.capabilities.present(),
             capability_notes: ctx.capabilities.notes(),
         },
+        profiles: profiles_run,
+        fail_on: gate.fail_on,
         summary,
+        waivers,
+        baseline,
         cases: reports,
     };
     print!("{}", terminal::details(&run, style));
     if args.keep && left_behind > 0 {
         println!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
     }
+    let wrote_all = write_reports(args, &run);
+    verdict(&run, interrupted, wrote_all)
+}
+
+/// Every report asked for; false if one could not be written.
+fn write_reports(args: &RunArgs, run: &RunReport) -> bool {
     let mut wrote_all = true;
     if let Some(path) = &args.json {
-        wrote_all &= write(path, &report::json(&run));
+        wrote_all &= write(path, &report::json(run));
     }
     if let Some(path) = &args.junit {
-        match report::junit::render(&run) {
+        match report::junit::render(run) {
             Ok(xml) => wrote_all &= write(path, &xml),
             Err(e) => {
                 eprintln!("error: cannot render the JUnit report: {e}");
@@ -323,7 +384,30 @@ async fn execute(args: &RunArgs, cases: Vec<Arc<Case>>, target: Target, in_proce
             }
         }
     }
-    verdict(&run, interrupted, wrote_all, args.strict)
+    if let Some(path) = &args.html {
+        wrote_all &= write(path, &report::html::render(run));
+    }
+    let markdown = report::markdown::render(run);
+    if let Some(path) = &args.markdown {
+        wrote_all &= write(path, &markdown);
+    }
+    // GitHub Actions shows this file on the run's page.
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write as _;
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(markdown.as_bytes()));
+        if let Err(e) = appended {
+            eprintln!("error: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}", summary.to_string_lossy());
+            wrote_all = false;
+        }
+    }
+    if let Some(path) = &args.har {
+        wrote_all &= write(path, &report::har::render(run));
+    }
+    wrote_all
 }
 
 fn write(path: &std::path::Path, text: &str) -> bool {
@@ -337,8 +421,8 @@ fn write(path: &std::path::Path, text: &str) -> bool {
 }
 
 /// Interrupted beats everything; then a harness that could not run (its
-/// verdict is incomplete); then non-compliance.
-fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool, strict: bool) -> u8 {
+/// verdict is incomplete); then non-compliance as gated.
+fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> u8 {
     if interrupted {
         return exit::INTERRUPTED;
     }
@@ -346,5 +430,5 @@ fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool, strict: bool
     if errors || !wrote_reports {
         return exit::HARNESS_ERROR;
     }
-    if run.cases.iter().any(|c| c.fails_run(strict)) { exit::NON_COMPLIANT } else { exit::SUCCESS }
+    if run.fails() { exit::NON_COMPLIANT } else { exit::SUCCESS }
 }

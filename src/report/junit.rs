@@ -40,6 +40,18 @@ fn test_case(case: &CaseReport, area: &str) -> TestCase {
             s.set_message(reason.as_str());
             s
         }
+        // A waived failure is known and accepted: not red on a dashboard, and
+        // not hidden either.
+        Outcome::Fail { findings } if case.waived.is_some() => {
+            let mut s = TestCaseStatus::skipped();
+            let w = case.waived.as_ref().map(|w| format!("{}: {}", w.by, w.reason)).unwrap_or_default();
+            let first = findings
+                .first()
+                .map(|f| format!("; {} {}: {}", f.requirement.source, f.requirement.level, f.check));
+            s.set_message(format!("waived by {w}{}", first.unwrap_or_default()));
+            s.set_description(describe(case));
+            s
+        }
         Outcome::Fail { findings } => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             if let Some(first) = findings.first() {

@@ -61,12 +61,13 @@ fn printable(text: &str) -> String {
 }
 
 /// The line printed when a case finishes.
-/// A failure whose findings are all SHOULD or MAY shows as WARN: it does not
-/// fail the run unless `strict`.
-pub fn progress_line(report: &CaseReport, style: Style, strict: bool) -> String {
+/// A failure whose findings are all below `fail_on` shows as WARN, and one a
+/// waiver accepts as WAIVE: neither fails the run.
+pub fn progress_line(report: &CaseReport, style: Style, fail_on: Level) -> String {
     let label = match report.outcome {
         Outcome::Pass => style.green("PASS "),
-        Outcome::Fail { .. } if !report.fails_run(strict) => style.yellow("WARN "),
+        Outcome::Fail { .. } if report.waived.is_some() => style.yellow("WAIVE"),
+        Outcome::Fail { .. } if !report.fails_run(fail_on) => style.yellow("WARN "),
         Outcome::Fail { .. } => style.red("FAIL "),
         Outcome::Error { .. } => style.red("ERROR"),
         Outcome::Skip { .. } => style.yellow("SKIP "),
@@ -100,9 +101,10 @@ pub fn details(run: &RunReport, style: Style) -> String {
             "{level} findings: {count} in {} case{} ({})",
             cases.len(),
             if cases.len() == 1 { "" } else { "s" },
-            match level {
-                Level::Must => "these fail the run",
-                _ => "warnings; --strict makes them fail the run",
+            if level <= run.fail_on {
+                "these fail the run, unless waived"
+            } else {
+                "warnings; --fail-on makes them fail the run"
             }
         );
         let _ = writeln!(
@@ -112,6 +114,9 @@ pub fn details(run: &RunReport, style: Style) -> String {
         );
         for (case, found) in cases {
             case_heading(&mut out, case, style);
+            if let Some(w) = &case.waived {
+                let _ = writeln!(out, "   {}", style.yellow(&format!("waived by {}: {}", w.by, w.reason)));
+            }
             for finding in found {
                 finding_text(&mut out, case, finding, style);
             }
@@ -136,6 +141,7 @@ pub fn details(run: &RunReport, style: Style) -> String {
             let _ = writeln!(out, "   harness error ({}): {}", kind_name(*kind), printable(message));
         }
     }
+    gating(&mut out, run, style);
     let s = &run.summary;
     let _ = writeln!(
         out,
@@ -154,6 +160,38 @@ pub fn details(run: &RunReport, style: Style) -> String {
     let line = s.line();
     let _ = writeln!(out, "{}", if s.failed + s.errors > 0 { style.red(&line) } else { style.green(&line) });
     out
+}
+
+/// Waivers (an expired one fails the run) and the comparison with a baseline.
+fn gating(out: &mut String, run: &RunReport, style: Style) {
+    if !run.waivers.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("waivers"));
+        for w in &run.waivers {
+            let line = if w.expired {
+                style.red(&format!(
+                    "  {} expired on {}: it fails the run until it is renewed or removed ({})",
+                    w.id,
+                    w.expires.as_deref().unwrap_or(""),
+                    w.reason
+                ))
+            } else if w.waived.is_empty() {
+                style.dim(&format!("  {} matched nothing in this run ({})", w.id, w.reason))
+            } else {
+                format!("  {} waived {} ({})", w.id, w.waived.join(", "), w.reason)
+            };
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if let Some(b) = &run.baseline {
+        let _ = writeln!(out, "\n{}", style.bold(&format!("against the baseline {}", b.file)));
+        let list = |ids: &[String]| if ids.is_empty() { "none".to_string() } else { ids.join(", ") };
+        let regressions = format!("  regressions: {}", list(&b.regressions));
+        let _ =
+            writeln!(out, "{}", if b.regressions.is_empty() { regressions } else { style.red(&regressions) });
+        let fixed = format!("  fixed: {}", list(&b.fixed));
+        let _ = writeln!(out, "{}", if b.fixed.is_empty() { fixed } else { style.green(&fixed) });
+        let _ = writeln!(out, "  still failing: {}", b.still_failing.len());
+    }
 }
 
 fn case_heading(out: &mut String, case: &CaseReport, style: Style) {

@@ -227,6 +227,7 @@ impl Http {
     pub async fn send(&self, step: usize, out: &Outgoing) -> (Exchange, Result<Incoming, HarnessError>) {
         let url = self.url(out);
         let record = self.request_record(out, &url);
+        let started_at = crate::scim::datetime::format(crate::scim::datetime::now());
         let mut waited = 0;
         // The server's time to answer: from the last attempt going out, not
         // counting the harness's own pacing or the waits after a 429.
@@ -255,7 +256,8 @@ impl Http {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
 
         let response = result.as_ref().ok().map(|incoming| self.response_record(incoming));
-        let exchange = Exchange { step, request: record, response, elapsed_ms, rate_limited: waited };
+        let exchange =
+            Exchange { step, started_at, request: record, response, elapsed_ms, rate_limited: waited };
         (exchange, result)
     }
 

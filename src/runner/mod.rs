@@ -76,6 +76,7 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
         requirements: case.requirements.clone(),
         tags: case.doc.tags.clone(),
         outcome,
+        waived: None,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         exchanges,
     }
@@ -265,6 +266,8 @@ fn location_id(incoming: &http::Incoming) -> Option<Value> {
 /// Progress of a run, for a live display.
 #[derive(Debug)]
 pub enum Event {
+    /// A case began (it got one of the `jobs` slots).
+    Started(String),
     Finished(Box<CaseReport>),
 }
 
@@ -281,8 +284,12 @@ pub async fn run_all(
     let mut set = tokio::task::JoinSet::new();
     for (index, case) in cases.iter().enumerate() {
         let (ctx, case, permits) = (ctx.clone(), case.clone(), permits.clone());
+        let started = events.clone();
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
+            if let Some(tx) = started {
+                let _ = tx.send(Event::Started(case.id().to_string()));
+            }
             (index, run_case(&ctx, &case).await)
         });
     }
@@ -327,6 +334,7 @@ pub async fn run_all(
                     requirements: case.requirements.clone(),
                     tags: case.doc.tags.clone(),
                     outcome: Outcome::Error { kind, message },
+                    waived: None,
                     duration_ms: 0.0,
                     exchanges: Vec::new(),
                 }

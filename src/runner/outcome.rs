@@ -151,6 +151,8 @@ impl Impact {
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
     pub step: usize,
+    /// When the request went out (RFC 3339, UTC).
+    pub started_at: String,
     pub request: RequestRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseRecord>,
@@ -192,6 +194,9 @@ pub struct CaseReport {
     pub tags: Vec<String>,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// A failure a waiver accepts: still reported, no longer failing the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<crate::waiver::Waived>,
     pub duration_ms: f64,
     pub exchanges: Vec<Exchange>,
 }
@@ -202,14 +207,10 @@ impl CaseReport {
         self.outcome.findings().iter().map(|f| f.requirement.level).min()
     }
 
-    /// Whether this case makes the run non-compliant: a MUST finding always;
-    /// SHOULD and MAY findings only under `--strict`.
-    pub fn fails_run(&self, strict: bool) -> bool {
-        match self.worst_level() {
-            Some(Level::Must) => true,
-            Some(_) => strict,
-            None => false,
-        }
+    /// Whether this case makes the run non-compliant: a finding at `fail_on`
+    /// or stronger (MUST by default), unless a waiver accepts it.
+    pub fn fails_run(&self, fail_on: Level) -> bool {
+        self.waived.is_none() && self.worst_level().is_some_and(|worst| worst <= fail_on)
     }
 }
 
@@ -218,8 +219,11 @@ pub struct Summary {
     pub total: usize,
     pub passed: usize,
     pub failed: usize,
-    /// Failed cases whose findings are all SHOULD or MAY: reported, not gating.
+    /// Failed cases whose findings are all SHOULD or MAY: reported, not gating
+    /// unless `--fail-on` says so.
     pub warnings: usize,
+    /// Failed cases a waiver accepts (counted in `failed` too).
+    pub waived: usize,
     pub errors: usize,
     pub skipped: usize,
     /// Requests sent, retries included.
@@ -262,11 +266,11 @@ impl Summary {
             }
             match c.outcome {
                 Outcome::Pass => s.passed += 1,
-                Outcome::Fail { .. } if !c.fails_run(false) => {
+                Outcome::Fail { .. } => {
                     s.failed += 1;
-                    s.warnings += 1;
+                    s.warnings += usize::from(c.worst_level().is_some_and(|l| l != Level::Must));
+                    s.waived += usize::from(c.waived.is_some());
                 }
-                Outcome::Fail { .. } => s.failed += 1,
                 Outcome::Error { .. } => s.errors += 1,
                 Outcome::Skip { .. } => s.skipped += 1,
             }
@@ -279,6 +283,9 @@ impl Summary {
         let mut line = format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
         if self.warnings > 0 {
             line.push_str(&format!(" ({} of the failures SHOULD or MAY only)", self.warnings));
+        }
+        if self.waived > 0 {
+            line.push_str(&format!(", {} of them waived", self.waived));
         }
         if self.errors > 0 {
             line.push_str(&format!(", {} errors", self.errors));
@@ -308,8 +315,73 @@ pub struct RunReport {
     pub started_at: String,
     pub duration_ms: f64,
     pub target: TargetInfo,
+    /// The clients the run played (`rfc`, `okta`, ...); empty for a replayed recording.
+    pub profiles: Vec<Profile>,
+    /// The weakest level whose findings fail the run.
+    pub fail_on: Level,
     pub summary: Summary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waiver::WaiverStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
     pub cases: Vec<CaseReport>,
 }
 
+impl RunReport {
+    /// Whether the run is compliant as gated: against a baseline only
+    /// regressions count; an expired waiver always fails.
+    pub fn fails(&self) -> bool {
+        let expired = self.waivers.iter().any(|w| w.expired);
+        let failing = match &self.baseline {
+            Some(comparison) => !comparison.regressions.is_empty(),
+            None => self.cases.iter().any(|c| c.fails_run(self.fail_on)),
+        };
+        expired || failing
+    }
+}
+
 pub const REPORT_FORMAT: u32 = 1;
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// A case that failed one MUST finding citing `requirement`.
+    pub fn failing(id: &str, requirement: &str) -> CaseReport {
+        let requirement = Requirement {
+            id: requirement.into(),
+            source: "RFC 7644 §3".into(),
+            level: Level::Must,
+            says: "x".into(),
+            quote: None,
+            observable: true,
+            reason: None,
+            note: None,
+            breaks: None,
+            departs_from: None,
+            confidence: None,
+        };
+        let finding = Finding {
+            step: 1,
+            step_name: None,
+            requirement,
+            impact: None,
+            check: "status".into(),
+            expected: "200".into(),
+            actual: "500".into(),
+            location: "f.yaml:1".into(),
+            exchange: None,
+        };
+        CaseReport {
+            id: id.into(),
+            title: String::new(),
+            file: String::new(),
+            requirements: Vec::new(),
+            tags: Vec::new(),
+            outcome: Outcome::Fail { findings: vec![finding] },
+            waived: None,
+            duration_ms: 0.0,
+            exchanges: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Baselines: compare a run with an earlier JSON report, so a pipeline fails
+//! on what got worse (regressions), not on gaps it already knew of, and sees
+//! what got better (fixed).
+
+use crate::runner::outcome::{CaseReport, Outcome};
+use crate::suite::requirement::Level;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The earlier run, as far as a comparison needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub file: String,
+    /// Cases that failed in the earlier run, waived or not.
+    failing: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    pub file: String,
+    /// Failing now (at the run's --fail-on level, unwaived), and not before.
+    pub regressions: Vec<String>,
+    /// Failing before, passing now.
+    pub fixed: Vec<String>,
+    /// Failing before and now.
+    pub still_failing: Vec<String>,
+}
+
+impl Baseline {
+    /// Reads a report written by `scimitar run --json`.
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Baseline::parse(&path.display().to_string(), &text)
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<Baseline, String> {
+        let report: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("{file} is not a JSON report: {e}"))?;
+        let cases = report
+            .get("cases")
+            .and_then(|c| c.as_array())
+            .ok_or_else(|| format!("{file} has no \"cases\": is it a `scimitar run --json` report?"))?;
+        let mut baseline = Baseline { file: file.to_string(), ..Baseline::default() };
+        for case in cases {
+            let Some(id) = case.get("id").and_then(|v| v.as_str()) else { continue };
+            if case.get("outcome").and_then(|v| v.as_str()) == Some("fail") {
+                baseline.failing.insert(id.to_string());
+            }
+        }
+        Ok(baseline)
+    }
+
+    pub fn compare(&self, cases: &[CaseReport], fail_on: Level) -> Comparison {
+        let mut c = Comparison { file: self.file.clone(), ..Comparison::default() };
+        for case in cases {
+            let failed_before = self.failing.contains(&case.id);
+            match (&case.outcome, failed_before) {
+                (Outcome::Fail { .. }, true) => c.still_failing.push(case.id.clone()),
+                (Outcome::Fail { .. }, false) if case.fails_run(fail_on) => {
+                    c.regressions.push(case.id.clone())
+                }
+                (Outcome::Pass, true) => c.fixed.push(case.id.clone()),
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::outcome::testing::failing;
+
+    fn case(id: &str, outcome: Outcome) -> CaseReport {
+        CaseReport {
+            id: id.into(),
+            title: String::new(),
+            file: String::new(),
+            requirements: Vec::new(),
+            tags: Vec::new(),
+            outcome,
+            waived: None,
+            duration_ms: 0.0,
+            exchanges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn new_failures_regress_old_ones_do_not_and_passing_ones_are_fixed() {
+        let before = r#"{"cases": [
+            {"id": "a::x", "outcome": "fail"}, {"id": "a::y", "outcome": "fail"}, {"id": "a::z", "outcome": "pass"}
+        ]}"#;
+        let baseline = Baseline::parse("before.json", before).unwrap();
+        let now =
+            [case("a::x", Outcome::Pass), failing("a::y", "r"), failing("a::z", "r"), failing("a::new", "r")];
+        let c = baseline.compare(&now, Level::Must);
+        assert_eq!(c.fixed, vec!["a::x"]);
+        assert_eq!(c.still_failing, vec!["a::y"]);
+        assert_eq!(c.regressions, vec!["a::z", "a::new"]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_report_is_refused() {
+        assert!(Baseline::parse("x.json", "[1]").unwrap_err().contains("no \"cases\""));
+        assert!(Baseline::parse("x.json", "{").unwrap_err().contains("not a JSON report"));
+    }
+}

@@ -1,0 +1,333 @@
+//! The certification and CI reports, end to end through the command line:
+//! a run against a reference server with two faults, one of them waived,
+//! writes HTML, Markdown, JUnit, JSON and HAR, and exits on the unwaived
+//! failure alone; a baseline run reports exactly the case that was fixed;
+//! and the HTML report, opened in headless Chromium, shows a person the
+//! summary, a failure's diff, and filters that work. The browser test leaves
+//! a screenshot in target/report-screenshot.png.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIVED_FAULT: &str = "if-none-match-ignored";
+const WAIVED_CASE: &str = "rfc7644::etag::if_none_match";
+const OTHER_FAULT: &str = "filter-pr-matches-empty";
+const OTHER_CASE: &str = "rfc7644::filter::presence";
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("scimitar-reports-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn scimitar(args: &[&str], cwd: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The run of the done-when: two faults, a waiver for one, every report.
+fn waived_run(d: &Path) -> i32 {
+    std::fs::write(
+        d.join("waivers.yaml"),
+        format!("- id: {WAIVED_CASE}\n  reason: If-None-Match lands next quarter (TICKET-42)\n  expires: 2099-12-31\n"),
+    )
+    .unwrap();
+    let (code, _) = scimitar(
+        &[
+            "run",
+            "--fault",
+            WAIVED_FAULT,
+            "--fault",
+            OTHER_FAULT,
+            "--waivers",
+            "waivers.yaml",
+            "--html",
+            "report.html",
+            "--markdown",
+            "summary.md",
+            "--junit",
+            "junit.xml",
+            "--json",
+            "report.json",
+            "--har",
+            "report.har",
+        ],
+        d,
+    );
+    code
+}
+
+#[test]
+fn a_waived_failure_is_reported_as_waived_and_only_the_other_fails_the_run() {
+    let d = dir("waived");
+    assert_eq!(waived_run(&d), 1, "the unwaived failure makes the run non-compliant");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
+    let case = |id: &str| report["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    assert_eq!(case(WAIVED_CASE)["outcome"], "fail");
+    assert_eq!(case(WAIVED_CASE)["waived"]["by"], WAIVED_CASE);
+    assert_eq!(case(OTHER_CASE)["outcome"], "fail");
+    assert!(case(OTHER_CASE).get("waived").is_none());
+    assert_eq!(report["summary"]["waived"], 1);
+    assert_eq!(report["waivers"][0]["waived"], json!([WAIVED_CASE]));
+    assert_schema(&report);
+
+    let markdown = std::fs::read_to_string(d.join("summary.md")).unwrap();
+    assert!(markdown.contains(&format!("| `{WAIVED_CASE}` | waived |")), "{markdown}");
+    assert!(markdown.contains(&format!("| `{OTHER_CASE}` | fail |")), "{markdown}");
+
+    let junit = std::fs::read_to_string(d.join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<failure").count(), 1, "only the unwaived failure is red");
+    assert!(junit.contains("waived by rfc7644::etag::if_none_match"));
+
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(d.join("report.har")).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(har["log"]["version"], "1.2");
+    assert_eq!(entries.len(), exchanges(&report), "every exchange of every case");
+    assert!(entries.iter().all(|e| e["startedDateTime"].as_str().is_some_and(|t| t.ends_with('Z'))));
+    let token_headers: Vec<&Value> = entries
+        .iter()
+        .flat_map(|e| e["request"]["headers"].as_array().unwrap())
+        .filter(|h| h["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("authorization")))
+        .collect();
+    assert!(!token_headers.is_empty());
+    assert!(
+        token_headers.iter().all(|h| h["value"].as_str().unwrap().contains("redacted")),
+        "no credential in the HAR"
+    );
+
+    // Waiving the other failure too leaves nothing failing.
+    std::fs::write(
+        d.join("waivers.yaml"),
+        format!("- {{ id: {WAIVED_CASE}, reason: later }}\n- {{ id: {OTHER_CASE}, reason: later }}\n"),
+    )
+    .unwrap();
+    let (code, _) =
+        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--waivers", "waivers.yaml"], &d);
+    assert_eq!(code, 0);
+
+    // An expired waiver fails the run, though it waives nothing else.
+    std::fs::write(
+        d.join("waivers.yaml"),
+        format!("- {{ id: {WAIVED_CASE}, reason: old, expires: 2020-01-01 }}\n"),
+    )
+    .unwrap();
+    let (code, out) = scimitar(&["run", "rfc7644::crud::create_user", "--waivers", "waivers.yaml"], &d);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("expired on 2020-01-01"), "{out}");
+}
+
+/// The JSON report keeps to its published schema, with waivers and baselines too.
+fn assert_schema(report: &Value) {
+    let schema: Value = serde_json::from_str(include_str!("../reports/run-report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> =
+        validator.iter_errors(report).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(problems.is_empty(), "the JSON report breaks its schema:\n{}", problems.join("\n"));
+}
+
+fn exchanges(report: &Value) -> usize {
+    report["cases"].as_array().unwrap().iter().map(|c| c["exchanges"].as_array().unwrap().len()).sum()
+}
+
+#[test]
+fn a_baseline_run_reports_exactly_the_case_that_was_fixed() {
+    let d = dir("baseline");
+    let (code, _) =
+        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--json", "before.json"], &d);
+    assert_eq!(code, 1);
+    let (code, out) =
+        scimitar(&["run", "--fault", OTHER_FAULT, "--baseline", "before.json", "--json", "after.json"], &d);
+    assert_eq!(code, 0, "no regression against the baseline:\n{out}");
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(d.join("after.json")).unwrap()).unwrap();
+    assert_eq!(after["baseline"]["fixed"], json!([WAIVED_CASE]));
+    assert_eq!(after["baseline"]["regressions"], json!([]));
+    assert_eq!(after["baseline"]["still_failing"], json!([OTHER_CASE]));
+    assert_schema(&after);
+    assert!(out.contains(&format!("fixed: {WAIVED_CASE}")), "{out}");
+
+    // Against a baseline without failures, the same failure is a regression.
+    let (_, _) = scimitar(&["run", "rfc7644::filter", "--json", "clean.json"], &d);
+    let (code, _) =
+        scimitar(&["run", "rfc7644::filter", "--fault", OTHER_FAULT, "--baseline", "clean.json"], &d);
+    assert_eq!(code, 1);
+}
+
+/// A W3C WebDriver session on a chromedriver this test starts.
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Browser {
+    fn start(profile_dir: &Path) -> Browser {
+        let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or_else(|| {
+                panic!("this test needs Chromium and ChromeDriver: apt-get install chromium chromium-driver")
+            });
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+            "--window-size=1280,1800",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile_dir.display()));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
+        }}});
+        let reply: Value = http.post(format!("{base}/session")).json(&caps).send().unwrap().json().unwrap();
+        let session =
+            reply["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {reply}")).to_string();
+        Browser { driver, base, session, http }
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let reply: Value = self.http.request(method, url).json(&body).send().unwrap().json().unwrap();
+        assert!(reply["value"].get("error").is_none(), "{path}: {reply}");
+        reply["value"].clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
+    }
+
+    fn script(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v =
+            self.call(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css }));
+        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), json!({}));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(reqwest::Method::POST, &format!("/element/{id}/clear"), json!({}));
+        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text }));
+    }
+
+    /// The text a person sees in the element (empty when it is hidden).
+    fn visible_text(&self, css: &str) -> String {
+        let id = self.element(css);
+        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), json!({}))
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn screenshot(&self, to: &Path) {
+        use base64::Engine as _;
+        let png = self.call(reqwest::Method::GET, "/screenshot", json!({}));
+        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        std::fs::write(to, bytes).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn the_html_report_shows_a_person_the_summary_a_diff_and_working_filters() {
+    let d = dir("browser");
+    waived_run(&d);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(
+        !html.contains(" src=") && !html.contains("<link") && !html.contains("@import"),
+        "nothing fetched"
+    );
+
+    let browser = Browser::start(&d.join("chromium-profile"));
+    browser.open(&format!("file://{}", d.join("report.html").display()));
+
+    assert_eq!(browser.visible_text("#verdict"), "not compliant");
+    let passed = report["summary"]["passed"].as_u64().unwrap();
+    assert_eq!(browser.visible_text("#n-pass b"), passed.to_string());
+    assert_eq!(browser.visible_text("#n-fail b"), "1");
+    assert_eq!(browser.visible_text("#n-waived b"), "1");
+    assert!(browser.visible_text(".statements").contains("RFC 7644: does not conform"));
+
+    // By default the list shows what needs attention: the failure and the waived case.
+    let total = report["cases"].as_array().unwrap().len();
+    assert_eq!(browser.visible_text("#shown"), format!("2 of {total} cases shown"));
+
+    // Opening the failure shows its requirement and the expected-against-actual diff.
+    browser.click(&format!("details.case.fail[data-text^='{OTHER_CASE}'] > summary"));
+    let failure = browser.visible_text(&format!("details.case.fail[data-text^='{OTHER_CASE}']"));
+    assert!(failure.contains("RFC 7644"), "{failure}");
+    assert!(failure.contains("- expected") && failure.contains("+ actual"), "{failure}");
+    let diff = browser.visible_text(&format!("details.case.fail[data-text^='{OTHER_CASE}'] pre.diff"));
+    assert!(diff.lines().any(|l| l.starts_with('-')) && diff.lines().any(|l| l.starts_with('+')), "{diff}");
+    browser.script(&format!(
+        "document.querySelector(\"details.case.fail[data-text^='{OTHER_CASE}']\").scrollIntoView()"
+    ));
+    browser.screenshot(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("../report-screenshot.png"));
+
+    // Searching narrows the list to what matches.
+    browser.type_into("#search", "if_none_match");
+    assert_eq!(browser.visible_text("#shown"), format!("1 of {total} cases shown"));
+    assert_eq!(browser.visible_text(&format!("details.case.fail[data-text^='{OTHER_CASE}'] > summary")), "");
+
+    // The outcome filter shows the passing cases instead.
+    browser.type_into("#search", "");
+    browser.click("#outcome option[value='pass']");
+    assert_eq!(browser.visible_text("#shown"), format!("{passed} of {total} cases shown"));
+    let hidden_failures = browser.script(
+        "return Array.from(document.querySelectorAll('details.case')).filter(c => !c.hidden && c.dataset.outcome !== 'pass').length",
+    );
+    assert_eq!(hidden_failures, 0);
+
+    // The level filter: SHOULD shows no MUST-only failure.
+    browser.click("#outcome option[value='problems']");
+    browser.click("#level option[value='SHOULD']");
+    assert_eq!(browser.visible_text("#shown"), format!("0 of {total} cases shown"));
+}
