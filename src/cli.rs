@@ -48,6 +48,45 @@ pub enum Command {
     Selftest(SelftestArgs),
     /// Record a client's traffic through a proxy, as a case file `scimitar run FILE` replays
     Record(RecordArgs),
+    /// List the cases: ids, levels, requirements, and the capabilities each needs
+    List(ListArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout
+    Man,
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Examples:
+  scimitar list
+      Every RFC case: id, the levels of the requirements it checks, the capabilities it needs
+  scimitar list --profile okta,entra --json -
+      The IdP cases, as JSON
+  scimitar list --tag patch --only rfc7644::patch")]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Write the list as JSON here ('-' for stdout instead of the table)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Read suites from this directory instead of the ones built in
+    #[arg(long, value_name = "DIR")]
+    pub suites: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Examples:
+  scimitar completions bash > /etc/bash_completion.d/scimitar
+  scimitar completions zsh > \"${fpath[1]}/_scimitar\"
+  scimitar completions fish > ~/.config/fish/completions/scimitar.fish")]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args)]
@@ -193,15 +232,8 @@ Exit codes: 0 compliant (findings below --fail-on, MUST by default, and waived o
 1 not compliant, a regression against --baseline, or an expired waiver; 2 usage or suite error;
 3 the harness could not run (network, TLS, timeouts, refused credentials); 130 interrupted.")]
 pub struct RunArgs {
-    /// Run only the cases whose id contains one of these, e.g. rfc7644::patch; a path ending in
-    /// .yaml runs that case file instead (a recording from `scimitar record`)
-    #[arg(value_name = "FILTER")]
-    pub filters: Vec<String>,
-
-    /// Which client to play, comma-separated: rfc (RFC 7643/7644 as written), okta, entra, google,
-    /// jumpcloud, onelogin, or all [default: rfc]
-    #[arg(long = "profile", value_name = "PROFILES", value_delimiter = ',', value_parser = parse_profile)]
-    pub profiles: Vec<ProfileChoice>,
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     /// Base URL of the SCIM server, path prefix included (default: an in-process reference server)
     #[arg(long, value_name = "URL")]
@@ -255,19 +287,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "must")]
     pub fail_on: Level,
 
-    /// Only the cases under these ids, e.g. rfc7644::patch or idp::okta (repeatable; a trailing *
-    /// matches any id that starts so)
-    #[arg(long, value_name = "ID")]
-    pub only: Vec<String>,
-
-    /// Leave out the cases under these ids (repeatable; as --only)
-    #[arg(long, value_name = "ID")]
-    pub skip: Vec<String>,
-
-    /// Only the cases with one of these tags, e.g. patch, groups, quirk (repeatable)
-    #[arg(long, value_name = "TAG")]
-    pub tag: Vec<String>,
-
     /// A waiver file (YAML): case or requirement ids whose failures are accepted, with a reason and
     /// an optional expiry date; waived failures are reported as waived, an expired waiver fails the run
     #[arg(long, value_name = "FILE")]
@@ -311,7 +330,7 @@ pub struct RunArgs {
 
     /// Instead of the cases: replay the profile's initial sync of this many users (okta or entra),
     /// at --rate (Entra's default: its documented 25/s), and report latencies, errors and 429s
-    #[arg(long, value_name = "N", conflicts_with = "filters")]
+    #[arg(long, value_name = "N")]
     pub users: Option<usize>,
 
     /// With --users: groups to create and fill with those users [default: one per ten users]
@@ -322,6 +341,33 @@ pub struct RunArgs {
     /// not allow (okta, entra, google, jumpcloud, onelogin), as `scimitar serve --compat` does
     #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp, conflicts_with_all = ["url", "target"])]
     pub compat: Vec<Idp>,
+}
+
+/// Which cases: shared by `run` and `list`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SelectArgs {
+    /// Only the cases whose id contains one of these, e.g. rfc7644::patch; a path ending in .yaml
+    /// is a case file instead (a recording from `scimitar record`)
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+
+    /// Which client to play, comma-separated: rfc (RFC 7643/7644 as written), okta, entra, google,
+    /// jumpcloud, onelogin, or all [default: rfc]
+    #[arg(long = "profile", value_name = "PROFILES", value_delimiter = ',', value_parser = parse_profile)]
+    pub profiles: Vec<ProfileChoice>,
+
+    /// Only the cases under these ids, e.g. rfc7644::patch or idp::okta (repeatable; a trailing *
+    /// matches any id that starts so)
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+
+    /// Leave out the cases under these ids (repeatable; as --only)
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+
+    /// Only the cases with one of these tags, e.g. patch, groups, quirk (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
 }
 
 /// One `--profile` value: a profile, or `all` of them.

@@ -2,7 +2,7 @@
 //! reports and an exit code that says which kind of outcome it was.
 
 use crate::baseline::Baseline;
-use crate::cli::{ProfileChoice, RunArgs, exit};
+use crate::cli::{ProfileChoice, RunArgs, SelectArgs, exit};
 use crate::faults::FaultSet;
 use crate::report::progress;
 use crate::report::{self, terminal};
@@ -31,11 +31,15 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let profiles = ProfileChoice::resolve(&args.profiles);
+    let profiles = ProfileChoice::resolve(&args.select.profiles);
     if let Some(users) = args.users {
+        if !args.select.filters.is_empty() {
+            eprintln!("error: --users replays a sync, not cases: leave out the case filters");
+            return exit::USAGE;
+        }
         return load(&args, &profiles, users);
     }
-    let cases = match select(&mut suite, &args, &profiles) {
+    let cases = match select(&mut suite, &args.select, &profiles) {
         Ok(cases) => cases,
         Err(e) => {
             eprintln!("error: {e}");
@@ -138,7 +142,7 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
 
 /// The cases to run: the case files named on the command line, or else the
 /// chosen profiles' cases; either narrowed by the other filters.
-fn select(suite: &mut Suite, args: &RunArgs, profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
+pub fn select(suite: &mut Suite, args: &SelectArgs, profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
     let (files, filters): (Vec<&String>, Vec<&String>) = args.filters.iter().partition(|f| is_case_file(f));
     let matches = |c: &Arc<Case>| {
         (filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str())))
@@ -178,10 +182,7 @@ fn select(suite: &mut Suite, args: &RunArgs, profiles: &[Profile]) -> Result<Vec
         .chain(args.tag.iter().map(|t| format!("--tag {t}")))
         .collect();
     if elsewhere.is_empty() {
-        Err(format!(
-            "no case id contains {}; `scimitar coverage` lists the cases by requirement",
-            wanted.join(" or ")
-        ))
+        Err(format!("no case id contains {}; `scimitar list` shows them", wanted.join(" or ")))
     } else {
         Err(format!(
             "no case of profile {} matches {}; add --profile {}",

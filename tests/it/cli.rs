@@ -325,3 +325,52 @@ fn findings_are_grouped_by_level_must_first() {
     let findings = &report["summary"]["findings"];
     assert!(findings["must"].as_u64().unwrap() >= 1 && findings["may"].as_u64().unwrap() >= 1, "{findings}");
 }
+
+#[test]
+fn list_shows_what_only_skip_and_tag_select() {
+    let out =
+        scimitar(&["list", "--only", "rfc7644::etag", "--skip", "rfc7644::etag::if_match_*", "--json", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("list --json - prints JSON");
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert!(!ids.is_empty() && ids.iter().all(|id| id.starts_with("rfc7644::etag::")), "{ids:?}");
+    assert!(!ids.iter().any(|id| id.starts_with("rfc7644::etag::if_match_")), "{ids:?}");
+    assert!(listed[0]["levels"].as_array().is_some() && listed[0]["requires"].as_array().is_some());
+
+    let out = scimitar(&["list", "--profile", "all", "--tag", "quirk"]);
+    let text = stdout(&out);
+    assert!(text.contains("idp::okta::group_push") && text.contains("idp::entra::soft_delete"), "{text}");
+    assert!(!text.contains("rfc7644::"), "{text}");
+
+    let out = scimitar(&["list", "idp::okta"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --profile okta"));
+}
+
+#[test]
+fn fail_on_decides_which_levels_fail_the_run() {
+    // me-404 breaks a SHOULD only: a warning by default, a failure from --fail-on should.
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "rfc7644::crud::me_unsupported_501", "--fault", "me-404"];
+        args.extend_from_slice(extra);
+        scimitar(&args).status.code()
+    };
+    assert_eq!(run(&[]), Some(0));
+    assert_eq!(run(&["--fail-on", "should"]), Some(1));
+    assert_eq!(run(&["--strict"]), Some(1));
+    assert_eq!(run(&["--fail-on", "never"]), Some(2));
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_line_definition() {
+    let out = scimitar(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("--fail-on") && stdout(&out).contains("record"));
+    let out = scimitar(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH scimitar 1") && page.contains("conformance"),
+        "{page}"
+    );
+}

@@ -1,0 +1,84 @@
+//! `scimitar list`: the cases a run would pick, with what each checks and
+//! needs, so a pipeline can see what `--only`, `--skip` and `--tag` select.
+
+use crate::cli::{ListArgs, ProfileChoice, exit};
+use crate::suite::{Case, Suite};
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    id: &'a str,
+    title: &'a str,
+    /// The levels of the requirements the case checks, strongest first.
+    levels: Vec<&'static str>,
+    requirements: Vec<&'a str>,
+    requires: Vec<String>,
+    tags: &'a [String],
+    file: &'a str,
+}
+
+pub fn run(args: ListArgs) -> u8 {
+    let suite = match &args.suites {
+        Some(dir) => Suite::from_dir(dir),
+        None => Suite::embedded(),
+    };
+    let mut suite = match suite {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: the suites do not load:\n{e}");
+            return exit::USAGE;
+        }
+    };
+    let profiles = ProfileChoice::resolve(&args.select.profiles);
+    let cases = match super::run::select(&mut suite, &args.select, &profiles) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let listed: Vec<Listed<'_>> = cases.iter().map(|c| listed(c)).collect();
+    match args.json.as_deref() {
+        Some(path) => {
+            let text = serde_json::to_string_pretty(&listed).unwrap_or_default();
+            if path.as_os_str() == "-" {
+                println!("{text}");
+            } else if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return exit::HARNESS_ERROR;
+            }
+        }
+        None => print!("{}", table(&listed)),
+    }
+    exit::SUCCESS
+}
+
+fn listed(case: &Arc<Case>) -> Listed<'_> {
+    let mut levels: Vec<_> = case.requirements.iter().map(|r| r.level).collect();
+    levels.sort();
+    levels.dedup();
+    Listed {
+        id: case.id(),
+        title: &case.doc.title,
+        levels: levels.into_iter().map(|l| l.as_str()).collect(),
+        requirements: case.requirements.iter().map(|r| r.id.as_str()).collect(),
+        requires: case.doc.requires.iter().map(ToString::to_string).collect(),
+        tags: &case.doc.tags,
+        file: &case.file,
+    }
+}
+
+fn table(listed: &[Listed<'_>]) -> String {
+    use std::fmt::Write as _;
+    let width = listed.iter().map(|l| l.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for l in listed {
+        let _ = writeln!(out, "{:<width$}  {:<11}  {}", l.id, l.levels.join(","), l.title);
+        let needs =
+            if l.requires.is_empty() { String::new() } else { format!("  needs {}", l.requires.join(", ")) };
+        let _ = writeln!(out, "{:<width$}  {:<11}  checks {}{needs}", "", "", l.requirements.join(", "));
+    }
+    let _ = writeln!(out, "\n{} cases", listed.len());
+    out
+}
