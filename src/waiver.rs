@@ -3,7 +3,7 @@
 //! expiry date fails the run, so that accepting a gap stays a decision.
 //!
 //! ```yaml
-//! - id: rfc7644::bulk::circular_reference   # a case id, or a requirement id
+//! - id: rfc7644::bulk::circular_references   # a case id, or a requirement id
 //!   reason: Bulk is not offered until Q3 (TICKET-123)
 //!   expires: 2027-03-31                     # optional
 //! ```
@@ -15,8 +15,8 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
-    /// A case id (`rfc7644::bulk::circular_reference`) or a requirement id
-    /// (`rfc7644.3.7.bulk-circular`): a case is waived when its id is named,
+    /// A case id (`rfc7644::bulk::circular_references`) or a requirement id
+    /// (`rfc7644.3.7.1.circular-resolve`): a case is waived when its id is named,
     /// or when every finding it has cites a named requirement.
     pub id: String,
     pub reason: String,
