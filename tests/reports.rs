@@ -34,20 +34,66 @@ fn scimitar(args: &[&str], cwd: &Path) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The run of the done-when: two faults, a waiver for one, every report.
+/// `scimitar serve` with two faults, in the background for as long as it lives.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start() -> Served {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+        let child = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+            .args([
+                "serve",
+                "--port",
+                &port,
+                "--token",
+                "t",
+                "--fault",
+                WAIVED_FAULT,
+                "--fault",
+                OTHER_FAULT,
+                "-q",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/scim/v2");
+        let started = Instant::now();
+        while reqwest::blocking::get(format!("{url}/ServiceProviderConfig")).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "scimitar serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The run of the done-when: a server with two faults, a waiver for one,
+/// every report.
 fn waived_run(d: &Path) -> i32 {
     std::fs::write(
         d.join("waivers.yaml"),
         format!("- id: {WAIVED_CASE}\n  reason: If-None-Match lands next quarter (TICKET-42)\n  expires: 2099-12-31\n"),
     )
     .unwrap();
+    let served = Served::start();
     let (code, _) = scimitar(
         &[
             "run",
-            "--fault",
-            WAIVED_FAULT,
-            "--fault",
-            OTHER_FAULT,
+            "--url",
+            &served.url,
+            "--token",
+            "t",
             "--waivers",
             "waivers.yaml",
             "--html",
@@ -290,6 +336,7 @@ fn the_html_report_shows_a_person_the_summary_a_diff_and_working_filters() {
     browser.open(&format!("file://{}", d.join("report.html").display()));
 
     assert_eq!(browser.visible_text("#verdict"), "not compliant");
+    assert!(browser.visible_text("dl.meta").contains("http://127.0.0.1:"), "the target is named");
     let passed = report["summary"]["passed"].as_u64().unwrap();
     assert_eq!(browser.visible_text("#n-pass b"), passed.to_string());
     assert_eq!(browser.visible_text("#n-fail b"), "1");
@@ -330,4 +377,39 @@ fn the_html_report_shows_a_person_the_summary_a_diff_and_working_filters() {
     browser.click("#outcome option[value='problems']");
     browser.click("#level option[value='SHOULD']");
     assert_eq!(browser.visible_text("#shown"), format!("0 of {total} cases shown"));
+}
+
+#[test]
+fn the_markdown_summary_is_appended_to_the_github_step_summary() {
+    let d = dir("step-summary");
+    let summary = d.join("step-summary.md");
+    std::fs::write(&summary, "earlier steps wrote this\n").unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["run", "rfc7644::crud::create_user"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("earlier steps wrote this\n## scimitar: compliant"), "{text}");
+}
+
+#[test]
+fn on_a_terminal_a_live_line_shows_progress_and_under_ci_plain_lines_do() {
+    // `script` gives the run a terminal, as a person at a shell would.
+    let on_terminal = |ci: &str| {
+        let out = Command::new("script")
+            .args(["-qec", &format!("{} run", env!("CARGO_BIN_EXE_scimitar")), "/dev/null"])
+            .env("CI", ci)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("script(1) from util-linux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let live = on_terminal("");
+    assert!(live.contains(" passed, ") && live.contains(" · running rfc764"), "{live}");
+    let plain = on_terminal("true");
+    assert!(!plain.contains(" · running "), "{plain}");
+    assert!(plain.contains("PASS  rfc7644::crud::create_user"), "{plain}");
 }
