@@ -206,9 +206,15 @@ fn ctrl_c_stops_the_run_and_deletes_what_it_created() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let users_mid_run = count(&base, "Users");
-    assert!(users_mid_run > 0, "the run had created nothing yet; the test proves nothing");
+    // Interrupt once the run has created something (a loaded machine may take a while to get there).
+    let started = std::time::Instant::now();
+    while count(&base, "Users") == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the run had created nothing yet; the test proves nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
