@@ -329,7 +329,8 @@ pub struct RunArgs {
     pub faults: Vec<Fault>,
 
     /// Instead of the cases: replay the profile's initial sync of this many users (okta or entra),
-    /// at --rate (Entra's default: its documented 25/s), and report latencies, errors and 429s
+    /// at --rate (Entra's default: its documented 25/s; --rate 0 for no limit), and report
+    /// latencies, errors and 429s
     #[arg(long, value_name = "N")]
     pub users: Option<usize>,
 

@@ -90,7 +90,12 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
             return exit::USAGE;
         }
     };
-    let rate = args.rate.or_else(|| crate::load::Plan::documented_rate(profile));
+    // --rate 0 lifts the IdP's pace: how fast can the server go?
+    let rate = match args.rate {
+        Some(r) if r <= 0.0 => None,
+        Some(r) => Some(r),
+        None => crate::load::Plan::documented_rate(profile),
+    };
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
     let plan = crate::load::Plan {
