@@ -14,12 +14,16 @@ pub struct Baseline {
     pub file: String,
     /// Cases that failed in the earlier run, waived or not.
     failing: BTreeSet<String>,
+    /// (case, requirement) of every finding of the earlier run: a case that
+    /// still fails, but now on a requirement it did not break before, got worse.
+    broken: BTreeSet<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Comparison {
     pub file: String,
-    /// Failing now (at the run's --fail-on level, unwaived), and not before.
+    /// Failing now (at the run's --fail-on level, unwaived) on a requirement
+    /// the case did not break before.
     pub regressions: Vec<String>,
     /// Failing before, passing now.
     pub fixed: Vec<String>,
@@ -48,6 +52,11 @@ impl Baseline {
             if case.get("outcome").and_then(|v| v.as_str()) == Some("fail") {
                 baseline.failing.insert(id.to_string());
             }
+            for finding in case.get("findings").and_then(|f| f.as_array()).into_iter().flatten() {
+                if let Some(requirement) = finding.pointer("/requirement/id").and_then(|r| r.as_str()) {
+                    baseline.broken.insert((id.to_string(), requirement.to_string()));
+                }
+            }
         }
         Ok(baseline)
     }
@@ -56,11 +65,15 @@ impl Baseline {
         let mut c = Comparison { file: self.file.clone(), ..Comparison::default() };
         for case in cases {
             let failed_before = self.failing.contains(&case.id);
+            // A gating finding on a requirement the case did not break before.
+            let newly_broken = case.fails_run(fail_on)
+                && case.outcome.findings().iter().any(|f| {
+                    f.requirement.level <= fail_on
+                        && !self.broken.contains(&(case.id.clone(), f.requirement.id.clone()))
+                });
             match (&case.outcome, failed_before) {
+                (Outcome::Fail { .. }, _) if newly_broken => c.regressions.push(case.id.clone()),
                 (Outcome::Fail { .. }, true) => c.still_failing.push(case.id.clone()),
-                (Outcome::Fail { .. }, false) if case.fails_run(fail_on) => {
-                    c.regressions.push(case.id.clone())
-                }
                 (Outcome::Pass, true) => c.fixed.push(case.id.clone()),
                 _ => {}
             }
@@ -91,15 +104,24 @@ mod tests {
     #[test]
     fn new_failures_regress_old_ones_do_not_and_passing_ones_are_fixed() {
         let before = r#"{"cases": [
-            {"id": "a::x", "outcome": "fail"}, {"id": "a::y", "outcome": "fail"}, {"id": "a::z", "outcome": "pass"}
+            {"id": "a::x", "outcome": "fail", "findings": [{"requirement": {"id": "r"}}]},
+            {"id": "a::y", "outcome": "fail", "findings": [{"requirement": {"id": "r"}}]},
+            {"id": "a::w", "outcome": "fail", "findings": [{"requirement": {"id": "weak"}}]},
+            {"id": "a::z", "outcome": "pass"}
         ]}"#;
         let baseline = Baseline::parse("before.json", before).unwrap();
-        let now =
-            [case("a::x", Outcome::Pass), failing("a::y", "r"), failing("a::z", "r"), failing("a::new", "r")];
+        let now = [
+            case("a::x", Outcome::Pass),
+            failing("a::y", "r"),
+            failing("a::w", "r"),
+            failing("a::z", "r"),
+            failing("a::new", "r"),
+        ];
         let c = baseline.compare(&now, Level::Must);
         assert_eq!(c.fixed, vec!["a::x"]);
         assert_eq!(c.still_failing, vec!["a::y"]);
-        assert_eq!(c.regressions, vec!["a::z", "a::new"]);
+        // a::w failed before, but not on r: it got worse.
+        assert_eq!(c.regressions, vec!["a::w", "a::z", "a::new"]);
     }
 
     #[test]

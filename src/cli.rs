@@ -93,7 +93,8 @@ pub struct CompletionsArgs {
 #[command(after_long_help = "\
 Point the client (an IdP's SCIM connector, a script, scimitar itself) at the proxy's address in place
 of the server's base URL: http://127.0.0.1:8081 stands for the whole --upstream URL, path prefix
-included. Every answered exchange is added to --out at once, so stopping the proxy loses nothing.
+included. --out is rewritten in the background as exchanges arrive (never half-written), and once
+more when the proxy stops.
 
 In the file, ids and versions the server generated become captures, timestamps and URLs match
 anything, credentials are left out and passwords replaced: the replay sends the target's own
@@ -296,7 +297,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Write the JSON report here (format: reports/run-report.schema.json)
+    /// Write the JSON report here (format: reports/run-report.schema.json; with --users, the load
+    /// report instead)
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 

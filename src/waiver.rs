@@ -93,13 +93,30 @@ impl Waivers {
             .collect();
         for case in cases.iter_mut() {
             let Outcome::Fail { findings } = &case.outcome else { continue };
-            let covering = statuses.iter_mut().filter(|s| !s.expired).find(|s| {
-                s.id == case.id || (!findings.is_empty() && findings.iter().all(|f| f.requirement.id == s.id))
-            });
-            if let Some(status) = covering {
-                status.waived.push(case.id.clone());
-                case.waived = Some(Waived { by: status.id.clone(), reason: status.reason.clone() });
+            let live = |s: &WaiverStatus| !s.expired;
+            // The case's own waiver, or one for each requirement its findings cite.
+            let by: Vec<usize> = match statuses.iter().position(|s| live(s) && s.id == case.id) {
+                Some(i) => vec![i],
+                None => {
+                    let per_finding: Option<Vec<usize>> = findings
+                        .iter()
+                        .map(|f| statuses.iter().position(|s| live(s) && s.id == f.requirement.id))
+                        .collect();
+                    let mut by = per_finding.filter(|b| !b.is_empty()).unwrap_or_default();
+                    by.sort_unstable();
+                    by.dedup();
+                    by
+                }
+            };
+            if by.is_empty() {
+                continue;
             }
+            for &i in &by {
+                statuses[i].waived.push(case.id.clone());
+            }
+            let ids: Vec<&str> = by.iter().map(|&i| statuses[i].id.as_str()).collect();
+            let reasons: Vec<&str> = by.iter().map(|&i| statuses[i].reason.as_str()).collect();
+            case.waived = Some(Waived { by: ids.join(", "), reason: reasons.join("; ") });
         }
         statuses
     }
@@ -129,13 +146,25 @@ mod tests {
             "- { id: a::b::c, reason: known, expires: 2026-12-31 }\n- { id: rfc.req, reason: later }\n",
         )
         .unwrap();
+        let mut two = failing("a::b::f", "rfc.req");
+        if let Outcome::Fail { findings } = &mut two.outcome {
+            let mut second = findings[0].clone();
+            second.requirement.id = "x.y".into();
+            findings.push(second);
+        }
         let mut cases =
-            vec![failing("a::b::c", "x.y"), failing("a::b::d", "rfc.req"), failing("a::b::e", "other")];
+            vec![failing("a::b::c", "x.y"), failing("a::b::d", "rfc.req"), failing("a::b::e", "other"), two];
         let statuses = waivers.apply(&mut cases, day("2026-12-31"));
         assert_eq!(cases[0].waived.as_ref().unwrap().by, "a::b::c");
         assert_eq!(cases[1].waived.as_ref().unwrap().by, "rfc.req");
         assert!(cases[2].waived.is_none());
+        // One finding on rfc.req (waived), one on x.y (no requirement waiver): not waived.
+        assert!(cases[3].waived.is_none());
         assert!(statuses.iter().all(|s| !s.expired));
+        let both = Waivers::parse("- { id: rfc.req, reason: one }\n- { id: x.y, reason: two }\n").unwrap();
+        let mut case = vec![cases[3].clone()];
+        both.apply(&mut case, day("2026-01-01"));
+        assert_eq!(case[0].waived.as_ref().unwrap().by, "rfc.req, x.y");
 
         let mut cases = vec![failing("a::b::c", "x.y")];
         let statuses = waivers.apply(&mut cases, day("2027-01-01"));

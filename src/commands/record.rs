@@ -1,9 +1,25 @@
 //! `scimitar record`: the recording proxy in the foreground until Ctrl-C.
 
 use crate::cli::{RecordArgs, exit};
+use crate::record::case_file::redact_query;
 use crate::record::{self, Recorder};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A URL as it may be printed: without the credentials it may carry.
+fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            if let Some(q) = u.query().map(redact_query) {
+                u.set_query(Some(&q));
+            }
+            u.to_string()
+        }
+        Err(_) => "the upstream".into(),
+    }
+}
 
 pub fn run(args: RecordArgs) -> u8 {
     if args.out.exists() && !args.force {
@@ -22,7 +38,11 @@ pub fn run(args: RecordArgs) -> u8 {
     ) {
         Ok(r) => r.on_exchange(move |x, n| {
             if !quiet {
-                eprintln!("{n:>4}  {} {} -> {}", x.method, x.path, x.status);
+                let path = match x.path.split_once('?') {
+                    Some((route, query)) => format!("{route}?{}", redact_query(query)),
+                    None => x.path.clone(),
+                };
+                eprintln!("{n:>4}  {} {path} -> {}", x.method, x.status);
             }
         }),
         Err(e) => {
@@ -47,22 +67,21 @@ pub fn run(args: RecordArgs) -> u8 {
             }
         };
         let addr = listener.local_addr().map_or_else(|_| args.listen.clone(), |a| a.to_string());
-        println!("recording: clients use http://{addr} as the base URL; it forwards to {}", args.upstream);
+        println!(
+            "recording: clients use http://{addr} as the base URL; it forwards to {}",
+            shown(&args.upstream)
+        );
         println!("writing {} after every exchange; Ctrl-C to stop", args.out.display());
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
         if let Err(e) = record::serve(listener, recorder.clone(), shutdown).await {
-            eprintln!("error: the proxy stopped: {e}");
+            eprintln!("error: the proxy stopped, or {} could not be written: {e}", args.out.display());
             return exit::HARNESS_ERROR;
         }
         if recorder.count() == 0 {
             println!("\nnothing was recorded; {} was not written", args.out.display());
             return exit::SUCCESS;
-        }
-        if let Err(e) = recorder.save() {
-            eprintln!("error: cannot write {}: {e}", args.out.display());
-            return exit::HARNESS_ERROR;
         }
         println!(
             "\nwrote {} exchanges to {}; replay with: scimitar run {} --url <base URL>",

@@ -33,8 +33,20 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let profiles = ProfileChoice::resolve(&args.select.profiles);
     if let Some(users) = args.users {
-        if !args.select.filters.is_empty() {
-            eprintln!("error: --users replays a sync, not cases: leave out the case filters");
+        let s = &args.select;
+        let case_flags =
+            !s.filters.is_empty() || !s.only.is_empty() || !s.skip.is_empty() || !s.tag.is_empty();
+        let report_flags = args.html.is_some()
+            || args.junit.is_some()
+            || args.markdown.is_some()
+            || args.har.is_some()
+            || args.waivers.is_some()
+            || args.baseline.is_some();
+        if case_flags || report_flags {
+            eprintln!(
+                "error: --users replays a sync, not cases: case filters, --only, --skip, --tag, --waivers, --baseline \
+                 and the --html, --junit, --markdown and --har reports do not apply (--json writes the load report)"
+            );
             return exit::USAGE;
         }
         return load(&args, &profiles, users);
@@ -96,10 +108,14 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
         Some(r) => Some(r),
         None => crate::load::Plan::documented_rate(profile),
     };
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    // An IdP sends many requests at once; the CPU count would cap the pace
+    // at jobs / latency before the server's limits show.
+    let jobs = args.jobs.unwrap_or(crate::load::DEFAULT_JOBS).max(1);
+    // The pace the server is held to: the IdP's, or --rate if slower.
+    let pace = crate::load::Plan::documented_rate(profile).map(|t| rate.map_or(t, |r| r.min(t)));
     let plan = crate::load::Plan {
         profile,
+        target_rate: pace,
         users,
         groups: args.groups.unwrap_or((users / 10).max(1)),
         members_per_patch: target.limits.max_members_per_patch.map_or(50, |n| n as usize),
@@ -299,9 +315,9 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     };
     let style = terminal::Style::detect();
     let where_ = if in_process {
-        format!("{} (in-process reference server)", ctx.http.base())
+        format!("{} (in-process reference server)", ctx.http.redactor().redact(ctx.http.base()))
     } else {
-        ctx.http.base().to_string()
+        ctx.http.redactor().redact(ctx.http.base())
     };
     println!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
     let present: Vec<String> = ctx.capabilities.present().iter().map(ToString::to_string).collect();

@@ -79,11 +79,24 @@ impl Recorded {
     }
 }
 
+/// A generated value and the variable that stands for it.
+struct Known {
+    literal: String,
+    /// `user`, `group`, `resource` or `version`.
+    kind: String,
+    var: String,
+    /// For a version: the resource (path) it belongs to.
+    resource: Option<String>,
+}
+
 /// Generated values seen so far and the variables that stand for them.
+/// Servers with per-table counters give a user and a group the same id
+/// ("1"), and every fresh resource the same version (`W/"1"`): a literal
+/// alone does not say which resource it names, so each carries its kind,
+/// and a version its resource.
 #[derive(Default)]
 struct Names {
-    /// (literal, variable), longest literal first when replacing.
-    known: Vec<(String, String)>,
+    known: Vec<Known>,
     counters: Vec<(String, usize)>,
 }
 
@@ -92,14 +105,21 @@ struct Names {
 const SUBSTRING_MIN: usize = 8;
 
 impl Names {
-    fn var_for(&self, literal: &str) -> Option<&str> {
-        self.known.iter().find(|(l, _)| l == literal).map(|(_, v)| v.as_str())
+    /// The variable for a literal: the one of `kind` if given, else the
+    /// most recently learnt one.
+    fn var_for(&self, literal: &str, kind: Option<&str>) -> Option<&str> {
+        let mut matching = self.known.iter().rev().filter(|k| k.literal == literal);
+        match kind {
+            Some(kind) => matching.find(|k| k.kind == kind).map(|k| k.var.as_str()),
+            None => matching.next().map(|k| k.var.as_str()),
+        }
     }
 
-    fn add(&mut self, literal: &str, kind: &str) -> String {
-        if let Some(v) = self.var_for(literal) {
-            return v.to_string();
-        }
+    fn is_known(&self, literal: &str, kind: &str, resource: Option<&str>) -> bool {
+        self.known.iter().any(|k| k.literal == literal && k.kind == kind && k.resource.as_deref() == resource)
+    }
+
+    fn add(&mut self, literal: &str, kind: &str, resource: Option<&str>) -> String {
         let n = match self.counters.iter_mut().find(|(k, _)| k == kind) {
             Some((_, n)) => {
                 *n += 1;
@@ -111,39 +131,76 @@ impl Names {
             }
         };
         let var = format!("{kind}_{n}");
-        self.known.push((literal.to_string(), var.clone()));
-        self.known.sort_by_key(|(l, _)| std::cmp::Reverse(l.len()));
+        self.known.push(Known {
+            literal: literal.to_string(),
+            kind: kind.to_string(),
+            var: var.clone(),
+            resource: resource.map(str::to_string),
+        });
         var
     }
 
     /// A whole value that is a known literal becomes its variable; a long
     /// literal inside a longer text (a filter, a URL) is replaced in place.
     fn template(&self, text: &str) -> String {
-        if let Some(v) = self.var_for(text) {
+        if let Some(v) = self.var_for(text, None) {
             return format!("{{{{{v}}}}}");
         }
+        let mut by_length: Vec<&Known> =
+            self.known.iter().filter(|k| k.literal.len() >= SUBSTRING_MIN).collect();
+        by_length.sort_by_key(|k| std::cmp::Reverse(k.literal.len()));
         let mut out = text.to_string();
-        for (literal, var) in &self.known {
-            if literal.len() >= SUBSTRING_MIN && out.contains(literal.as_str()) {
-                out = out.replace(literal.as_str(), &format!("{{{{{var}}}}}"));
+        for k in by_length {
+            if out.contains(k.literal.as_str()) {
+                out = out.replace(k.literal.as_str(), &format!("{{{{{}}}}}", k.var));
             }
         }
         out
     }
 
+    /// `/Groups/1` takes the group's variable for "1", not the user's.
     fn template_path(&self, path: &str) -> String {
         let (route, query) = match path.split_once('?') {
             Some((r, q)) => (r, Some(q)),
             None => (path, None),
         };
-        let route: Vec<String> = route.split('/').map(|segment| self.template(segment)).collect();
-        let mut out = route.join("/");
+        let segments: Vec<&str> = route.split('/').collect();
+        let templated: Vec<String> = segments
+            .iter()
+            .enumerate()
+            .map(|(i, segment)| {
+                let kind = i.checked_sub(1).map(|prev| kind_of(&format!("/{}", segments[prev])));
+                match kind.and_then(|k| self.var_for(segment, Some(k))) {
+                    Some(var) => format!("{{{{{var}}}}}"),
+                    None => self.template(segment),
+                }
+            })
+            .collect();
+        let mut out = templated.join("/");
         if let Some(q) = query {
             out.push('?');
             out.push_str(&redact_query(&self.template(q)));
         }
         out
     }
+
+    /// A version a request sends back (If-Match): the one learnt for the
+    /// same resource, else the latest with that value.
+    fn template_version(&self, value: &str, resource: &str) -> String {
+        let same =
+            self.known.iter().rev().find(|k| {
+                k.kind == "version" && k.literal == value && k.resource.as_deref() == Some(resource)
+            });
+        match same.or_else(|| self.known.iter().rev().find(|k| k.kind == "version" && k.literal == value)) {
+            Some(k) => format!("{{{{{}}}}}", k.var),
+            None => value.to_string(),
+        }
+    }
+}
+
+/// The resource a path names: `/Users/abc?x` → `/Users/abc`.
+fn resource_of(path: &str) -> String {
+    path.split('?').next().unwrap_or(path).trim_end_matches('/').to_string()
 }
 
 /// The case file for `exchanges`, named `recorded::<name>`.
@@ -155,9 +212,16 @@ pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
         let mut request = Map::new();
         request.insert("method".into(), Value::from(x.method.clone()));
         request.insert("path".into(), Value::from(names.template_path(&x.path)));
+        let resource = resource_of(&x.path);
         let own: Map<String, Value> = recordable(&x.request_headers)
             .filter(|(n, v)| case_headers.get(&title_case(n)) != Some(&Value::from(v.to_string())))
-            .map(|(n, v)| (title_case(n), Value::from(names.template(v))))
+            .map(|(n, v)| {
+                let conditional =
+                    n.eq_ignore_ascii_case("if-match") || n.eq_ignore_ascii_case("if-none-match");
+                let value =
+                    if conditional { names.template_version(v, &resource) } else { names.template(v) };
+                (title_case(n), Value::from(value))
+            })
             .collect();
         if !own.is_empty() {
             request.insert("headers".into(), Value::Object(own));
@@ -167,7 +231,7 @@ pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
                 request.insert("json".into(), request_json(&names, v, None));
             }
             Some(Body::Raw(text)) => {
-                request.insert("body".into(), Value::from(names.template(text)));
+                request.insert("body".into(), Value::from(names.template(&redact_raw(text))));
             }
             None => {}
         }
@@ -193,28 +257,41 @@ pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
         let kind = kind_of(&x.path);
         if let Some(Body::Json(body)) = &x.response_body {
             if let Some(id) = body.get("id").and_then(Value::as_str)
-                && names.var_for(id).is_none()
+                && !names.is_known(id, kind, None)
             {
-                capture.insert(names.add(id, kind), Value::from("/id"));
+                capture.insert(names.add(id, kind, None), Value::from("/id"));
             }
             if let Some(Value::Array(items)) = body.get("Resources") {
                 for (i, item) in items.iter().enumerate() {
+                    let item_kind = item
+                        .pointer("/meta/resourceType")
+                        .and_then(Value::as_str)
+                        .map_or(kind, |t| if t.eq_ignore_ascii_case("group") { "group" } else { "user" });
                     if let Some(id) = item.get("id").and_then(Value::as_str)
-                        && names.var_for(id).is_none()
+                        && !names.is_known(id, item_kind, None)
                     {
-                        let item_kind = item
-                            .pointer("/meta/resourceType")
-                            .and_then(Value::as_str)
-                            .map_or(kind, |t| if t.eq_ignore_ascii_case("group") { "group" } else { "user" });
-                        capture.insert(names.add(id, item_kind), Value::from(format!("/Resources/{i}/id")));
+                        capture.insert(
+                            names.add(id, item_kind, None),
+                            Value::from(format!("/Resources/{i}/id")),
+                        );
                     }
                 }
             }
         }
+        // A version belongs to the resource the answer is about: the one
+        // created (Location) or the one the request named.
+        let created = x.method == "POST" && x.status == 201;
+        let about = x
+            .response_header("location")
+            .filter(|_| created)
+            .and_then(|l| {
+                l.split('?').next()?.trim_end_matches('/').rsplit_once('/').map(|(_, id)| id.to_string())
+            })
+            .map_or_else(|| resource.clone(), |id| format!("{resource}/{id}"));
         if let Some(etag) = x.response_header("etag")
-            && names.var_for(etag).is_none()
+            && !names.is_known(etag, "version", Some(&about))
         {
-            let var = names.add(etag, "version");
+            let var = names.add(etag, "version", Some(&about));
             capture.insert(var, serde_json::json!({ "header": "ETag" }));
         }
 
@@ -341,7 +418,7 @@ fn title_case(name: &str) -> String {
         .join("-")
 }
 
-fn redact_query(query: &str) -> String {
+pub fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {
@@ -354,26 +431,57 @@ fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// A request body with known values as variables and passwords replaced.
+/// A request body with known values as variables and passwords replaced:
+/// under a `password` key (URN-qualified or not), and as the `value` of a
+/// PATCH operation whose `path` is the password.
 fn request_json(names: &Names, v: &Value, key: Option<&str>) -> Value {
     match v {
-        Value::String(_) if key.is_some_and(|k| k.eq_ignore_ascii_case("password")) => {
-            Value::from(REPLACED_PASSWORD)
-        }
+        Value::String(_) if key.is_some_and(names_password) => Value::from(REPLACED_PASSWORD),
         Value::String(s) => Value::from(names.template(s)),
         Value::Array(items) => Value::Array(items.iter().map(|i| request_json(names, i, key)).collect()),
         Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), request_json(names, v, Some(k)))).collect())
+            let sets_password = map.get("path").and_then(Value::as_str).is_some_and(names_password);
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let value = if sets_password && k.eq_ignore_ascii_case("value") {
+                            Value::from(REPLACED_PASSWORD)
+                        } else {
+                            request_json(names, v, Some(k))
+                        };
+                        (k.clone(), value)
+                    })
+                    .collect(),
+            )
         }
         other => other.clone(),
     }
+}
+
+/// `password`, `urn:...:User:password`: an attribute name or path that is
+/// the password.
+fn names_password(name: &str) -> bool {
+    let last = name.rsplit([':', '.']).next().unwrap_or(name);
+    last.eq_ignore_ascii_case("password")
+}
+
+/// A body that is not JSON still may carry secrets (`client_secret=...`,
+/// a JSON-ish `"password": "..."`): their values are replaced.
+fn redact_raw(text: &str) -> String {
+    static SECRET_VALUE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?i)("?[\w:.\-]*(?:password|secret|token|key|credential)[\w\-]*"?\s*[:=]\s*"?)([^"&\s,}]+)"#,
+        )
+        .expect("a valid pattern")
+    });
+    SECRET_VALUE.replace_all(text, "${1}REDACTED").into_owned()
 }
 
 /// The recorded answer as an expectation: what the upstream generated
 /// (new ids, versions, timestamps, its own URLs) matches anything present.
 fn expected_json(names: &Names, v: &Value, key: Option<&str>) -> Value {
     match v {
-        Value::String(s) if key == Some("id") && names.var_for(s).is_none() => Value::from("*"),
+        Value::String(s) if key == Some("id") && names.var_for(s, None).is_none() => Value::from("*"),
         Value::String(s) if looks_generated(s) => Value::from("*"),
         Value::String(s) => Value::from(names.template(s)),
         Value::Array(items) => Value::Array(items.iter().map(|i| expected_json(names, i, key)).collect()),
@@ -486,6 +594,40 @@ mod tests {
         let mut suite = crate::suite::Suite::embedded().unwrap();
         suite.add_case_file("recorded.yaml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert!(text.contains("/Users?filter=userName+eq+%22a%22"), "the client's encoding is kept:\n{text}");
+    }
+
+    #[test]
+    fn passwords_in_patch_values_urn_keys_and_raw_bodies_stay_out() {
+        let patch = json!({"Operations": [
+            {"op": "replace", "path": "password", "value": "N3w-s3cret"},
+            {"op": "replace", "value": {"urn:ietf:params:scim:schemas:core:2.0:User:password": "Urn-s3cret"}},
+            {"op": "replace", "path": "displayName", "value": "Jane"}
+        ]});
+        let mut raw = exchange("POST", "/token", None, 200, None);
+        raw.request_body = Some(Body::Raw("grant_type=client_credentials&client_secret=Raw-s3cret".into()));
+        let text =
+            write("p", "http://127.0.0.1:9", &[exchange("PATCH", "/Users/u1", Some(patch), 204, None), raw]);
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("Jane"), "other values stay: {text}");
+    }
+
+    #[test]
+    fn a_user_and_a_group_with_the_same_id_get_their_own_variables() {
+        let text = write(
+            "ids",
+            "http://127.0.0.1:9",
+            &[
+                exchange("POST", "/Users", Some(json!({"userName": "a"})), 201, Some(json!({"id": "1"}))),
+                exchange("POST", "/Groups", Some(json!({"displayName": "g"})), 201, Some(json!({"id": "1"}))),
+                exchange("GET", "/Groups/1", None, 200, Some(json!({"id": "1"}))),
+                exchange("GET", "/Users/1", None, 200, Some(json!({"id": "1"}))),
+            ],
+        );
+        assert!(text.contains("user_1: /id") && text.contains("group_1: /id"), "{text}");
+        assert!(
+            text.contains("path: /Groups/{{group_1}}") && text.contains("path: /Users/{{user_1}}"),
+            "{text}"
+        );
     }
 
     #[test]

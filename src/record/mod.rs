@@ -38,8 +38,12 @@ pub struct Recorder {
     exchanges: Mutex<Vec<Recorded>>,
     out: PathBuf,
     name: String,
-    /// Called after each exchange is written, with the count so far.
+    /// Called after each exchange is recorded, with the count so far.
     on_exchange: ExchangeHook,
+    /// One save at a time: two writers of the same file would interleave.
+    saving: Mutex<()>,
+    /// Set when an exchange arrived since the last save.
+    unsaved: tokio::sync::Notify,
 }
 
 /// Told of each exchange once it is saved, with the count so far.
@@ -76,6 +80,8 @@ impl Recorder {
             out,
             name: name.to_string(),
             on_exchange: Box::new(|_, _| {}),
+            saving: Mutex::new(()),
+            unsaved: tokio::sync::Notify::new(),
         })
     }
 
@@ -94,8 +100,10 @@ impl Recorder {
     }
 
     /// Writes the case file beside its final place, then moves it there, so
-    /// a reader never sees half a file.
+    /// a reader never sees half a file; the snapshot is taken under the same
+    /// lock, so an older one never replaces a newer one.
     pub fn save(&self) -> std::io::Result<()> {
+        let _one_at_a_time = self.saving.lock().unwrap_or_else(|e| e.into_inner());
         let text = self.case_text();
         let mut partial = self.out.clone().into_os_string();
         partial.push(".partial");
@@ -109,13 +117,36 @@ impl Recorder {
     }
 }
 
-/// Serves the proxy on `listener` until `shutdown` completes.
+/// Serves the proxy on `listener` until `shutdown` completes, then saves
+/// what it recorded.
+///
+/// The file is rewritten in the background, not before each answer: a client
+/// is not kept waiting, and a burst of exchanges costs one write.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     recorder: Arc<Recorder>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, recorder.router()).with_graceful_shutdown(shutdown).await
+    let writer = {
+        let recorder = recorder.clone();
+        tokio::spawn(async move {
+            loop {
+                recorder.unsaved.notified().await;
+                let r = recorder.clone();
+                let saved = tokio::task::spawn_blocking(move || r.save()).await;
+                if let Ok(Err(e)) = saved {
+                    eprintln!("error: cannot write {}: {e}", recorder.out.display());
+                }
+            }
+        })
+    };
+    let served = axum::serve(listener, recorder.clone().router()).with_graceful_shutdown(shutdown).await;
+    writer.abort();
+    if recorder.count() > 0 {
+        let r = recorder.clone();
+        tokio::task::spawn_blocking(move || r.save()).await.map_err(std::io::Error::other)??;
+    }
+    served
 }
 
 async fn forward(
@@ -129,7 +160,10 @@ async fn forward(
     let url = format!("{}{}", rec.upstream, path_and_query);
     let mut request = rec.client.request(method.clone(), &url);
     for (name, value) in &headers {
-        if forwarded(name) {
+        // The proxy negotiates its own encoding (gzip, deflate) and decodes
+        // what comes back: forwarding the client's could bring an encoding it
+        // cannot decode (br, zstd).
+        if forwarded(name) && name != "accept-encoding" {
             request = request.header(name, value);
         }
     }
@@ -162,9 +196,7 @@ async fn forward(
         }
         Err(_) => 0,
     };
-    if let Err(e) = rec.save() {
-        eprintln!("error: cannot write {}: {e}", rec.out.display());
-    }
+    rec.unsaved.notify_one();
     (rec.on_exchange)(&recorded, count);
 
     let mut reply = Response::builder().status(status);

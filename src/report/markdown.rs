@@ -73,7 +73,7 @@ pub fn render(run: &RunReport) -> String {
                         c.id,
                         first.requirement.level,
                         cell(&format!("{}: {}", first.requirement.source, first.requirement.says)),
-                        cell(&what)
+                        code(&what)
                     );
                 }
                 None => {
@@ -81,7 +81,7 @@ pub fn render(run: &RunReport) -> String {
                         crate::runner::outcome::Outcome::Error { message, .. } => message.as_str(),
                         _ => "",
                     };
-                    let _ = writeln!(out, "| `{}` | {verdict} | | | {} |", c.id, cell(message));
+                    let _ = writeln!(out, "| `{}` | {verdict} | | | {} |", c.id, code(message));
                 }
             }
         }
@@ -121,6 +121,12 @@ pub fn render(run: &RunReport) -> String {
 /// Text safe inside a table cell: one line, no pipes.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Text the server wrote, as inline code: shown, never rendered as markup or
+/// a link on the page that displays the summary.
+fn code(text: &str) -> String {
+    format!("`{}`", cell(text).replace('`', "'"))
 }
 
 fn short(text: &str) -> String {

@@ -380,3 +380,16 @@ fn completions_and_the_manual_page_come_from_the_command_line_definition() {
         "{page}"
     );
 }
+
+#[test]
+fn load_holds_the_server_to_the_slower_of_the_idp_and_rate() {
+    // At --rate 20 the harness itself cannot reach Entra's 25/s: the server
+    // is judged against 20, not blamed for the harness's pace.
+    let out = scimitar(&["run", "--profile", "entra", "--users", "5", "--groups", "1", "--rate", "20"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("(target 20/s)") && text.contains("the server kept up"), "{text}");
+
+    let out = scimitar(&["run", "--profile", "entra", "--users", "5", "--html", "x.html"]);
+    assert_eq!(out.status.code(), Some(2), "report flags do not apply to a load run");
+}

@@ -13,7 +13,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn plan(profile: Profile) -> Plan {
-    Plan { profile, users: 20, groups: 2, members_per_patch: 4, jobs: 4 }
+    Plan { profile, target_rate: None, users: 20, groups: 2, members_per_patch: 4, jobs: 4 }
 }
 
 fn against_reference(profile: Profile, faults: FaultSet) -> load::LoadReport {
@@ -79,7 +79,14 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
         Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
         let target = Target::new(server.uri(), TargetAuth::Bearer("t".into()));
         let http = Http::new(&target, Duration::from_secs(5), None).unwrap();
-        let plan = Plan { profile: Profile::Entra, users: 3, groups: 0, members_per_patch: 10, jobs: 1 };
+        let plan = Plan {
+            profile: Profile::Entra,
+            target_rate: None,
+            users: 3,
+            groups: 0,
+            members_per_patch: 10,
+            jobs: 1,
+        };
         load::run(&http, &plan, "scimitar-loadtest").await
     });
     assert_eq!(report.rate_limited, 1, "{}", load::render(&report));
