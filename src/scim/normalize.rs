@@ -9,8 +9,10 @@
 use crate::faults::{Fault, FaultSet};
 use crate::scim::datetime;
 use crate::scim::error::{ScimError, ScimType};
-use crate::scim::quirks::{Leniency, Quirk};
-use crate::scim::schema::{AttrType, Attribute, Container, Mutability, ResourceType, Schema};
+use crate::scim::quirks::{LEGACY_CORE_URNS, LEGACY_ENTERPRISE_URNS, Leniency, Quirk};
+use crate::scim::schema::{
+    AttrType, Attribute, Container, ENTERPRISE_USER, Mutability, ResourceType, Schema,
+};
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
@@ -56,6 +58,18 @@ impl<'a> Normalizer<'a> {
                 )));
             }
             seen.push(lower);
+            // OneLogin's templates key the enterprise attributes by a pre-RFC URN.
+            let key = match LEGACY_ENTERPRISE_URNS.iter().find(|l| key.eq_ignore_ascii_case(l)) {
+                Some(_) if self.leniency.accepts(Quirk::LegacySchemaUrns) => ENTERPRISE_USER,
+                Some(_) => {
+                    return Err(ScimError::invalid_syntax(format!(
+                        "'{key}' is not an attribute of the {} resource type; {}",
+                        self.rt.name,
+                        Quirk::LegacySchemaUrns
+                    )));
+                }
+                None => key.as_str(),
+            };
             if let Some(Container::Extension(schema)) = self.rt.schema_for_urn(key) {
                 if !declared.iter().any(|d| d.eq_ignore_ascii_case(&schema.id)) {
                     return Err(ScimError::invalid_value(format!(
@@ -78,6 +92,20 @@ impl<'a> Normalizer<'a> {
             if attr.mutability == Mutability::ReadOnly {
                 continue;
             }
+            let one_element;
+            let value = if attr.multi_valued && value.is_object() {
+                if !self.leniency.accepts(Quirk::ObjectForMultiValued) {
+                    return Err(ScimError::invalid_value(format!(
+                        "'{}' is multi-valued and must be a JSON array, not one object; {}",
+                        attr.name,
+                        Quirk::ObjectForMultiValued
+                    )));
+                }
+                one_element = Value::Array(vec![value.clone()]);
+                &one_element
+            } else {
+                value
+            };
             if let Some(v) = self.value(attr, value, &attr.name)? {
                 out.insert(attr.name.clone(), v);
             }
@@ -111,6 +139,29 @@ impl<'a> Normalizer<'a> {
                 .ok_or_else(|| ScimError::invalid_value("\"schemas\" must be an array of URN strings"))?,
             _ => return Err(ScimError::invalid_value("\"schemas\" must be an array of URN strings")),
         };
+        let legacy = |u: &String, names: &[&str]| names.iter().any(|l| u.eq_ignore_ascii_case(l));
+        let legacy_core = self.rt.name == "User" && urns.iter().any(|u| legacy(u, &LEGACY_CORE_URNS));
+        let legacy_enterprise = urns.iter().any(|u| legacy(u, &LEGACY_ENTERPRISE_URNS));
+        if (legacy_core || legacy_enterprise) && !self.leniency.accepts(Quirk::LegacySchemaUrns) {
+            return Err(ScimError::invalid_value(format!(
+                "\"schemas\" uses pre-RFC schema names; {}",
+                Quirk::LegacySchemaUrns
+            )));
+        }
+        // OneLogin's names stand for the RFC's.
+        let mut urns: Vec<String> = urns
+            .into_iter()
+            .map(|u| {
+                if legacy(&u, &LEGACY_CORE_URNS) && self.rt.name == "User" {
+                    core.clone()
+                } else if legacy(&u, &LEGACY_ENTERPRISE_URNS) {
+                    ENTERPRISE_USER.to_string()
+                } else {
+                    u
+                }
+            })
+            .collect();
+        urns.dedup();
         if !urns.iter().any(|u| u.eq_ignore_ascii_case(core)) {
             return Err(ScimError::invalid_value(format!(
                 "\"schemas\" must include \"{core}\" for a {} (RFC 7643 §3)",

@@ -63,10 +63,17 @@ pub enum Quirk {
     /// A schema URN in `schemas` the resource type does not define (Entra's
     /// `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`).
     ForeignSchemaUrn,
+    /// `"emails": {"value": ..., "type": "work"}`: one object where a
+    /// multi-valued attribute takes an array (OneLogin's enterprise template).
+    ObjectForMultiValued,
+    /// `urn:scim:schemas:core:2.0` (or `:1.0`) in place of the core schema
+    /// URN, and `urn:scim:schemas:extension:enterprise:2.0` (or `:1.0`) in
+    /// place of the enterprise extension's (OneLogin's templates).
+    LegacySchemaUrns,
 }
 
 impl Quirk {
-    pub const ALL: [Quirk; 7] = [
+    pub const ALL: [Quirk; 9] = [
         Quirk::CapitalisedOp,
         Quirk::BooleanString,
         Quirk::RemoveByValue,
@@ -74,6 +81,8 @@ impl Quirk {
         Quirk::PathKeysInValue,
         Quirk::ReadOnlyIdInValue,
         Quirk::ForeignSchemaUrn,
+        Quirk::ObjectForMultiValued,
+        Quirk::LegacySchemaUrns,
     ];
 
     /// The identity providers known to send this (see suites/requirements/
@@ -87,6 +96,8 @@ impl Quirk {
             // JumpCloud removes members by value (two captures agree).
             Quirk::RemoveByValue => &[Idp::Entra, Idp::JumpCloud],
             Quirk::CapitalisedOp | Quirk::BareStringForComplex | Quirk::PathKeysInValue => &[Idp::Entra],
+            // OneLogin's documented templates (developers.onelogin.com/scim/define-user-schema).
+            Quirk::ObjectForMultiValued | Quirk::LegacySchemaUrns => &[Idp::OneLogin],
         }
     }
 
@@ -106,6 +117,10 @@ impl Quirk {
             Quirk::ForeignSchemaUrn => {
                 "RFC 7643 §3: \"schemas\" lists the resource type's schema and extensions"
             }
+            Quirk::ObjectForMultiValued => "RFC 7643 §2.4: a multi-valued attribute's value is a JSON array",
+            Quirk::LegacySchemaUrns => {
+                "RFC 7643 §8.7: the User schema is urn:ietf:params:scim:schemas:core:2.0:User and the enterprise extension urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            }
         }
     }
 }
@@ -123,6 +138,12 @@ impl fmt::Display for Quirk {
         )
     }
 }
+
+/// The pre-RFC names OneLogin's templates give the core User schema and the
+/// enterprise extension.
+pub const LEGACY_CORE_URNS: [&str; 2] = ["urn:scim:schemas:core:2.0", "urn:scim:schemas:core:1.0"];
+pub const LEGACY_ENTERPRISE_URNS: [&str; 2] =
+    ["urn:scim:schemas:extension:enterprise:2.0", "urn:scim:schemas:extension:enterprise:1.0"];
 
 /// The set of quirks a service provider accepts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
