@@ -85,21 +85,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::outcome::testing::failing;
-
-    fn case(id: &str, outcome: Outcome) -> CaseReport {
-        CaseReport {
-            id: id.into(),
-            title: String::new(),
-            file: String::new(),
-            requirements: Vec::new(),
-            tags: Vec::new(),
-            outcome,
-            waived: None,
-            duration_ms: 0.0,
-            exchanges: Vec::new(),
-        }
-    }
+    use crate::runner::outcome::testing::{failing, report as case};
 
     #[test]
     fn new_failures_regress_old_ones_do_not_and_passing_ones_are_fixed() {

@@ -10,6 +10,7 @@
 use crate::runner::http::{Body, Http, Outgoing};
 use crate::suite::case::{Method, RequestAuth};
 use crate::suite::profile::Profile;
+use crate::suite::requirement::Requirement;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,9 @@ pub const DEFAULT_JOBS: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub profile: Profile,
+    /// The IdP's catalogued requirement on pace (`entra.sync-rate`), which
+    /// the verdict cites.
+    pub requirement: Option<Requirement>,
     /// The pace the server must keep up with, if any.
     pub target_rate: Option<f64>,
     pub users: usize,
@@ -66,12 +70,16 @@ pub struct KindStats {
 pub struct Failure {
     pub kind: &'static str,
     pub request: String,
+    /// The statuses the IdP accepts here.
+    pub expected: String,
     pub got: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub profile: Profile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<Requirement>,
     pub users: usize,
     pub groups: usize,
     pub requests: usize,
@@ -139,9 +147,11 @@ impl Driver<'_> {
                 ),
                 Err(e) => e.message.clone(),
             };
+            let expected = expect.iter().map(u16::to_string).collect::<Vec<_>>().join(" or ");
             tally.failures.push(Failure {
                 kind,
                 request: format!("{} {}", out.method.as_str(), out.path),
+                expected,
                 got,
             });
         }
@@ -347,6 +357,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
     let tally = std::mem::take(&mut *driver.tally.lock().unwrap_or_else(|e| e.into_inner()));
     LoadReport {
         profile,
+        requirement: plan.requirement.clone(),
         users: plan.users,
         groups: plan.groups,
         requests: tally.samples.len(),
@@ -429,7 +440,7 @@ pub fn render(r: &LoadReport) -> String {
         );
     }
     for f in &r.failures {
-        let _ = writeln!(out, "  {}: {} -> {}", f.kind, f.request, f.got);
+        let _ = writeln!(out, "  {}: {}: expected {}, got {}", f.kind, f.request, f.expected, f.got);
     }
     if r.left_behind > 0 {
         let _ = writeln!(out, "{} resources could not be deleted afterwards", r.left_behind);
@@ -440,6 +451,18 @@ pub fn render(r: &LoadReport) -> String {
         format!("the server did not keep up with {}'s initial sync", r.profile.title())
     };
     let _ = writeln!(out, "\n{verdict}");
+    match &r.requirement {
+        Some(req) => {
+            let _ = writeln!(out, "{} {}: {} [{}]", req.source, req.level, req.says, req.id);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} documents no rate: judged on wrong answers and 429s only",
+                r.profile.title()
+            );
+        }
+    }
     out
 }
 

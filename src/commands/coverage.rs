@@ -3,22 +3,14 @@
 
 use crate::cli::{CoverageArgs, exit};
 use crate::report::terminal::Style;
-use crate::suite::Suite;
 use crate::suite::coverage::{Coverage, Tally};
 use crate::suite::requirement::Level;
 use std::fmt::Write as _;
 
 pub fn run(args: CoverageArgs) -> u8 {
-    let suite = match &args.suites {
-        Some(dir) => Suite::from_dir(dir),
-        None => Suite::embedded(),
-    };
-    let suite = match suite {
+    let suite = match super::load_suites(args.suites.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: the suites do not load:\n{e}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let coverage = Coverage::of(&suite);
     if let Some(path) = &args.json {

@@ -2,7 +2,7 @@
 //! needs, so a pipeline can see what `--only`, `--skip` and `--tag` select.
 
 use crate::cli::{ListArgs, ProfileChoice, exit};
-use crate::suite::{Case, Suite};
+use crate::suite::Case;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -19,19 +19,12 @@ struct Listed<'a> {
 }
 
 pub fn run(args: ListArgs) -> u8 {
-    let suite = match &args.suites {
-        Some(dir) => Suite::from_dir(dir),
-        None => Suite::embedded(),
-    };
-    let mut suite = match suite {
+    let mut suite = match super::load_suites(args.suites.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: the suites do not load:\n{e}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let profiles = ProfileChoice::resolve(&args.select.profiles);
-    let cases = match super::run::select(&mut suite, &args.select, &profiles) {
+    let cases = match super::select::select(&mut suite, &args.select, &profiles) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

@@ -2,7 +2,7 @@
 //! reports and an exit code that says which kind of outcome it was.
 
 use crate::baseline::Baseline;
-use crate::cli::{ProfileChoice, RunArgs, SelectArgs, exit};
+use crate::cli::{ProfileChoice, RunArgs, exit};
 use crate::faults::FaultSet;
 use crate::report::progress;
 use crate::report::{self, terminal};
@@ -20,16 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub fn run(args: RunArgs) -> u8 {
-    let suite = match &args.suites {
-        Some(dir) => Suite::from_dir(dir),
-        None => Suite::embedded(),
-    };
-    let mut suite = match suite {
+    let mut suite = match super::load_suites(args.suites.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: the suites do not load:\n{e}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let profiles = ProfileChoice::resolve(&args.select.profiles);
     if let Some(users) = args.users {
@@ -49,9 +42,9 @@ pub fn run(args: RunArgs) -> u8 {
             );
             return exit::USAGE;
         }
-        return load(&args, &profiles, users);
+        return load(&args, &suite, &profiles, users);
     }
-    let cases = match select(&mut suite, &args.select, &profiles) {
+    let cases = match super::select::select(&mut suite, &args.select, &profiles) {
         Ok(cases) => cases,
         Err(e) => {
             eprintln!("error: {e}");
@@ -85,7 +78,7 @@ pub fn run(args: RunArgs) -> u8 {
 }
 
 /// `--users N`: the profile's initial sync instead of the cases.
-fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
+fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8 {
     let profile = match profiles {
         [p] if crate::load::Plan::supports(*p) => *p,
         _ => {
@@ -115,6 +108,7 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
     let pace = crate::load::Plan::documented_rate(profile).map(|t| rate.map_or(t, |r| r.min(t)));
     let plan = crate::load::Plan {
         profile,
+        requirement: suite.catalogue.get(&format!("{}.sync-rate", profile.name())).cloned(),
         target_rate: pace,
         users,
         groups: args.groups.unwrap_or((users / 10).max(1)),
@@ -159,73 +153,6 @@ fn load(args: &RunArgs, profiles: &[Profile], users: usize) -> u8 {
     });
     drop(server);
     code
-}
-
-/// The cases to run: the case files named on the command line, or else the
-/// chosen profiles' cases; either narrowed by the other filters.
-pub fn select(suite: &mut Suite, args: &SelectArgs, profiles: &[Profile]) -> Result<Vec<Arc<Case>>, String> {
-    let (files, filters): (Vec<&String>, Vec<&String>) = args.filters.iter().partition(|f| is_case_file(f));
-    let matches = |c: &Arc<Case>| {
-        (filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str())))
-            && (args.only.is_empty() || args.only.iter().any(|p| under(c.id(), p)))
-            && !args.skip.iter().any(|p| under(c.id(), p))
-            && (args.tag.is_empty() || args.tag.iter().any(|t| c.doc.tags.contains(t)))
-    };
-    if !files.is_empty() {
-        let mut cases = Vec::new();
-        for file in files {
-            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-            let index =
-                suite.add_case_file(file, &text).map_err(|e| format!("{file} does not load:\n{e}"))?;
-            cases.push(suite.cases[index].clone());
-        }
-        return Ok(cases.into_iter().filter(matches).collect());
-    }
-    let in_profile = |c: &Arc<Case>| Profile::of_case(c.id()).is_some_and(|p| profiles.contains(&p));
-    let cases: Vec<Arc<Case>> = suite.cases.iter().filter(|c| in_profile(c) && matches(c)).cloned().collect();
-    if !cases.is_empty() {
-        return Ok(cases);
-    }
-    let names: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
-    let elsewhere: Vec<String> = suite
-        .cases
-        .iter()
-        .filter(|c| matches(c))
-        .filter_map(|c| Profile::of_case(c.id()))
-        .map(|p| p.name().to_string())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let wanted: Vec<String> = filters
-        .iter()
-        .map(|f| f.to_string())
-        .chain(args.only.iter().map(|o| format!("--only {o}")))
-        .chain(args.tag.iter().map(|t| format!("--tag {t}")))
-        .collect();
-    if elsewhere.is_empty() {
-        Err(format!("no case id contains {}; `scimitar list` shows them", wanted.join(" or ")))
-    } else {
-        Err(format!(
-            "no case of profile {} matches {}; add --profile {}",
-            names.join(","),
-            wanted.join(" or "),
-            elsewhere.join(",")
-        ))
-    }
-}
-
-/// `id` is `pattern`, lies under it (`rfc7644::patch` holds
-/// `rfc7644::patch::add`), or starts with it when it ends in `*`.
-pub fn under(id: &str, pattern: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => id.starts_with(prefix),
-        None => id == pattern || id.strip_prefix(pattern).is_some_and(|rest| rest.starts_with("::")),
-    }
-}
-
-fn is_case_file(arg: &str) -> bool {
-    let lower = arg.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml")
 }
 
 /// The target from the command line, a target file, or (neither) a reference

@@ -5,21 +5,14 @@ use crate::cli::{SelftestArgs, exit};
 use crate::faults::Fault;
 use crate::report::terminal::Style;
 use crate::selftest::{self, Matrix};
-use crate::suite::{Case, Suite};
+use crate::suite::Case;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 pub fn run(args: SelftestArgs) -> u8 {
-    let suite = match &args.suites {
-        Some(dir) => Suite::from_dir(dir),
-        None => Suite::embedded(),
-    };
-    let suite = match suite {
+    let suite = match super::load_suites(args.suites.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: the suites do not load:\n{e}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let cases: Vec<Arc<Case>> = suite
         .cases

@@ -5,7 +5,7 @@
 //! requirement, the expected-against-actual diff and the exchange. A search
 //! box and filters by area, level and outcome narrow the list.
 
-use super::{Tally, areas, headline, statements, verdict_of};
+use super::{Tally, Verdict, areas, headline, statements};
 use crate::runner::outcome::{CaseReport, Exchange, Finding, Outcome, RunReport};
 use crate::suite::requirement::Level;
 use similar::{ChangeTag, TextDiff};
@@ -162,15 +162,11 @@ fn waivers_and_baseline(out: &mut String, run: &RunReport) {
     }
 }
 
-/// Failures first, then what could not run, warnings, waived, skipped, passed.
-fn rank(verdict: &str) -> usize {
-    ["fail", "error", "warn", "waived", "skip", "pass"].iter().position(|v| *v == verdict).unwrap_or(6)
-}
-
 fn cases(out: &mut String, run: &RunReport) {
+    // Failures first, then what could not run, warnings, waived, skipped, passed.
     let mut sorted: Vec<&CaseReport> = run.cases.iter().collect();
-    sorted.sort_by_key(|c| rank(verdict_of(c, run.fail_on)));
-    let problems = sorted.iter().any(|c| rank(verdict_of(c, run.fail_on)) < 4);
+    sorted.sort_by_key(|c| Verdict::of(c, run.fail_on));
+    let problems = sorted.iter().any(|c| Verdict::of(c, run.fail_on).needs_attention());
     let _ = write!(
         out,
         "<section id=\"cases\">\n<h2>Cases</h2>\n<div class=\"filters\">\n\
@@ -198,7 +194,7 @@ fn cases(out: &mut String, run: &RunReport) {
 }
 
 fn case(out: &mut String, c: &CaseReport, fail_on: Level) {
-    let verdict = verdict_of(c, fail_on);
+    let verdict = Verdict::of(c, fail_on);
     let findings = c.outcome.findings();
     let mut levels: Vec<&str> = if findings.is_empty() {
         c.requirements.iter().map(|r| r.level.as_str()).collect()
@@ -215,11 +211,10 @@ fn case(out: &mut String, c: &CaseReport, fail_on: Level) {
         let _ = write!(text, " {} {} {} {}", f.requirement.id, f.requirement.says, f.check, f.actual);
     }
     let label = match verdict {
-        "skip" => "N/A",
-        "waived" => "WAIVED",
-        other => other,
-    }
-    .to_ascii_uppercase();
+        Verdict::Skip => "N/A".to_string(),
+        other => other.as_str().to_ascii_uppercase(),
+    };
+    let verdict = verdict.as_str();
     let level = c.worst_level().map(|l| format!(" <span class=\"level\">{l}</span>")).unwrap_or_default();
     let _ = write!(
         out,

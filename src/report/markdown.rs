@@ -2,7 +2,7 @@
 //! the verdict, a statement per RFC and IdP, counts per area, then each
 //! failure in a line. The details live in the HTML and JSON reports.
 
-use super::{Tally, areas, headline, statements, verdict_of};
+use super::{Tally, Verdict, areas, headline, statements};
 use crate::runner::outcome::RunReport;
 use std::fmt::Write as _;
 
@@ -48,17 +48,14 @@ pub fn render(run: &RunReport) -> String {
         let _ = writeln!(out, "| `{area}` | {pass} | {fail} | {warn} | {waived} | {skip} | {error} |");
     }
 
-    let failures: Vec<_> = run
-        .cases
-        .iter()
-        .filter(|c| matches!(verdict_of(c, run.fail_on), "fail" | "warn" | "waived" | "error"))
-        .collect();
+    let failures: Vec<_> =
+        run.cases.iter().filter(|c| Verdict::of(c, run.fail_on).needs_attention()).collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\n### Failures\n");
         let _ = writeln!(out, "| case | verdict | level | requirement | what |");
         let _ = writeln!(out, "|---|---|---|---|---|");
         for c in failures.iter().take(LISTED) {
-            let verdict = verdict_of(c, run.fail_on);
+            let verdict = Verdict::of(c, run.fail_on).as_str();
             match c.outcome.findings().first() {
                 Some(first) => {
                     let what = format!(

@@ -25,16 +25,48 @@ pub fn area(id: &str) -> &str {
     id.rsplit_once("::").map_or(id, |(area, _)| area)
 }
 
-/// How a case came out, as reports name and filter it: `pass`, `fail`,
-/// `warn` (findings below --fail-on only), `waived`, `error`, `skip`.
-pub fn verdict_of(case: &CaseReport, fail_on: Level) -> &'static str {
-    match case.outcome {
-        Outcome::Pass => "pass",
-        Outcome::Fail { .. } if case.waived.is_some() => "waived",
-        Outcome::Fail { .. } if !case.fails_run(fail_on) => "warn",
-        Outcome::Fail { .. } => "fail",
-        Outcome::Error { .. } => "error",
-        Outcome::Skip { .. } => "skip",
+/// How a case came out, as every report names, orders and filters it. The
+/// order is the reports': what needs attention first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Fail,
+    /// The harness could not run the case.
+    Error,
+    /// Findings below --fail-on only.
+    Warn,
+    /// Failed, and a waiver accepts it.
+    Waived,
+    Skip,
+    Pass,
+}
+
+impl Verdict {
+    pub fn of(case: &CaseReport, fail_on: Level) -> Verdict {
+        match case.outcome {
+            Outcome::Pass => Verdict::Pass,
+            Outcome::Fail { .. } if case.waived.is_some() => Verdict::Waived,
+            Outcome::Fail { .. } if !case.fails_run(fail_on) => Verdict::Warn,
+            Outcome::Fail { .. } => Verdict::Fail,
+            Outcome::Error { .. } => Verdict::Error,
+            Outcome::Skip { .. } => Verdict::Skip,
+        }
+    }
+
+    /// The name reports filter on: `fail`, `error`, `warn`, `waived`, `skip`, `pass`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Warn => "warn",
+            Verdict::Waived => "waived",
+            Verdict::Skip => "skip",
+            Verdict::Pass => "pass",
+        }
+    }
+
+    /// Fail, error, warn or waived: what a reader should look at.
+    pub fn needs_attention(self) -> bool {
+        self < Verdict::Skip
     }
 }
 
@@ -53,13 +85,13 @@ impl Tally {
     pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseReport>, fail_on: Level) -> Tally {
         let mut t = Tally::default();
         for c in cases {
-            match verdict_of(c, fail_on) {
-                "pass" => t.pass += 1,
-                "fail" => t.fail += 1,
-                "warn" => t.warn += 1,
-                "waived" => t.waived += 1,
-                "error" => t.error += 1,
-                _ => t.skip += 1,
+            match Verdict::of(c, fail_on) {
+                Verdict::Pass => t.pass += 1,
+                Verdict::Fail => t.fail += 1,
+                Verdict::Warn => t.warn += 1,
+                Verdict::Waived => t.waived += 1,
+                Verdict::Error => t.error += 1,
+                Verdict::Skip => t.skip += 1,
             }
         }
         t

@@ -64,13 +64,13 @@ fn printable(text: &str) -> String {
 /// A failure whose findings are all below `fail_on` shows as WARN, and one a
 /// waiver accepts as WAIVE: neither fails the run.
 pub fn progress_line(report: &CaseReport, style: Style, fail_on: Level) -> String {
-    let label = match report.outcome {
-        Outcome::Pass => style.green("PASS "),
-        Outcome::Fail { .. } if report.waived.is_some() => style.yellow("WAIVE"),
-        Outcome::Fail { .. } if !report.fails_run(fail_on) => style.yellow("WARN "),
-        Outcome::Fail { .. } => style.red("FAIL "),
-        Outcome::Error { .. } => style.red("ERROR"),
-        Outcome::Skip { .. } => style.yellow("SKIP "),
+    let label = match super::Verdict::of(report, fail_on) {
+        super::Verdict::Pass => style.green("PASS "),
+        super::Verdict::Waived => style.yellow("WAIVE"),
+        super::Verdict::Warn => style.yellow("WARN "),
+        super::Verdict::Fail => style.red("FAIL "),
+        super::Verdict::Error => style.red("ERROR"),
+        super::Verdict::Skip => style.yellow("SKIP "),
     };
     let tail = match &report.outcome {
         Outcome::Skip { reason } => style.dim(&format!(": {reason}")),

@@ -69,17 +69,7 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
         Some(reason) => Outcome::Skip { reason },
         None => run_steps(ctx, case, &mut exchanges).await,
     };
-    CaseReport {
-        id: case.id().to_string(),
-        title: case.doc.title.clone(),
-        file: case.file.clone(),
-        requirements: case.requirements.clone(),
-        tags: case.doc.tags.clone(),
-        outcome,
-        waived: None,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        exchanges,
-    }
+    CaseReport::of(case, outcome, started.elapsed().as_secs_f64() * 1000.0, exchanges)
 }
 
 fn missing_capability(ctx: &RunContext, case: &Case) -> Option<String> {
@@ -327,17 +317,7 @@ pub async fn run_all(
                 } else {
                     (ErrorKind::Suite, "the case panicked in the harness; this is a scimitar bug".to_string())
                 };
-                CaseReport {
-                    id: case.id().to_string(),
-                    title: case.doc.title.clone(),
-                    file: case.file.clone(),
-                    requirements: case.requirements.clone(),
-                    tags: case.doc.tags.clone(),
-                    outcome: Outcome::Error { kind, message },
-                    waived: None,
-                    duration_ms: 0.0,
-                    exchanges: Vec::new(),
-                }
+                CaseReport::of(case, Outcome::Error { kind, message }, 0.0, Vec::new())
             })
         })
         .collect()

@@ -202,6 +202,26 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
+    /// A case's report with its outcome; not waived (waivers apply after the run).
+    pub fn of(
+        case: &crate::suite::Case,
+        outcome: Outcome,
+        duration_ms: f64,
+        exchanges: Vec<Exchange>,
+    ) -> CaseReport {
+        CaseReport {
+            id: case.id().to_string(),
+            title: case.doc.title.clone(),
+            file: case.file.clone(),
+            requirements: case.requirements.clone(),
+            tags: case.doc.tags.clone(),
+            outcome,
+            waived: None,
+            duration_ms,
+            exchanges,
+        }
+    }
+
     /// The strongest level among the requirements a failing case's findings cite.
     pub fn worst_level(&self) -> Option<Level> {
         self.outcome.findings().iter().map(|f| f.requirement.level).min()
@@ -372,13 +392,18 @@ pub(crate) mod testing {
             location: "f.yaml:1".into(),
             exchange: None,
         };
+        report(id, Outcome::Fail { findings: vec![finding] })
+    }
+
+    /// A case that came out as `outcome`, with nothing else recorded.
+    pub fn report(id: &str, outcome: Outcome) -> CaseReport {
         CaseReport {
             id: id.into(),
             title: String::new(),
             file: String::new(),
             requirements: Vec::new(),
             tags: Vec::new(),
-            outcome: Outcome::Fail { findings: vec![finding] },
+            outcome,
             waived: None,
             duration_ms: 0.0,
             exchanges: Vec::new(),

@@ -174,6 +174,14 @@ impl Leniency {
     pub fn is_strict(&self) -> bool {
         self.idps.is_empty()
     }
+
+    /// Whether a successful PATCH of this resource type answers 204 No
+    /// Content rather than the resource: Entra's guide asks so of groups (a
+    /// body listing every member slows its syncs), and RFC 7644 §3.5.2
+    /// allows it when no attributes were asked for.
+    pub fn patch_answers_no_content(&self, resource_type: &str) -> bool {
+        resource_type == "Group" && self.idps.contains(&Idp::Entra)
+    }
 }
 
 #[cfg(test)]

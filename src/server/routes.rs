@@ -7,7 +7,6 @@ use super::service::{Saved, Service};
 use super::{TenantCtx, bulk, discovery};
 use crate::faults::Fault;
 use crate::scim::error::ScimError;
-use crate::scim::quirks::Idp;
 use crate::scim::schema::ResourceType;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
@@ -229,10 +228,8 @@ async fn modify(
         if faults.has(Fault::Patch204WithAttributes) {
             return Ok(with_etag(&svc, Reply::empty(StatusCode::NO_CONTENT), saved.version));
         }
-        // Entra's guide asks a group PATCH for 204: a body listing every member
-        // slows its syncs. RFC 7644 §3.5.2 allows it unless attributes were asked for.
         let asked_for_attributes = asked.attributes.is_some() || asked.excluded_attributes.is_some();
-        if rt.name == "Group" && svc.leniency.idps().contains(&Idp::Entra) && !asked_for_attributes {
+        if svc.leniency.patch_answers_no_content(&rt.name) && !asked_for_attributes {
             return Ok(with_etag(&svc, Reply::empty(StatusCode::NO_CONTENT), saved.version));
         }
         let saved = match before {

@@ -389,6 +389,10 @@ fn load_holds_the_server_to_the_slower_of_the_idp_and_rate() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("(target 20/s)") && text.contains("the server kept up"), "{text}");
+    assert!(
+        text.contains("MUST: ") && text.contains("[entra.sync-rate]"),
+        "the verdict cites its requirement: {text}"
+    );
 
     let out = scimitar(&["run", "--profile", "entra", "--users", "5", "--html", "x.html"]);
     assert_eq!(out.status.code(), Some(2), "report flags do not apply to a load run");

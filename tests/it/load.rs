@@ -13,7 +13,15 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn plan(profile: Profile) -> Plan {
-    Plan { profile, target_rate: None, users: 20, groups: 2, members_per_patch: 4, jobs: 4 }
+    Plan {
+        profile,
+        requirement: None,
+        target_rate: None,
+        users: 20,
+        groups: 2,
+        members_per_patch: 4,
+        jobs: 4,
+    }
 }
 
 fn against_reference(profile: Profile, faults: FaultSet) -> load::LoadReport {
@@ -54,6 +62,8 @@ fn wrong_answers_are_errors_and_the_server_did_not_keep_up() {
     let lookups = report.kinds.iter().find(|k| k.kind == "lookup user").unwrap();
     assert_eq!(lookups.errors, 20, "{}", load::render(&report));
     assert!(!report.failures.is_empty() && report.failures[0].got.starts_with("404"));
+    assert_eq!(report.failures[0].expected, "200");
+    assert!(load::render(&report).contains("expected 200, got 404"));
 }
 
 #[test]
@@ -81,6 +91,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
         let http = Http::new(&target, Duration::from_secs(5), None).unwrap();
         let plan = Plan {
             profile: Profile::Entra,
+            requirement: None,
             target_rate: None,
             users: 3,
             groups: 0,
