@@ -46,7 +46,7 @@ fn main() {
                 let reports =
                     runner::run_all(ctx.clone(), suite.cases.clone(), jobs, None, cancel.clone()).await;
                 assert!(
-                    reports.iter().all(|r| r.outcome.label() == "PASS"),
+                    reports.iter().all(|r| matches!(r.outcome, scimitar::runner::outcome::Outcome::Pass)),
                     "the suite must pass to be measured"
                 );
                 ctx.tracker.clean(&ctx.http).await;

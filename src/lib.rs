@@ -4,10 +4,10 @@
 //!   the reference server and the runner.
 //! - [`server`]: the in-memory reference server behind `scimitar serve`.
 
-pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod faults;
+pub mod gate;
 pub mod load;
 pub mod record;
 pub mod report;
@@ -16,4 +16,3 @@ pub mod scim;
 pub mod selftest;
 pub mod server;
 pub mod suite;
-pub mod waiver;

@@ -199,13 +199,13 @@ pub async fn matrix(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Resul
         .iter()
         .filter(|r| !matches!(r.outcome, Outcome::Pass))
         .map(|r| match &r.outcome {
-            Outcome::Fail { findings } => {
+            Outcome::Fail { findings } | Outcome::Blocked { findings, .. } => {
                 let first =
                     findings.first().map(|f| format!("{}: {}", f.location, f.check)).unwrap_or_default();
-                format!("{}: FAIL at {first}", r.id)
+                format!("{}: {} at {first}", r.id, r.verdict().label().trim())
             }
             Outcome::Error { message, .. } => format!("{}: ERROR {message}", r.id),
-            Outcome::Skip { reason } => format!("{}: SKIP {reason}", r.id),
+            Outcome::NotApplicable { reason } => format!("{}: NOT APPLICABLE {reason}", r.id),
             Outcome::Pass => unreachable!(),
         })
         .collect();

@@ -120,17 +120,19 @@ fn a_waived_failure_is_reported_as_waived_and_only_the_other_fails_the_run() {
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
     let case = |id: &str| report["cases"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
-    assert_eq!(case(WAIVED_CASE)["outcome"], "fail");
-    assert_eq!(case(WAIVED_CASE)["waived"]["by"], WAIVED_CASE);
-    assert_eq!(case(OTHER_CASE)["outcome"], "fail");
-    assert!(case(OTHER_CASE).get("waived").is_none());
+    assert_eq!(case(WAIVED_CASE)["verdict"], "waived");
+    assert_eq!(case(WAIVED_CASE)["findings"][0]["status"], "waived");
+    assert_eq!(case(WAIVED_CASE)["findings"][0]["accepted_by"], WAIVED_CASE);
+    assert_eq!(case(OTHER_CASE)["verdict"], "fail");
+    assert_eq!(case(OTHER_CASE)["findings"][0]["status"], "fail");
     assert_eq!(report["summary"]["waived"], 1);
+    assert_eq!(report["summary"]["failed"], 1);
     assert_eq!(report["waivers"][0]["waived"], json!([WAIVED_CASE]));
     assert_schema(&report);
 
     let markdown = std::fs::read_to_string(d.join("summary.md")).unwrap();
-    assert!(markdown.contains(&format!("| `{WAIVED_CASE}` | waived |")), "{markdown}");
-    assert!(markdown.contains(&format!("| `{OTHER_CASE}` | fail |")), "{markdown}");
+    assert!(markdown.contains(&format!("#### `{WAIVED_CASE}`: waived")), "{markdown}");
+    assert!(markdown.contains(&format!("#### `{OTHER_CASE}`: failed")), "{markdown}");
 
     let junit = std::fs::read_to_string(d.join("junit.xml")).unwrap();
     assert_eq!(junit.matches("<failure").count(), 1, "only the unwaived failure is red");

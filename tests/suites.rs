@@ -8,7 +8,8 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use scimitar::faults::{Fault, FaultSet};
-use scimitar::runner::outcome::{CaseReport, Outcome};
+use scimitar::gate::{Gate, waiver};
+use scimitar::runner::outcome::{CaseReport, Outcome, Verdict};
 use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunContext, RunOptions};
 use scimitar::scim::quirks::{Idp, Leniency};
@@ -114,10 +115,13 @@ const IDP_BREAKERS: &[(Profile, &[&str])] = &[
 ];
 
 fn explain(report: &CaseReport) -> String {
-    let mut text = format!("{} {}\n", report.outcome.label(), report.id);
+    let mut text = format!("{} {}\n", report.verdict().label().trim(), report.id);
     match &report.outcome {
         Outcome::Error { message, .. } => text.push_str(&format!("  harness error: {message}\n")),
-        Outcome::Skip { reason } => text.push_str(&format!("  skipped: {reason}\n")),
+        Outcome::NotApplicable { reason } => text.push_str(&format!("  not applicable: {reason}\n")),
+        Outcome::Blocked { blocker, .. } => {
+            text.push_str(&format!("  blocked at step {} ({})\n", blocker.step, blocker.requirement))
+        }
         _ => {}
     }
     for f in report.outcome.findings() {
@@ -127,6 +131,12 @@ fn explain(report: &CaseReport) -> String {
         ));
     }
     text
+}
+
+/// The verdict a case gets under the default gate (MUST findings fail).
+fn judged(mut report: CaseReport) -> Verdict {
+    Gate::new(Level::Must).judge(std::slice::from_mut(&mut report), waiver::today());
+    report.verdict()
 }
 
 /// One fault per case and one case per fault, computed once per process (the
@@ -161,7 +171,7 @@ fn strict_verdict(case: &Case) -> Result<(), Failed> {
                 explain(&report)
             )))
         }
-    } else if report.fails_run(Level::Must) {
+    } else if judged(report.clone()) == Verdict::Fail {
         Err(Failed::from(format!(
             "this case relies on no IdP leniency (tag it `quirk` if it does), yet fails against a strict server:\n{}",
             explain(&report)

@@ -1,12 +1,14 @@
 //! `scimitar run`: the suites against a target, with live progress, cleanup,
 //! reports and an exit code that says which kind of outcome it was.
 
-use crate::baseline::Baseline;
 use crate::cli::{ProfileChoice, RunArgs, exit};
 use crate::faults::FaultSet;
+use crate::gate::Gate;
+use crate::gate::baseline::Baseline;
+use crate::gate::waiver::Waivers;
 use crate::report::progress;
+use crate::report::run::{REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::report::{self, terminal};
-use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::runner::target::{Target, TargetAuth, TargetFile};
 use crate::runner::{self, RunOptions};
 use crate::scim::datetime;
@@ -15,7 +17,6 @@ use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::profile::Profile;
 use crate::suite::requirement::Level;
 use crate::suite::{Case, Suite};
-use crate::waiver::Waivers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,7 +52,7 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let gate = match Gate::of(&args) {
+    let gate = match gate(&args) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -206,22 +207,15 @@ fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Referen
     Ok((target, server))
 }
 
-/// What decides the exit code, read before the run so a bad file stops it
+/// What decides the verdicts, read before the run so a bad file stops it
 /// before it starts.
-struct Gate {
-    fail_on: Level,
-    waivers: Waivers,
-    baseline: Option<Baseline>,
-}
-
-impl Gate {
-    fn of(args: &RunArgs) -> Result<Gate, String> {
-        Ok(Gate {
-            fail_on: if args.strict { Level::May } else { args.fail_on },
-            waivers: args.waivers.as_deref().map(Waivers::load).transpose()?.unwrap_or_default(),
-            baseline: args.baseline.as_deref().map(Baseline::load).transpose()?,
-        })
-    }
+fn gate(args: &RunArgs) -> Result<Gate, String> {
+    Ok(Gate {
+        fail_on: if args.strict { Level::May } else { args.fail_on },
+        fail_on_declared: false,
+        waivers: args.waivers.as_deref().map(Waivers::load).transpose()?.unwrap_or_default(),
+        baseline: args.baseline.as_deref().map(Baseline::load).transpose()?,
+    })
 }
 
 async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Target, in_process: bool) -> u8 {
@@ -263,7 +257,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         }
     });
     let (events, incoming) = tokio::sync::mpsc::unbounded_channel();
-    let printer = tokio::spawn(progress::show(incoming, cases.len(), style, gate.fail_on));
+    let printer = tokio::spawn(progress::show(incoming, cases.len(), style));
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
     let profiles_run: Vec<Profile> = {
@@ -272,7 +266,28 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         p.dedup();
         p
     };
-    let mut reports = runner::run_all(ctx.clone(), cases, jobs, Some(events), cancelled.clone()).await;
+    let (judged_events, judged_incoming) = tokio::sync::mpsc::unbounded_channel();
+    // Each case's line shows its verdict, so the gate judges it on the way.
+    let judge_each = {
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            let mut raw = judged_incoming;
+            while let Some(event) = raw.recv().await {
+                let event = match event {
+                    runner::Event::Finished(mut report) => {
+                        gate.judge(std::slice::from_mut(&mut *report), crate::gate::waiver::today());
+                        runner::Event::Finished(report)
+                    }
+                    other => other,
+                };
+                if events.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut reports = runner::run_all(ctx.clone(), cases, jobs, Some(judged_events), cancelled.clone()).await;
+    let _ = judge_each.await;
     let _ = printer.await;
     let interrupted = *cancelled.borrow();
 
@@ -285,8 +300,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         }
         left
     };
-    let waivers = gate.waivers.apply(&mut reports, crate::waiver::today());
-    let baseline = gate.baseline.as_ref().map(|b| b.compare(&reports, gate.fail_on));
+    let judgement = gate.judge(&mut reports, crate::gate::waiver::today());
     let mut summary = Summary::of(&reports);
     summary.requests = ctx.http.requests_sent();
     summary.rate_limited = ctx.http.rate_limited();
@@ -305,9 +319,10 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         },
         profiles: profiles_run,
         fail_on: gate.fail_on,
+        fail_on_declared: gate.fail_on_declared,
         summary,
-        waivers,
-        baseline,
+        waivers: judgement.waivers,
+        baseline: judgement.baseline,
         cases: reports,
     };
     print!("{}", terminal::details(&run, style));
@@ -375,8 +390,7 @@ fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> u8 {
     if interrupted {
         return exit::INTERRUPTED;
     }
-    let errors = run.cases.iter().any(|c| matches!(c.outcome, Outcome::Error { .. }));
-    if errors || !wrote_reports {
+    if run.summary.errors > 0 || !wrote_reports {
         return exit::HARNESS_ERROR;
     }
     if run.fails() { exit::NON_COMPLIANT } else { exit::SUCCESS }

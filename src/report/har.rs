@@ -2,7 +2,8 @@
 //! exchange of the run, for a support ticket. Credentials are already
 //! redacted in the exchanges; a HAR file never holds more than the reports.
 
-use crate::runner::outcome::{Exchange, RunReport};
+use super::RunReport;
+use crate::runner::outcome::Exchange;
 use serde_json::{Value, json};
 
 pub fn render(run: &RunReport) -> String {

@@ -5,9 +5,8 @@
 //! requirement, the expected-against-actual diff and the exchange. A search
 //! box and filters by area, level and outcome narrow the list.
 
-use super::{Tally, Verdict, areas, headline, statements};
-use crate::runner::outcome::{CaseReport, Exchange, Finding, Outcome, RunReport};
-use crate::suite::requirement::Level;
+use super::{RunReport, Tally, areas, headline, statements};
+use crate::runner::outcome::{CaseReport, Disposition, Exchange, Finding, Outcome, Verdict};
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
 
@@ -37,7 +36,7 @@ pub fn render(run: &RunReport) -> String {
 
 fn header(out: &mut String, run: &RunReport) {
     let verdict = headline(run);
-    let class = if verdict == "compliant" { "pass" } else { "fail" };
+    let class = if run.fails() || run.summary.errors > 0 { "fail" } else { "pass" };
     let profiles = if run.profiles.is_empty() {
         "none (a replayed recording)".to_string()
     } else {
@@ -82,17 +81,23 @@ fn header(out: &mut String, run: &RunReport) {
 }
 
 fn summary(out: &mut String, run: &RunReport) {
-    let t = Tally::of(&run.cases, run.fail_on);
+    let t = Tally::of(&run.cases);
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"numbers\">\n");
-    for (id, n, label) in [
-        ("pass", t.pass, "passed"),
-        ("fail", t.fail, "failed"),
-        ("warn", t.warn, "warnings"),
-        ("waived", t.waived, "waived"),
-        ("skip", t.skip, "not applicable"),
-        ("error", t.error, "could not run"),
-    ] {
-        let _ = writeln!(out, "<div class=\"num {id}\" id=\"n-{id}\"><b>{n}</b> {label}</div>");
+    for verdict in Verdict::ALL {
+        let n = t.get(verdict);
+        // The five that every run has a number for; the rest when they occur.
+        let always = matches!(
+            verdict,
+            Verdict::Pass | Verdict::Fail | Verdict::Warn | Verdict::NotApplicable | Verdict::Error
+        );
+        if n > 0 || always {
+            let _ = writeln!(
+                out,
+                "<div class=\"num {0}\" id=\"n-{0}\"><b>{n}</b> {1}</div>",
+                verdict.as_str(),
+                verdict.title()
+            );
+        }
     }
     out.push_str("</div>\n<h3>Conformance</h3>\n<ul class=\"statements\">\n");
     for s in statements(run) {
@@ -106,23 +111,18 @@ fn summary(out: &mut String, run: &RunReport) {
          <tr><td id=\"f-must\">{}</td><td id=\"f-should\">{}</td><td id=\"f-may\">{}</td></tr></table>\n",
         f.must, f.should, f.may
     );
-    out.push_str(
-        "<h3>By area</h3>\n<table class=\"areas\"><tr><th>area</th><th>pass</th><th>fail</th><th>warn</th>\
-         <th>waived</th><th>n/a</th><th>error</th></tr>\n",
-    );
+    out.push_str("<h3>By area</h3>\n<table class=\"areas\"><tr><th>area</th>");
+    for verdict in Verdict::ALL {
+        let _ = write!(out, "<th>{}</th>", verdict.as_str());
+    }
+    out.push_str("</tr>\n");
     for (area, t) in areas(run) {
-        let bad = if t.fail + t.error > 0 { " class=\"bad\"" } else { "" };
-        let _ = writeln!(
-            out,
-            "<tr{bad}><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&area),
-            t.pass,
-            t.fail,
-            t.warn,
-            t.waived,
-            t.skip,
-            t.error
-        );
+        let bad = if t.get(Verdict::Fail) + t.get(Verdict::Error) > 0 { " class=\"bad\"" } else { "" };
+        let _ = write!(out, "<tr{bad}><td><code>{}</code></td>", esc(&area));
+        for verdict in Verdict::ALL {
+            let _ = write!(out, "<td>{}</td>", t.get(verdict));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</table>\n</section>\n");
 }
@@ -165,8 +165,8 @@ fn waivers_and_baseline(out: &mut String, run: &RunReport) {
 fn cases(out: &mut String, run: &RunReport) {
     // Failures first, then what could not run, warnings, waived, skipped, passed.
     let mut sorted: Vec<&CaseReport> = run.cases.iter().collect();
-    sorted.sort_by_key(|c| Verdict::of(c, run.fail_on));
-    let problems = sorted.iter().any(|c| Verdict::of(c, run.fail_on).needs_attention());
+    sorted.sort_by_key(|c| c.verdict());
+    let problems = sorted.iter().any(|c| c.verdict().needs_attention());
     let _ = write!(
         out,
         "<section id=\"cases\">\n<h2>Cases</h2>\n<div class=\"filters\">\n\
@@ -181,20 +181,21 @@ fn cases(out: &mut String, run: &RunReport) {
         "</select>\n<select id=\"level\" aria-label=\"Level\"><option value=\"\">every level</option>\
          <option value=\"MUST\">MUST</option><option value=\"SHOULD\">SHOULD</option><option value=\"MAY\">MAY</option></select>\n\
          <select id=\"outcome\" aria-label=\"Outcome\" data-default=\"{}\">\
-         <option value=\"problems\">failed, warned, waived or could not run</option><option value=\"\">every outcome</option>\
-         <option value=\"fail\">failed</option><option value=\"warn\">warnings</option><option value=\"waived\">waived</option>\
-         <option value=\"error\">could not run</option><option value=\"skip\">not applicable</option>\
-         <option value=\"pass\">passed</option></select>\n<span id=\"shown\"></span>\n</div>\n<div id=\"case-list\">\n",
+         <option value=\"problems\">everything but passed and not applicable</option><option value=\"\">every outcome</option>",
         if problems { "problems" } else { "" }
     );
+    for verdict in Verdict::ALL {
+        let _ = write!(out, "<option value=\"{}\">{}</option>", verdict.as_str(), verdict.title());
+    }
+    out.push_str("</select>\n<span id=\"shown\"></span>\n</div>\n<div id=\"case-list\">\n");
     for c in sorted {
-        case(out, c, run.fail_on);
+        case(out, c);
     }
     out.push_str("</div>\n</section>\n");
 }
 
-fn case(out: &mut String, c: &CaseReport, fail_on: Level) {
-    let verdict = Verdict::of(c, fail_on);
+fn case(out: &mut String, c: &CaseReport) {
+    let verdict = c.verdict();
     let findings = c.outcome.findings();
     let mut levels: Vec<&str> = if findings.is_empty() {
         c.requirements.iter().map(|r| r.level.as_str()).collect()
@@ -211,7 +212,7 @@ fn case(out: &mut String, c: &CaseReport, fail_on: Level) {
         let _ = write!(text, " {} {} {} {}", f.requirement.id, f.requirement.says, f.check, f.actual);
     }
     let label = match verdict {
-        Verdict::Skip => "N/A".to_string(),
+        Verdict::NotApplicable => "N/A".to_string(),
         other => other.as_str().to_ascii_uppercase(),
     };
     let verdict = verdict.as_str();
@@ -230,26 +231,28 @@ fn case(out: &mut String, c: &CaseReport, fail_on: Level) {
         Outcome::Pass => {
             let _ = writeln!(out, "<p>Passed in {:.0} ms.</p>", c.duration_ms);
         }
-        Outcome::Skip { reason } => {
+        Outcome::NotApplicable { reason } => {
             let _ = writeln!(out, "<p>Not applicable: {}</p>", esc(reason));
         }
         Outcome::Error { kind, message } => {
             let _ = writeln!(
                 out,
                 "<p class=\"bad\">The harness could not run this case ({}): {}</p>",
-                esc(&super::terminal::kind_name(*kind)),
+                esc(kind.name()),
                 esc(message)
             );
         }
-        Outcome::Fail { findings } => {
-            if let Some(w) = &c.waived {
-                let _ = writeln!(
-                    out,
-                    "<p class=\"waived-note\">Waived by <code>{}</code>: {}</p>",
-                    esc(&w.by),
-                    esc(&w.reason)
-                );
+        Outcome::Blocked { blocker, findings } => {
+            let _ = writeln!(
+                out,
+                "<p class=\"waived-note\">Blocked: {}.</p>",
+                esc(&super::terminal::blocked_text(blocker))
+            );
+            for f in findings {
+                finding(out, c, f);
             }
+        }
+        Outcome::Fail { findings } => {
             for f in findings {
                 finding(out, c, f);
             }
@@ -281,6 +284,17 @@ fn finding(out: &mut String, c: &CaseReport, f: &Finding) {
     );
     if let Some(quote) = &r.quote {
         let _ = writeln!(out, "<blockquote>{}</blockquote>", esc(quote));
+    }
+    if let Disposition::Waived { accepted_by, because } | Disposition::Declared { accepted_by, because } =
+        &f.disposition
+    {
+        let _ = writeln!(
+            out,
+            "<p class=\"waived-note\">{} by <code>{}</code>: {}</p>",
+            esc(f.disposition.as_str()),
+            esc(accepted_by),
+            esc(because)
+        );
     }
     if let Some(impact) = &f.impact {
         let class = if impact.breaks { "impact breaks" } else { "impact" };
@@ -365,7 +379,7 @@ dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; }
 .numbers { display: flex; flex-wrap: wrap; gap: 12px; }
 .num { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 110px; }
 .num b { display: block; font-size: 24px; }
-.num.fail b { color: var(--fail); } .num.pass b { color: var(--pass); } .num.warn b, .num.waived b { color: var(--warn); }
+.num.fail b, .num.error b { color: var(--fail); } .num.pass b { color: var(--pass); } .num.warn b, .num.waived b, .num.declared b, .num.blocked b { color: var(--warn); }
 table { border-collapse: collapse; } th, td { border: 1px solid var(--line); padding: 3px 10px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 12px; position: sticky; top: 0; background: #fff; padding: 8px 0; }
@@ -374,7 +388,7 @@ details.case { border: 1px solid var(--line); border-radius: 6px; margin: 6px 0;
 details.case > summary { cursor: pointer; padding: 6px 10px; }
 details.case .body { padding: 0 14px 10px; }
 .badge { display: inline-block; min-width: 64px; text-align: center; font-size: 12px; font-weight: 700; border-radius: 4px; padding: 1px 6px; color: #fff; background: var(--muted); }
-.badge.fail, .badge.error { background: var(--fail); } .badge.pass { background: var(--pass); } .badge.warn, .badge.waived { background: var(--warn); }
+.badge.fail, .badge.error { background: var(--fail); } .badge.pass { background: var(--pass); } .badge.warn, .badge.waived, .badge.declared, .badge.blocked { background: var(--warn); }
 .level { font-size: 12px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; }
 .finding { border-left: 3px solid var(--fail); padding-left: 10px; margin: 10px 0; }
 .rid, .file, .where { color: var(--muted); } blockquote { margin: 4px 0 4px 12px; color: var(--muted); font-style: italic; }
@@ -394,7 +408,7 @@ const SCRIPT: &str = r#"
   var q = document.getElementById('search'), area = document.getElementById('area'),
       level = document.getElementById('level'), outcome = document.getElementById('outcome');
   var cases = Array.prototype.slice.call(document.querySelectorAll('details.case'));
-  var problems = ['fail', 'warn', 'waived', 'error'];
+  var quiet = ['pass', 'not-applicable'];
   outcome.value = outcome.getAttribute('data-default');
   var hash = new URLSearchParams(location.hash.slice(1));
   if (hash.has('q')) q.value = hash.get('q');
@@ -408,7 +422,7 @@ const SCRIPT: &str = r#"
       var ok = (!text || c.getAttribute('data-text').indexOf(text) >= 0)
         && (!area.value || c.getAttribute('data-area') === area.value)
         && (!level.value || c.getAttribute('data-levels').split(' ').indexOf(level.value) >= 0)
-        && (!outcome.value || (outcome.value === 'problems' ? problems.indexOf(o) >= 0 : o === outcome.value));
+        && (!outcome.value || (outcome.value === 'problems' ? quiet.indexOf(o) < 0 : o === outcome.value));
       c.hidden = !ok;
       if (ok) shown++;
     });

@@ -1,20 +1,24 @@
 //! A Markdown summary, for a pull request, a ticket or GitHub's job summary:
-//! the verdict, a statement per RFC and IdP, counts per area, then each
-//! failure in a line. The details live in the HTML and JSON reports.
+//! the headline, a statement per RFC and IdP, the verdict counts per area,
+//! then each case that needs attention with its first finding. Expected and
+//! actual values go in code blocks, cut at a line and marked, never inside a
+//! value. The full story lives in the HTML and JSON reports.
 
-use super::{Tally, Verdict, areas, headline, statements};
-use crate::runner::outcome::RunReport;
+use super::{RunReport, Tally, areas, headline, statements};
+use crate::runner::outcome::{CaseReport, Outcome, Verdict};
 use std::fmt::Write as _;
 
-/// At most this many failures are listed; the rest are counted.
+/// At most this many cases are detailed; the rest are counted.
 const LISTED: usize = 50;
+/// At most this many lines of an expected or actual value.
+const VALUE_LINES: usize = 12;
 
 pub fn render(run: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## scimitar: {}\n", headline(run));
     let _ = writeln!(
         out,
-        "Target `{}`{} · scimitar {} · {} · profiles {} · fails on {} and above\n",
+        "Target `{}`{} · scimitar {} · {} · profiles {} · fails on {} and above{}\n",
         run.target.url,
         if run.target.in_process { " (in-process reference server)" } else { "" },
         run.scimitar,
@@ -24,7 +28,8 @@ pub fn render(run: &RunReport) -> String {
         } else {
             run.profiles.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
         },
-        run.fail_on
+        run.fail_on,
+        if run.fail_on_declared { " and declared deviations" } else { "" }
     );
     for s in statements(run) {
         let mark = if s.conforms { "✅" } else { "❌" };
@@ -41,49 +46,27 @@ pub fn render(run: &RunReport) -> String {
         run.summary.line()
     );
 
-    let _ = writeln!(out, "| area | pass | fail | warn | waived | skip | error |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    let shown: Vec<Verdict> = Verdict::ALL.into_iter().filter(|v| run.summary.count(*v) > 0).collect();
+    let _ = writeln!(out, "| area | {} |", shown.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|---|{}", "---:|".repeat(shown.len()));
     for (area, t) in areas(run) {
-        let Tally { pass, fail, warn, waived, error, skip } = t;
-        let _ = writeln!(out, "| `{area}` | {pass} | {fail} | {warn} | {waived} | {skip} | {error} |");
+        let counts: Vec<String> = shown.iter().map(|v| Tally::get(&t, *v).to_string()).collect();
+        let _ = writeln!(out, "| `{area}` | {} |", counts.join(" | "));
     }
 
-    let failures: Vec<_> =
-        run.cases.iter().filter(|c| Verdict::of(c, run.fail_on).needs_attention()).collect();
-    if !failures.is_empty() {
-        let _ = writeln!(out, "\n### Failures\n");
-        let _ = writeln!(out, "| case | verdict | level | requirement | what |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
-        for c in failures.iter().take(LISTED) {
-            let verdict = Verdict::of(c, run.fail_on).as_str();
-            match c.outcome.findings().first() {
-                Some(first) => {
-                    let what = format!(
-                        "{}: expected {}, got {}",
-                        first.check,
-                        short(&first.expected),
-                        short(&first.actual)
-                    );
-                    let _ = writeln!(
-                        out,
-                        "| `{}` | {verdict} | {} | {} | {} |",
-                        c.id,
-                        first.requirement.level,
-                        cell(&format!("{}: {}", first.requirement.source, first.requirement.says)),
-                        code(&what)
-                    );
-                }
-                None => {
-                    let message = match &c.outcome {
-                        crate::runner::outcome::Outcome::Error { message, .. } => message.as_str(),
-                        _ => "",
-                    };
-                    let _ = writeln!(out, "| `{}` | {verdict} | | | {} |", c.id, code(message));
-                }
-            }
+    let attention: Vec<&CaseReport> = {
+        let mut cases: Vec<&CaseReport> =
+            run.cases.iter().filter(|c| c.verdict().needs_attention()).collect();
+        cases.sort_by_key(|c| c.verdict());
+        cases
+    };
+    if !attention.is_empty() {
+        let _ = writeln!(out, "\n### Cases to look at\n");
+        for c in attention.iter().take(LISTED) {
+            case(&mut out, c);
         }
-        if failures.len() > LISTED {
-            let _ = writeln!(out, "\n…and {} more; see the HTML or JSON report.", failures.len() - LISTED);
+        if attention.len() > LISTED {
+            let _ = writeln!(out, "\n…and {} more; see the HTML or JSON report.", attention.len() - LISTED);
         }
     }
     if !run.waivers.is_empty() {
@@ -115,7 +98,57 @@ pub fn render(run: &RunReport) -> String {
     out
 }
 
-/// Text safe inside a table cell: one line, no pipes.
+fn case(out: &mut String, c: &CaseReport) {
+    let _ = writeln!(out, "#### `{}`: {}\n", c.id, c.verdict().title());
+    match &c.outcome {
+        Outcome::Error { kind, message } => {
+            let _ = writeln!(out, "The harness could not run it ({}):\n", kind.name());
+            block(out, message);
+        }
+        Outcome::Blocked { blocker, .. } if blocker.reported_by.is_some() => {
+            let _ = writeln!(out, "{}.\n", cell(&super::terminal::blocked_text(blocker)));
+        }
+        _ => {
+            if let Some(f) = c.outcome.findings().first() {
+                let _ = writeln!(
+                    out,
+                    "{} **{}** ({}): {}\n",
+                    cell(&f.requirement.source),
+                    f.requirement.level,
+                    f.disposition.as_str(),
+                    cell(&f.requirement.says)
+                );
+                let _ = writeln!(out, "Step {}, {}: {}\n", f.step, f.location, code(&f.check));
+                let _ = writeln!(out, "Expected:\n");
+                block(out, &f.expected);
+                let _ = writeln!(out, "Actual:\n");
+                block(out, &f.actual);
+                let more = c.outcome.findings().len() - 1;
+                if more > 0 {
+                    let _ = writeln!(out, "…and {more} more finding{}.\n", if more == 1 { "" } else { "s" });
+                }
+            }
+        }
+    }
+}
+
+/// A value in a fenced code block: whole lines only, with a marker where it
+/// was cut, and a fence longer than any backtick run inside.
+fn block(out: &mut String, text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    let _ = writeln!(out, "{fence}");
+    for line in lines.iter().take(VALUE_LINES) {
+        let _ = writeln!(out, "{line}");
+    }
+    if lines.len() > VALUE_LINES {
+        let _ = writeln!(out, "… {} more lines", lines.len() - VALUE_LINES);
+    }
+    let _ = writeln!(out, "{fence}\n");
+}
+
+/// Text safe inside a table cell or a list item: one line, no pipes.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
@@ -126,11 +159,21 @@ fn code(text: &str) -> String {
     format!("`{}`", cell(text).replace('`', "'"))
 }
 
-fn short(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
-    if one_line.chars().count() > 80 {
-        format!("{}…", one_line.chars().take(80).collect::<String>())
-    } else {
-        one_line
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_at_a_line_with_a_marker_and_fenced_safely() {
+        let value: String =
+            (1..=20).map(|i| format!("\"id\": \"2819c223-7f76-453a-919d-41{i:04}\"\n")).collect();
+        let mut out = String::new();
+        block(&mut out, &value);
+        assert!(out.contains("\"id\": \"2819c223-7f76-453a-919d-410012\""));
+        assert!(!out.contains("410013"), "only whole lines, up to the limit");
+        assert!(out.contains("… 8 more lines"));
+        let mut out = String::new();
+        block(&mut out, "a ``` b");
+        assert!(out.starts_with("````\n"), "{out}");
     }
 }

@@ -1,14 +1,21 @@
 //! Reports, built after the run from one [`RunReport`](crate::runner::outcome::RunReport):
 //! the terminal, JSON (schema in `reports/run-report.schema.json`) and JUnit.
 
+//! Reports, built after the run from one [`RunReport`]: the terminal, JSON
+//! (schema in `reports/run-report.schema.json`), JUnit, HTML, Markdown and
+//! HAR. Each reads the verdicts the gate decided; none derives its own.
+
 pub mod har;
 pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod progress;
+pub mod run;
 pub mod terminal;
 
-use crate::runner::outcome::RunReport;
+use crate::runner::outcome::{CaseReport, Verdict};
+use crate::suite::profile::Profile;
+pub use run::RunReport;
 
 /// The JSON report, pretty-printed.
 pub fn json(run: &RunReport) -> String {
@@ -16,105 +23,41 @@ pub fn json(run: &RunReport) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize the report: {e}\"}}"))
 }
 
-use crate::runner::outcome::{CaseReport, Outcome};
-use crate::suite::profile::Profile;
-use crate::suite::requirement::Level;
-
 /// `rfc7644::patch::add` → `rfc7644::patch`: where a case belongs in a report.
 pub fn area(id: &str) -> &str {
     id.rsplit_once("::").map_or(id, |(area, _)| area)
 }
 
-/// How a case came out, as every report names, orders and filters it. The
-/// order is the reports': what needs attention first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verdict {
-    Fail,
-    /// The harness could not run the case.
-    Error,
-    /// Findings below --fail-on only.
-    Warn,
-    /// Failed, and a waiver accepts it.
-    Waived,
-    Skip,
-    Pass,
-}
-
-impl Verdict {
-    pub fn of(case: &CaseReport, fail_on: Level) -> Verdict {
-        match case.outcome {
-            Outcome::Pass => Verdict::Pass,
-            Outcome::Fail { .. } if case.waived.is_some() => Verdict::Waived,
-            Outcome::Fail { .. } if !case.fails_run(fail_on) => Verdict::Warn,
-            Outcome::Fail { .. } => Verdict::Fail,
-            Outcome::Error { .. } => Verdict::Error,
-            Outcome::Skip { .. } => Verdict::Skip,
-        }
-    }
-
-    /// The name reports filter on: `fail`, `error`, `warn`, `waived`, `skip`, `pass`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Fail => "fail",
-            Verdict::Error => "error",
-            Verdict::Warn => "warn",
-            Verdict::Waived => "waived",
-            Verdict::Skip => "skip",
-            Verdict::Pass => "pass",
-        }
-    }
-
-    /// Fail, error, warn or waived: what a reader should look at.
-    pub fn needs_attention(self) -> bool {
-        self < Verdict::Skip
-    }
-}
-
 /// Counts of each verdict in a group of cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub pass: usize,
-    pub fail: usize,
-    pub warn: usize,
-    pub waived: usize,
-    pub error: usize,
-    pub skip: usize,
-}
+pub struct Tally(std::collections::BTreeMap<Verdict, usize>);
 
 impl Tally {
-    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseReport>, fail_on: Level) -> Tally {
+    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseReport>) -> Tally {
         let mut t = Tally::default();
         for c in cases {
-            match Verdict::of(c, fail_on) {
-                Verdict::Pass => t.pass += 1,
-                Verdict::Fail => t.fail += 1,
-                Verdict::Warn => t.warn += 1,
-                Verdict::Waived => t.waived += 1,
-                Verdict::Error => t.error += 1,
-                Verdict::Skip => t.skip += 1,
-            }
+            *t.0.entry(c.verdict()).or_default() += 1;
         }
         t
     }
 
+    pub fn get(&self, verdict: Verdict) -> usize {
+        self.0.get(&verdict).copied().unwrap_or(0)
+    }
+
     pub fn total(&self) -> usize {
-        self.pass + self.fail + self.warn + self.waived + self.error + self.skip
+        self.0.values().sum()
     }
 }
 
-/// Per area, in the order the areas first appear.
+/// Per area, in order of name.
 pub fn areas(run: &RunReport) -> Vec<(String, Tally)> {
-    let mut names: Vec<&str> = Vec::new();
-    for c in &run.cases {
-        let a = area(&c.id);
-        if !names.contains(&a) {
-            names.push(a);
-        }
-    }
+    let mut names: Vec<&str> = run.cases.iter().map(|c| area(&c.id)).collect();
     names.sort();
+    names.dedup();
     names
         .into_iter()
-        .map(|a| (a.to_string(), Tally::of(run.cases.iter().filter(|c| area(&c.id) == a), run.fail_on)))
+        .map(|a| (a.to_string(), Tally::of(run.cases.iter().filter(|c| area(&c.id) == a))))
         .collect()
 }
 
@@ -140,25 +83,27 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
         if cases.is_empty() {
             continue;
         }
-        let t = Tally::of(cases.iter().copied(), run.fail_on);
-        let ran = t.total() - t.skip;
-        let conforms = t.fail == 0 && t.error == 0;
-        let mut text = if t.error > 0 {
-            format!("not determined: {} of {} cases could not run", t.error, t.total())
-        } else if t.fail > 0 {
-            format!("does not conform: {} of {ran} cases fail at {} or above", t.fail, run.fail_on)
+        let t = Tally::of(cases.iter().copied());
+        let ran = t.total() - t.get(Verdict::NotApplicable);
+        let (fail, error) = (t.get(Verdict::Fail), t.get(Verdict::Error));
+        let conforms = fail == 0 && error == 0;
+        let mut text = if error > 0 {
+            format!("not determined: {error} of {} cases could not run", t.total())
+        } else if fail > 0 {
+            format!("does not conform: {fail} of {ran} cases fail at {} or above", run.fail_on)
         } else {
-            format!("conforms: {} of {ran} cases pass", t.pass)
+            format!("conforms: {} of {ran} cases pass", t.get(Verdict::Pass))
         };
         let mut notes = Vec::new();
-        if t.warn > 0 {
-            notes.push(format!("{} with warnings below {}", t.warn, run.fail_on));
+        for verdict in [Verdict::Warn, Verdict::Blocked, Verdict::Declared, Verdict::Waived, Verdict::Note] {
+            let n = t.get(verdict);
+            if n > 0 {
+                notes.push(format!("{n} {}", verdict.title()));
+            }
         }
-        if t.waived > 0 {
-            notes.push(format!("{} waived", t.waived));
-        }
-        if t.skip > 0 {
-            notes.push(format!("{} not applicable to this server", t.skip));
+        let not_applicable = t.get(Verdict::NotApplicable);
+        if not_applicable > 0 {
+            notes.push(format!("{not_applicable} not applicable to this server"));
         }
         if !notes.is_empty() {
             text.push_str(&format!(" ({})", notes.join("; ")));
@@ -188,8 +133,8 @@ fn subject_of(id: &str) -> Option<String> {
 /// the gating level: a run that passes against a baseline still says how
 /// many cases fail.
 pub fn headline(run: &RunReport) -> String {
-    let errors = run.cases.iter().filter(|c| matches!(c.outcome, Outcome::Error { .. })).count();
-    let failing = run.cases.iter().filter(|c| c.fails_run(run.fail_on)).count();
+    let errors = run.summary.errors;
+    let failing = run.summary.failed;
     if errors > 0 {
         format!("incomplete: {errors} cases could not run")
     } else if run.waivers.iter().any(|w| w.expired) {

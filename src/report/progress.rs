@@ -4,8 +4,7 @@
 
 use super::terminal::{self, Style};
 use crate::runner::Event;
-use crate::runner::outcome::Outcome;
-use crate::suite::requirement::Level;
+use crate::runner::outcome::Verdict;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -18,7 +17,7 @@ pub fn live() -> bool {
 }
 
 /// Shows events until the run drops its sender.
-pub async fn show(mut events: UnboundedReceiver<Event>, total: usize, style: Style, fail_on: Level) {
+pub async fn show(mut events: UnboundedReceiver<Event>, total: usize, style: Style) {
     let bar = if live() {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stdout());
         bar.set_style(
@@ -36,12 +35,12 @@ pub async fn show(mut events: UnboundedReceiver<Event>, total: usize, style: Sty
             Event::Started(id) => running.push(id),
             Event::Finished(report) => {
                 running.retain(|id| *id != report.id);
-                match report.outcome {
-                    Outcome::Pass => passed += 1,
-                    Outcome::Fail { .. } | Outcome::Error { .. } => failed += 1,
-                    Outcome::Skip { .. } => {}
+                match report.verdict() {
+                    Verdict::Pass => passed += 1,
+                    Verdict::Fail | Verdict::Error => failed += 1,
+                    _ => {}
                 }
-                let line = terminal::progress_line(&report, style, fail_on);
+                let line = terminal::progress_line(&report, style);
                 match &bar {
                     Some(bar) => {
                         bar.println(line);

@@ -1,9 +1,9 @@
-//! The terminal report: a line per case as it finishes, then each failure in
+//! The terminal report: a line per case as it finishes, then each finding in
 //! full (requirement, diff of expected against actual, the exchange), then
-//! `N passed, N failed, N skipped`.
+//! one line with the count of every verdict.
 
-use crate::runner::outcome::{CaseReport, Exchange, Finding, Outcome, RunReport};
-use crate::suite::requirement::Level;
+use super::RunReport;
+use crate::runner::outcome::{CaseReport, Disposition, Exchange, Finding, Outcome, Verdict};
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
 
@@ -60,70 +60,118 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// The line printed when a case finishes.
-/// A failure whose findings are all below `fail_on` shows as WARN, and one a
-/// waiver accepts as WAIVE: neither fails the run.
-pub fn progress_line(report: &CaseReport, style: Style, fail_on: Level) -> String {
-    let label = match super::Verdict::of(report, fail_on) {
-        super::Verdict::Pass => style.green("PASS "),
-        super::Verdict::Waived => style.yellow("WAIVE"),
-        super::Verdict::Warn => style.yellow("WARN "),
-        super::Verdict::Fail => style.red("FAIL "),
-        super::Verdict::Error => style.red("ERROR"),
-        super::Verdict::Skip => style.yellow("SKIP "),
+/// The line printed when a case finishes: its verdict, its id, and the
+/// reason for a verdict that has one.
+pub fn progress_line(report: &CaseReport, style: Style) -> String {
+    let verdict = report.verdict();
+    let label = verdict.label();
+    let label = match verdict {
+        Verdict::Pass => style.green(label),
+        Verdict::Fail | Verdict::Error => style.red(label),
+        Verdict::NotApplicable | Verdict::Note => style.dim(label),
+        _ => style.yellow(label),
     };
     let tail = match &report.outcome {
-        Outcome::Skip { reason } => style.dim(&format!(": {reason}")),
+        Outcome::NotApplicable { reason } => style.dim(&format!(": {reason}")),
         Outcome::Error { message, .. } => printable(&format!(": {message}")),
+        Outcome::Blocked { blocker, .. } => style.dim(&format!(": {}", blocked_text(blocker))),
         _ => style.dim(&format!(" ({:.0} ms)", report.duration_ms)),
     };
     format!("{label} {}{tail}", printable(&report.id))
 }
 
-/// Findings in full, grouped by level (MUST first: those fail the run), then
-/// harness errors, then the summary.
+/// The sections findings are shown in, by how they count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Failing,
+    Warnings,
+    Declared,
+    Waived,
+    Notes,
+}
+
+impl Group {
+    fn holds(self, d: &Disposition) -> bool {
+        match self {
+            Group::Failing => matches!(d, Disposition::Fail | Disposition::Unjudged),
+            Group::Warnings => matches!(d, Disposition::Warn),
+            Group::Declared => matches!(d, Disposition::Declared { .. }),
+            Group::Waived => matches!(d, Disposition::Waived { .. }),
+            Group::Notes => matches!(d, Disposition::Note),
+        }
+    }
+}
+
+/// Why a blocked case did not run its checks, and where that is reported.
+pub fn blocked_text(b: &crate::runner::outcome::Blocker) -> String {
+    let step = match &b.step_name {
+        Some(name) => format!("step {} ({name})", b.step),
+        None => format!("step {}", b.step),
+    };
+    match &b.reported_by {
+        Some(case) => format!("{step} failed {}; reported by {case}", b.requirement),
+        None => format!("{step} failed {}, which this case reports", b.requirement),
+    }
+}
+
+/// The findings in full, grouped by how they count (those failing the run
+/// first), then blocked cases and harness errors, then the counts.
 pub fn details(run: &RunReport, style: Style) -> String {
     let mut out = String::new();
-    for level in [Level::Must, Level::Should, Level::May] {
+    let groups = [
+        ("failing the run", Group::Failing),
+        ("warnings (SHOULD; --fail-on should makes them fail the run)", Group::Warnings),
+        ("declared by the target file (--fail-on declared makes them fail the run)", Group::Declared),
+        ("waived", Group::Waived),
+        ("notes (MAY: optional behaviour, never a failure)", Group::Notes),
+    ];
+    for (title, group) in groups {
+        let red = group == Group::Failing;
         let cases: Vec<(&CaseReport, Vec<&Finding>)> = run
             .cases
             .iter()
+            .filter(|c| !matches!(c.verdict(), Verdict::Blocked))
             .map(|c| {
-                (c, c.outcome.findings().iter().filter(|f| f.requirement.level == level).collect::<Vec<_>>())
+                (c, c.outcome.findings().iter().filter(|f| group.holds(&f.disposition)).collect::<Vec<_>>())
             })
             .filter(|(_, found)| !found.is_empty())
             .collect();
         if cases.is_empty() {
             continue;
         }
-        let count = run.summary.findings.get(level);
+        let count: usize = cases.iter().map(|(_, f)| f.len()).sum();
         let heading = format!(
-            "{level} findings: {count} in {} case{} ({})",
+            "{count} finding{} {title}, in {} case{}",
+            if count == 1 { "" } else { "s" },
             cases.len(),
             if cases.len() == 1 { "" } else { "s" },
-            if level <= run.fail_on {
-                "these fail the run, unless waived"
-            } else {
-                "warnings; --fail-on makes them fail the run"
-            }
         );
-        let _ = writeln!(
-            out,
-            "\n{}",
-            if level == Level::Must { style.red(&heading) } else { style.yellow(&heading) }
-        );
+        let _ = writeln!(out, "\n{}", if red { style.red(&heading) } else { style.yellow(&heading) });
         for (case, found) in cases {
             case_heading(&mut out, case, style);
-            if let Some(w) = &case.waived {
-                let _ = writeln!(out, "   {}", style.yellow(&format!("waived by {}: {}", w.by, w.reason)));
-            }
             for finding in found {
                 finding_text(&mut out, case, finding, style);
             }
         }
     }
-    let errors: Vec<&CaseReport> =
-        run.cases.iter().filter(|c| matches!(c.outcome, Outcome::Error { .. })).collect();
+    let blocked: Vec<&CaseReport> = run.with_verdict(Verdict::Blocked).collect();
+    if !blocked.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.yellow(&format!(
+                "{} case{} blocked: a step they depend on failed; the failure is reported once, where named",
+                blocked.len(),
+                if blocked.len() == 1 { "" } else { "s" }
+            ))
+        );
+        for case in blocked {
+            if let Outcome::Blocked { blocker, .. } = &case.outcome {
+                let _ = writeln!(out, "   {} {}", printable(&case.id), style.dim(&blocked_text(blocker)));
+            }
+        }
+    }
+    let errors: Vec<&CaseReport> = run.with_verdict(Verdict::Error).collect();
     if !errors.is_empty() {
         let _ = writeln!(
             out,
@@ -138,7 +186,7 @@ pub fn details(run: &RunReport, style: Style) -> String {
     for case in errors {
         case_heading(&mut out, case, style);
         if let Outcome::Error { kind, message, .. } = &case.outcome {
-            let _ = writeln!(out, "   harness error ({}): {}", kind_name(*kind), printable(message));
+            let _ = writeln!(out, "   harness error ({}): {}", kind.name(), printable(message));
         }
     }
     gating(&mut out, run, style);
@@ -210,6 +258,12 @@ fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) 
         None => format!("step {}", f.step),
     };
     let _ = writeln!(out, "   {} {}: {}", style.bold(&r.source), style.bold(r.level.as_str()), r.says);
+    if let Disposition::Waived { accepted_by, because } | Disposition::Declared { accepted_by, because } =
+        &f.disposition
+    {
+        let how = f.disposition.as_str();
+        let _ = writeln!(out, "   {}", style.yellow(&format!("{how} by {accepted_by}: {because}")));
+    }
     if let Some(confidence) = r.confidence {
         let _ = writeln!(
             out,
@@ -241,10 +295,6 @@ fn diff(out: &mut String, expected: &str, actual: &str, style: Style) {
         };
         let _ = writeln!(out, "   {line}");
     }
-}
-
-pub fn kind_name(kind: crate::runner::outcome::ErrorKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// At most this many lines of a body in a failure; the JSON report keeps more.

@@ -41,6 +41,7 @@ impl StepInfo<'_> {
             step_name: self.step.name.clone(),
             impact,
             requirement,
+            disposition: Default::default(),
             check: check.into(),
             expected: expected.into(),
             actual: actual.into(),

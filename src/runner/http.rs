@@ -256,8 +256,15 @@ impl Http {
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
 
         let response = result.as_ref().ok().map(|incoming| self.response_record(incoming));
-        let exchange =
-            Exchange { step, started_at, request: record, response, elapsed_ms, rate_limited: waited };
+        let exchange = Exchange {
+            step,
+            started_at,
+            request: record,
+            response,
+            elapsed_ms,
+            rate_limited: waited,
+            note: None,
+        };
         (exchange, result)
     }
 

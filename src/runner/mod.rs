@@ -20,7 +20,7 @@ use crate::suite::template::{self, Vars};
 use discover::Capabilities;
 use expect::StepInfo;
 use http::{Body, Http, Outgoing};
-use outcome::{CaseReport, ErrorKind, Exchange, Finding, HarnessError, Outcome};
+use outcome::{Blocker, CaseReport, ErrorKind, Exchange, Finding, HarnessError, Outcome};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
     let started = Instant::now();
     let mut exchanges = Vec::new();
     let outcome = match missing_capability(ctx, case) {
-        Some(reason) => Outcome::Skip { reason },
+        Some(reason) => Outcome::NotApplicable { reason },
         None => run_steps(ctx, case, &mut exchanges).await,
     };
     CaseReport::of(case, outcome, started.elapsed().as_secs_f64() * 1000.0, exchanges)
@@ -91,6 +91,7 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     vars.insert("guid".into(), Value::from(uuid::Uuid::new_v4().to_string()));
     vars.insert("base_url".into(), Value::from(ctx.http.base().trim_end_matches('/')));
     let mut findings = Vec::new();
+    let mut blocker = None;
     let mut error = None;
     for (i, step) in case.doc.steps.iter().enumerate() {
         let result = run_step(ctx, case, step, i + 1, &mut vars, exchanges).await;
@@ -99,6 +100,12 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
             Ok(f) if f.is_empty() => {}
             Ok(f) => {
                 findings = f;
+                blocker = setup_requirement(case, i).map(|requirement| Blocker {
+                    step: i + 1,
+                    step_name: step.value.name.clone(),
+                    requirement,
+                    reported_by: None,
+                });
                 break;
             }
             Err(e) => {
@@ -113,11 +120,27 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     for (i, step) in case.doc.cleanup.iter().enumerate() {
         let _ = run_step(ctx, case, step, first_cleanup + i, &mut vars, exchanges).await;
     }
-    match error {
-        Some(e) => Outcome::Error { kind: e.kind, message: e.message },
-        None if findings.is_empty() => Outcome::Pass,
-        None => Outcome::Fail { findings },
+    match (error, blocker) {
+        (Some(e), _) => Outcome::Error { kind: e.kind, message: e.message },
+        (None, _) if findings.is_empty() => Outcome::Pass,
+        (None, Some(blocker)) => Outcome::Blocked { blocker, findings },
+        (None, None) => Outcome::Fail { findings },
     }
+}
+
+/// The requirement of a step that only sets the case up: one that cites a
+/// requirement the case does not check (creation, in a paging case), before
+/// any step that checks one the case does. Its failure blocks the case
+/// rather than failing it. A step citing another requirement after the
+/// case's own checks have begun is a check too.
+fn setup_requirement(case: &Case, index: usize) -> Option<String> {
+    let own =
+        |step: &Step| step.req.as_ref().is_none_or(|r| case.requirements.iter().any(|q| q.id == r.value));
+    let steps = &case.doc.steps;
+    if steps[..=index].iter().any(|s| own(&s.value)) {
+        return None;
+    }
+    steps[index].value.req.as_ref().map(|r| r.value.clone())
 }
 
 /// Most characters of a finding's expected or actual text: a server can send

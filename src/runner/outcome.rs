@@ -1,48 +1,79 @@
-//! What a run produces: data, not errors. A server that is wrong yields
-//! findings (`Fail`); a harness that could not run yields `Error`. The two
-//! never mix, in types, reports or exit codes.
+//! What running one case produces: data, not errors. A server that is wrong
+//! yields findings; a harness that could not run yields `Error`; a case that
+//! does not fit the target says why it does not apply. The three never mix,
+//! in types, reports or exit codes.
+//!
+//! [`Outcome`] is what happened. [`Verdict`] is what it means for the run,
+//! decided once (by `gate`) from the outcome, the findings' levels and the
+//! run's settings, and read by every report and the exit code.
 
-use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
 use crate::suite::requirement::{Level, Requirement};
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
-/// One case's verdict.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "outcome", rename_all = "lowercase")]
+/// What happened when one case ran.
+#[derive(Debug, Clone)]
 pub enum Outcome {
     Pass,
-    /// The target did not do what the requirements ask.
+    /// A step that checks one of the case's requirements found deviations.
     Fail {
         findings: Vec<Finding>,
+    },
+    /// A step the case only depends on (setting up a user, say) did not do
+    /// what it needed, so the case's own checks never ran. The finding is
+    /// kept for the reader; it counts where its requirement is checked.
+    Blocked {
+        blocker: Blocker,
+        findings: Vec<Finding>,
+    },
+    /// The case does not apply to this target, and why (a capability the
+    /// target lacks, an attribute its schema does not define, a feature it
+    /// refuses as the RFC allows).
+    NotApplicable {
+        reason: String,
     },
     /// The harness could not complete the case.
     Error {
         kind: ErrorKind,
         message: String,
     },
-    /// The case does not apply to this target.
-    Skip {
-        reason: String,
-    },
 }
 
 impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Pass => "PASS",
-            Outcome::Fail { .. } => "FAIL",
-            Outcome::Error { .. } => "ERROR",
-            Outcome::Skip { .. } => "SKIP",
-        }
-    }
-
     pub fn findings(&self) -> &[Finding] {
         match self {
-            Outcome::Fail { findings } => findings,
+            Outcome::Fail { findings } | Outcome::Blocked { findings, .. } => findings,
             _ => &[],
         }
     }
+
+    fn findings_mut(&mut self) -> &mut [Finding] {
+        match self {
+            Outcome::Fail { findings } | Outcome::Blocked { findings, .. } => findings,
+            _ => &mut [],
+        }
+    }
+
+    /// The case's own checks found a deviation (not a setup step, not the harness).
+    pub fn is_fail(&self) -> bool {
+        matches!(self, Outcome::Fail { .. })
+    }
+}
+
+/// The step that blocked a case, and where what it found is reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    /// 1-based step number.
+    pub step: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_name: Option<String>,
+    /// The requirement the step cites (creation, say).
+    pub requirement: String,
+    /// The case of this run that reports the deviation: one that checks the
+    /// requirement, or the first case it blocked. Filled in by the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reported_by: Option<String>,
 }
 
 /// Why the harness could not run a case.
@@ -64,6 +95,24 @@ pub enum ErrorKind {
     RateLimited,
     /// The target refused the run's own credentials.
     Credentials,
+    /// There is no SCIM service at the URL.
+    NotScim,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Suite => "suite",
+            ErrorKind::Unsafe => "unsafe",
+            ErrorKind::Interrupted => "interrupted",
+            ErrorKind::RateLimited => "rate-limited",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::NotScim => "not-scim",
+        }
+    }
 }
 
 /// A harness failure: kind and message, with secrets already redacted.
@@ -92,6 +141,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step_name: Option<String>,
     pub requirement: Requirement,
+    /// How this finding counts in the run, decided by the gate.
+    #[serde(flatten)]
+    pub disposition: Disposition,
     /// In an identity provider's case: whether this breaks that IdP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
@@ -104,6 +156,39 @@ pub struct Finding {
     /// Index into the case's exchanges of the response that made this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<usize>,
+}
+
+/// How one finding counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Disposition {
+    /// Not judged yet: the runner's own output, before the gate.
+    #[default]
+    Unjudged,
+    /// At or above `--fail-on`: it fails the run.
+    Fail,
+    /// A SHOULD below `--fail-on`: reported, not failing.
+    Warn,
+    /// A MAY: an observation. RFC 2119 makes a MAY optional, so it is never a
+    /// failure unless `--fail-on may` asks for it.
+    Note,
+    /// A waiver accepts it.
+    Waived { accepted_by: String, because: String },
+    /// The vendor's target file declares it.
+    Declared { accepted_by: String, because: String },
+}
+
+impl Disposition {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Disposition::Unjudged => "unjudged",
+            Disposition::Fail => "fail",
+            Disposition::Warn => "warn",
+            Disposition::Note => "note",
+            Disposition::Waived { .. } => "waived",
+            Disposition::Declared { .. } => "declared",
+        }
+    }
 }
 
 /// What a finding of an identity provider's case means to that IdP, so a
@@ -160,6 +245,10 @@ pub struct Exchange {
     /// How many 429 answers were waited out before this response.
     #[serde(skip_serializing_if = "is_zero")]
     pub rate_limited: u32,
+    /// Why the harness sent this request on its own (a GET after a PATCH
+    /// that answered 204, the next page of a capped listing, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -185,24 +274,115 @@ pub struct ResponseRecord {
     pub truncated: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a case means for the run: exactly one per case, decided by the gate.
+/// The order is the reports': what needs attention first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// A finding at or above `--fail-on`, neither waived nor declared.
+    Fail,
+    /// The harness could not run the case.
+    Error,
+    /// A step it depends on failed; the deviation is reported elsewhere.
+    Blocked,
+    /// SHOULD findings below `--fail-on`.
+    Warn,
+    /// Deviations the vendor declares (target file); reported, not failing.
+    Declared,
+    /// Deviations a waiver accepts.
+    Waived,
+    /// MAY observations only.
+    Note,
+    NotApplicable,
+    Pass,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 9] = [
+        Verdict::Fail,
+        Verdict::Error,
+        Verdict::Blocked,
+        Verdict::Warn,
+        Verdict::Declared,
+        Verdict::Waived,
+        Verdict::Note,
+        Verdict::NotApplicable,
+        Verdict::Pass,
+    ];
+
+    /// The name reports use and filter on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Blocked => "blocked",
+            Verdict::Warn => "warn",
+            Verdict::Declared => "declared",
+            Verdict::Waived => "waived",
+            Verdict::Note => "note",
+            Verdict::NotApplicable => "not-applicable",
+            Verdict::Pass => "pass",
+        }
+    }
+
+    /// A fixed-width label for a line per case.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Fail => "FAIL ",
+            Verdict::Error => "ERROR",
+            Verdict::Blocked => "BLOCK",
+            Verdict::Warn => "WARN ",
+            Verdict::Declared => "DECL ",
+            Verdict::Waived => "WAIVE",
+            Verdict::Note => "NOTE ",
+            Verdict::NotApplicable => "N/A  ",
+            Verdict::Pass => "PASS ",
+        }
+    }
+
+    /// What a person reads it as.
+    pub fn title(self) -> &'static str {
+        match self {
+            Verdict::Fail => "failed",
+            Verdict::Error => "could not run",
+            Verdict::Blocked => "blocked",
+            Verdict::Warn => "warned",
+            Verdict::Declared => "declared",
+            Verdict::Waived => "waived",
+            Verdict::Note => "noted",
+            Verdict::NotApplicable => "not applicable",
+            Verdict::Pass => "passed",
+        }
+    }
+
+    /// Worth a reader's look: everything but a plain pass or not applicable.
+    pub fn needs_attention(self) -> bool {
+        !matches!(self, Verdict::Pass | Verdict::NotApplicable)
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct CaseReport {
     pub id: String,
     pub title: String,
     pub file: String,
     pub requirements: Vec<Requirement>,
     pub tags: Vec<String>,
-    #[serde(flatten)]
     pub outcome: Outcome,
-    /// A failure a waiver accepts: still reported, no longer failing the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waived: Option<crate::waiver::Waived>,
+    /// Decided once by the gate; `None` only before it ran.
+    pub verdict: Option<Verdict>,
     pub duration_ms: f64,
     pub exchanges: Vec<Exchange>,
 }
 
 impl CaseReport {
-    /// A case's report with its outcome; not waived (waivers apply after the run).
+    /// A case's report with its outcome, not judged yet.
     pub fn of(
         case: &crate::suite::Case,
         outcome: Outcome,
@@ -216,162 +396,72 @@ impl CaseReport {
             requirements: case.requirements.clone(),
             tags: case.doc.tags.clone(),
             outcome,
-            waived: None,
+            verdict: None,
             duration_ms,
             exchanges,
         }
     }
 
-    /// The strongest level among the requirements a failing case's findings cite.
+    /// The verdict, or what the outcome alone says when the gate has not run
+    /// (a test that looks at a case's raw result).
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.unwrap_or(match &self.outcome {
+            Outcome::Pass => Verdict::Pass,
+            Outcome::Fail { .. } => Verdict::Fail,
+            Outcome::Blocked { .. } => Verdict::Blocked,
+            Outcome::NotApplicable { .. } => Verdict::NotApplicable,
+            Outcome::Error { .. } => Verdict::Error,
+        })
+    }
+
+    pub fn findings_mut(&mut self) -> &mut [Finding] {
+        self.outcome.findings_mut()
+    }
+
+    /// The strongest level among the requirements the findings cite.
     pub fn worst_level(&self) -> Option<Level> {
         self.outcome.findings().iter().map(|f| f.requirement.level).min()
     }
-
-    /// Whether this case makes the run non-compliant: a finding at `fail_on`
-    /// or stronger (MUST by default), unless a waiver accepts it.
-    pub fn fails_run(&self, fail_on: Level) -> bool {
-        self.waived.is_none() && self.worst_level().is_some_and(|worst| worst <= fail_on)
-    }
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    pub total: usize,
-    pub passed: usize,
-    pub failed: usize,
-    /// Failed cases whose findings are all SHOULD or MAY: reported, not gating
-    /// unless `--fail-on` says so.
-    pub warnings: usize,
-    /// Failed cases a waiver accepts (counted in `failed` too).
-    pub waived: usize,
-    pub errors: usize,
-    pub skipped: usize,
-    /// Requests sent, retries included.
-    pub requests: u64,
-    /// 429 answers waited out.
-    pub rate_limited: u64,
-    /// Resources this run created and could not delete (or kept with --keep).
-    pub left_behind: usize,
-    /// Findings by the level of the requirement they cite.
-    pub findings: LevelCounts,
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct LevelCounts {
-    pub must: usize,
-    pub should: usize,
-    pub may: usize,
-}
-
-impl LevelCounts {
-    pub fn get(&self, level: Level) -> usize {
-        match level {
-            Level::Must => self.must,
-            Level::Should => self.should,
-            Level::May => self.may,
-        }
-    }
-}
-
-impl Summary {
-    pub fn of(cases: &[CaseReport]) -> Summary {
-        let mut s = Summary { total: cases.len(), ..Summary::default() };
-        for c in cases {
-            for f in c.outcome.findings() {
-                match f.requirement.level {
-                    Level::Must => s.findings.must += 1,
-                    Level::Should => s.findings.should += 1,
-                    Level::May => s.findings.may += 1,
-                }
+/// The JSON report's case: the verdict, then what the outcome holds.
+impl Serialize for CaseReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("title", &self.title)?;
+        map.serialize_entry("file", &self.file)?;
+        map.serialize_entry("requirements", &self.requirements)?;
+        map.serialize_entry("tags", &self.tags)?;
+        map.serialize_entry("verdict", &self.verdict())?;
+        match &self.outcome {
+            Outcome::Pass => {}
+            Outcome::Fail { findings } => map.serialize_entry("findings", findings)?,
+            Outcome::Blocked { blocker, findings } => {
+                map.serialize_entry("blocked_by", blocker)?;
+                map.serialize_entry("findings", findings)?;
             }
-            match c.outcome {
-                Outcome::Pass => s.passed += 1,
-                Outcome::Fail { .. } => {
-                    s.failed += 1;
-                    s.warnings += usize::from(c.worst_level().is_some_and(|l| l != Level::Must));
-                    s.waived += usize::from(c.waived.is_some());
-                }
-                Outcome::Error { .. } => s.errors += 1,
-                Outcome::Skip { .. } => s.skipped += 1,
+            Outcome::NotApplicable { reason } => map.serialize_entry("reason", reason)?,
+            Outcome::Error { kind, message } => {
+                map.serialize_entry("error", &serde_json::json!({ "kind": kind, "message": message }))?;
             }
         }
-        s
-    }
-
-    /// `N passed, N failed, N skipped` (and warnings and errors when there are some).
-    pub fn line(&self) -> String {
-        let mut line = format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped);
-        if self.warnings > 0 {
-            line.push_str(&format!(" ({} of the failures SHOULD or MAY only)", self.warnings));
-        }
-        if self.waived > 0 {
-            line.push_str(&format!(", {} of them waived", self.waived));
-        }
-        if self.errors > 0 {
-            line.push_str(&format!(", {} errors", self.errors));
-        }
-        line
+        map.serialize_entry("duration_ms", &self.duration_ms)?;
+        map.serialize_entry("exchanges", &self.exchanges)?;
+        map.end()
     }
 }
-
-/// Where the run went and what it found there.
-#[derive(Debug, Clone, Serialize)]
-pub struct TargetInfo {
-    pub url: String,
-    /// True when the run used an in-process reference server.
-    pub in_process: bool,
-    pub capabilities: Vec<Capability>,
-    /// How each capability was decided, one line each.
-    pub capability_notes: Vec<String>,
-}
-
-/// The whole run: the JSON report's root (its schema: `reports/run-report.schema.json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunReport {
-    /// Version of this report format; bumped on any incompatible change.
-    pub format: u32,
-    pub scimitar: String,
-    pub run_id: String,
-    pub started_at: String,
-    pub duration_ms: f64,
-    pub target: TargetInfo,
-    /// The clients the run played (`rfc`, `okta`, ...); empty for a replayed recording.
-    pub profiles: Vec<Profile>,
-    /// The weakest level whose findings fail the run.
-    pub fail_on: Level,
-    pub summary: Summary,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub waivers: Vec<crate::waiver::WaiverStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::Comparison>,
-    pub cases: Vec<CaseReport>,
-}
-
-impl RunReport {
-    /// Whether the run is compliant as gated: against a baseline only
-    /// regressions count; an expired waiver always fails.
-    pub fn fails(&self) -> bool {
-        let expired = self.waivers.iter().any(|w| w.expired);
-        let failing = match &self.baseline {
-            Some(comparison) => !comparison.regressions.is_empty(),
-            None => self.cases.iter().any(|c| c.fails_run(self.fail_on)),
-        };
-        expired || failing
-    }
-}
-
-pub const REPORT_FORMAT: u32 = 1;
 
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
 
-    /// A case that failed one MUST finding citing `requirement`.
-    pub fn failing(id: &str, requirement: &str) -> CaseReport {
-        let requirement = Requirement {
-            id: requirement.into(),
+    /// A requirement at `level`, for tests of what reads findings.
+    pub fn requirement(id: &str, level: Level) -> Requirement {
+        Requirement {
+            id: id.into(),
             source: "RFC 7644 §3".into(),
-            level: Level::Must,
+            level,
             says: "x".into(),
             quote: None,
             observable: true,
@@ -380,19 +470,28 @@ pub(crate) mod testing {
             breaks: None,
             departs_from: None,
             confidence: None,
-        };
-        let finding = Finding {
+        }
+    }
+
+    /// A finding citing `requirement` at `level`.
+    pub fn finding(requirement_id: &str, level: Level) -> Finding {
+        Finding {
             step: 1,
             step_name: None,
-            requirement,
+            requirement: requirement(requirement_id, level),
+            disposition: Disposition::Unjudged,
             impact: None,
             check: "status".into(),
             expected: "200".into(),
             actual: "500".into(),
             location: "f.yaml:1".into(),
             exchange: None,
-        };
-        report(id, Outcome::Fail { findings: vec![finding] })
+        }
+    }
+
+    /// A case that failed one MUST finding citing `requirement`.
+    pub fn failing(id: &str, requirement: &str) -> CaseReport {
+        report(id, Outcome::Fail { findings: vec![finding(requirement, Level::Must)] })
     }
 
     /// A case that came out as `outcome`, with nothing else recorded.
@@ -404,7 +503,7 @@ pub(crate) mod testing {
             requirements: Vec::new(),
             tags: Vec::new(),
             outcome,
-            waived: None,
+            verdict: None,
             duration_ms: 0.0,
             exchanges: Vec::new(),
         }

@@ -90,8 +90,14 @@ impl<'a> Service<'a> {
                 .map(str::to_string),
             None => None,
         };
+        // A server that derives ids from names keeps them unique per table
+        // only: a user and a group of one name share an id.
+        let taken = |id: &str| match self.faults.has(Fault::IdFromName) {
+            true => data.collection(rt).get(id).is_some(),
+            false => data.find(id).is_some(),
+        };
         let id: Id = match chosen {
-            Some(id) if data.find(&id).is_some() => {
+            Some(id) if taken(&id) => {
                 return Err(ScimError::uniqueness(format!("id \"{id}\" is already in use")));
             }
             Some(id) => Id::from(id.as_str()),
@@ -450,6 +456,11 @@ impl<'a> Service<'a> {
                 return Err(ScimError::invalid_value(format!(
                     "members[{i}]: a group cannot be a member of itself"
                 )));
+            }
+            // A server that leaves Bulk's "bulkId:..." references unresolved
+            // stores them as they came, unchecked.
+            if value.starts_with("bulkId:") && self.faults.has(Fault::BulkIdNotResolved) {
+                continue;
             }
             let (collection, _) = data.find(&value).ok_or_else(|| {
                 ScimError::invalid_value(format!("members[{i}]: no User or Group has the id \"{value}\""))

@@ -218,7 +218,11 @@ fn symptom(fault: Fault, api: &Api) -> Option<bool> {
                     { "method": "POST", "path": "/Groups", "bulkId": "g",
                       "data": { "schemas": [GROUP], "displayName": "G", "members": [{ "value": "bulkId:u" }] } }] }),
             );
-            r.body["Operations"][1]["status"] != "201"
+            // The group is created, its member still the literal reference.
+            let location = r.body["Operations"][1]["location"].as_str().unwrap_or_default().to_string();
+            let id = location.rsplit('/').next().unwrap_or_default();
+            let group = api.get(&format!("/Groups/{id}"));
+            r.body["Operations"][1]["status"] == "201" && group.body["members"][0]["value"] == "bulkId:u"
         }
         BulkLimitsIgnored => {
             let ops: Vec<Value> =

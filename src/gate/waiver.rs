@@ -8,24 +8,23 @@
 //!   expires: 2027-03-31                     # optional
 //! ```
 
-use crate::runner::outcome::{CaseReport, Outcome};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
-    /// A case id (`rfc7644::bulk::circular_references`) or a requirement id
-    /// (`rfc7644.3.7.1.circular-resolve`): a case is waived when its id is named,
-    /// or when every finding it has cites a named requirement.
+    /// A case id (`rfc7644::bulk::circular_references`), which accepts every
+    /// finding of that case, or a requirement id
+    /// (`rfc7644.3.7.1.circular-resolve`), which accepts the findings citing it.
     pub id: String,
     pub reason: String,
-    /// `YYYY-MM-DD`; the waiver applies up to and including that day.
+    /// `YYYY-MM-DD`; from the next day on the waiver fails the run.
     #[serde(default)]
     pub expires: Option<String>,
 }
 
-/// What became of a waiver in a run, for the reports.
+/// What became of one waiver in a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverStatus {
     pub id: String,
@@ -33,15 +32,8 @@ pub struct WaiverStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
     pub expired: bool,
-    /// The cases it waived in this run.
+    /// The cases with a finding it accepted.
     pub waived: Vec<String>,
-}
-
-/// The waiver a case's failure was waived by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Waived {
-    pub by: String,
-    pub reason: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,11 +69,9 @@ impl Waivers {
         self.0.is_empty()
     }
 
-    /// Marks the failing cases each waiver covers, on `today`; returns what
-    /// became of every waiver. An expired waiver waives nothing.
-    pub fn apply(&self, cases: &mut [CaseReport], today: time::Date) -> Vec<WaiverStatus> {
-        let mut statuses: Vec<WaiverStatus> = self
-            .0
+    /// Each waiver as of `today`, accepting nothing yet.
+    pub fn statuses(&self, today: time::Date) -> Vec<WaiverStatus> {
+        self.0
             .iter()
             .map(|w| WaiverStatus {
                 id: w.id.clone(),
@@ -90,35 +80,15 @@ impl Waivers {
                 expired: w.expires.as_deref().and_then(parse_date).is_some_and(|d| d < today),
                 waived: Vec::new(),
             })
-            .collect();
-        for case in cases.iter_mut() {
-            let Outcome::Fail { findings } = &case.outcome else { continue };
-            let live = |s: &WaiverStatus| !s.expired;
-            // The case's own waiver, or one for each requirement its findings cite.
-            let by: Vec<usize> = match statuses.iter().position(|s| live(s) && s.id == case.id) {
-                Some(i) => vec![i],
-                None => {
-                    let per_finding: Option<Vec<usize>> = findings
-                        .iter()
-                        .map(|f| statuses.iter().position(|s| live(s) && s.id == f.requirement.id))
-                        .collect();
-                    let mut by = per_finding.filter(|b| !b.is_empty()).unwrap_or_default();
-                    by.sort_unstable();
-                    by.dedup();
-                    by
-                }
-            };
-            if by.is_empty() {
-                continue;
-            }
-            for &i in &by {
-                statuses[i].waived.push(case.id.clone());
-            }
-            let ids: Vec<&str> = by.iter().map(|&i| statuses[i].id.as_str()).collect();
-            let reasons: Vec<&str> = by.iter().map(|&i| statuses[i].reason.as_str()).collect();
-            case.waived = Some(Waived { by: ids.join(", "), reason: reasons.join("; ") });
-        }
-        statuses
+            .collect()
+    }
+
+    /// The live waiver (an index into `statuses`) that accepts a finding of
+    /// `case` citing `requirement`: one naming the case wins over one naming
+    /// the requirement. An expired waiver accepts nothing.
+    pub fn accepting(&self, statuses: &[WaiverStatus], case: &str, requirement: &str) -> Option<usize> {
+        let live = |id: &str| statuses.iter().position(|s| !s.expired && s.id == id);
+        live(case).or_else(|| live(requirement))
     }
 }
 
@@ -126,7 +96,6 @@ fn parse_date(text: &str) -> Option<time::Date> {
     time::Date::parse(text.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// Today's date, in UTC.
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
@@ -134,42 +103,39 @@ pub fn today() -> time::Date {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::outcome::testing::failing;
+    use crate::gate::Gate;
+    use crate::runner::outcome::testing::{failing, finding};
+    use crate::runner::outcome::{Outcome, Verdict};
+    use crate::suite::requirement::Level;
 
     fn day(text: &str) -> time::Date {
         parse_date(text).unwrap()
     }
 
     #[test]
-    fn a_case_or_requirement_waiver_marks_the_failure_until_it_expires() {
+    fn a_case_or_requirement_waiver_accepts_findings_until_it_expires() {
         let waivers = Waivers::parse(
             "- { id: a::b::c, reason: known, expires: 2026-12-31 }\n- { id: rfc.req, reason: later }\n",
         )
         .unwrap();
         let mut two = failing("a::b::f", "rfc.req");
         if let Outcome::Fail { findings } = &mut two.outcome {
-            let mut second = findings[0].clone();
-            second.requirement.id = "x.y".into();
-            findings.push(second);
+            findings.push(finding("x.y", Level::Must));
         }
         let mut cases =
             vec![failing("a::b::c", "x.y"), failing("a::b::d", "rfc.req"), failing("a::b::e", "other"), two];
-        let statuses = waivers.apply(&mut cases, day("2026-12-31"));
-        assert_eq!(cases[0].waived.as_ref().unwrap().by, "a::b::c");
-        assert_eq!(cases[1].waived.as_ref().unwrap().by, "rfc.req");
-        assert!(cases[2].waived.is_none());
-        // One finding on rfc.req (waived), one on x.y (no requirement waiver): not waived.
-        assert!(cases[3].waived.is_none());
-        assert!(statuses.iter().all(|s| !s.expired));
-        let both = Waivers::parse("- { id: rfc.req, reason: one }\n- { id: x.y, reason: two }\n").unwrap();
-        let mut case = vec![cases[3].clone()];
-        both.apply(&mut case, day("2026-01-01"));
-        assert_eq!(case[0].waived.as_ref().unwrap().by, "rfc.req, x.y");
+        let gate = Gate { waivers: waivers.clone(), ..Gate::default() };
+        let judged = gate.judge(&mut cases, day("2026-12-31"));
+        let verdicts: Vec<Verdict> = cases.iter().map(|c| c.verdict()).collect();
+        assert_eq!(verdicts, [Verdict::Waived, Verdict::Waived, Verdict::Fail, Verdict::Fail]);
+        assert_eq!(judged.waivers[0].waived, ["a::b::c"]);
+        assert_eq!(judged.waivers[1].waived, ["a::b::d", "a::b::f"], "it accepted one of a::b::f's two");
+        assert!(judged.waivers.iter().all(|s| !s.expired));
 
         let mut cases = vec![failing("a::b::c", "x.y")];
-        let statuses = waivers.apply(&mut cases, day("2027-01-01"));
-        assert!(cases[0].waived.is_none(), "an expired waiver waives nothing");
-        assert!(statuses[0].expired);
+        let judged = gate.judge(&mut cases, day("2027-01-01"));
+        assert_eq!(cases[0].verdict(), Verdict::Fail, "an expired waiver waives nothing");
+        assert!(judged.waivers[0].expired);
     }
 
     #[test]

@@ -2,8 +2,7 @@
 //! on what got worse (regressions), not on gaps it already knew of, and sees
 //! what got better (fixed).
 
-use crate::runner::outcome::{CaseReport, Outcome};
-use crate::suite::requirement::Level;
+use crate::runner::outcome::{CaseReport, Disposition, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -49,7 +48,9 @@ impl Baseline {
         let mut baseline = Baseline { file: file.to_string(), ..Baseline::default() };
         for case in cases {
             let Some(id) = case.get("id").and_then(|v| v.as_str()) else { continue };
-            if case.get("outcome").and_then(|v| v.as_str()) == Some("fail") {
+            // Format 2 reports a verdict; format 1 called a failing case's outcome "fail".
+            let verdict = case.get("verdict").or_else(|| case.get("outcome")).and_then(|v| v.as_str());
+            if verdict == Some("fail") {
                 baseline.failing.insert(id.to_string());
             }
             for finding in case.get("findings").and_then(|f| f.as_array()).into_iter().flatten() {
@@ -61,20 +62,23 @@ impl Baseline {
         Ok(baseline)
     }
 
-    pub fn compare(&self, cases: &[CaseReport], fail_on: Level) -> Comparison {
+    /// The run against the baseline, by verdict: a case failing now that
+    /// failed before on the same requirements is still failing; one that
+    /// fails on a requirement it did not break before regressed.
+    pub fn compare(&self, cases: &[CaseReport]) -> Comparison {
         let mut c = Comparison { file: self.file.clone(), ..Comparison::default() };
         for case in cases {
             let failed_before = self.failing.contains(&case.id);
-            // A gating finding on a requirement the case did not break before.
-            let newly_broken = case.fails_run(fail_on)
+            let failing_now = case.verdict() == Verdict::Fail;
+            let newly_broken = failing_now
                 && case.outcome.findings().iter().any(|f| {
-                    f.requirement.level <= fail_on
+                    f.disposition == Disposition::Fail
                         && !self.broken.contains(&(case.id.clone(), f.requirement.id.clone()))
                 });
-            match (&case.outcome, failed_before) {
-                (Outcome::Fail { .. }, _) if newly_broken => c.regressions.push(case.id.clone()),
-                (Outcome::Fail { .. }, true) => c.still_failing.push(case.id.clone()),
-                (Outcome::Pass, true) => c.fixed.push(case.id.clone()),
+            match (failing_now, failed_before, case.verdict()) {
+                (true, _, _) if newly_broken => c.regressions.push(case.id.clone()),
+                (true, true, _) => c.still_failing.push(case.id.clone()),
+                (false, true, Verdict::Pass) => c.fixed.push(case.id.clone()),
                 _ => {}
             }
         }
@@ -85,7 +89,10 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::{Gate, waiver};
+    use crate::runner::outcome::Outcome;
     use crate::runner::outcome::testing::{failing, report as case};
+    use crate::suite::requirement::Level;
 
     #[test]
     fn new_failures_regress_old_ones_do_not_and_passing_ones_are_fixed() {
@@ -96,14 +103,15 @@ mod tests {
             {"id": "a::z", "outcome": "pass"}
         ]}"#;
         let baseline = Baseline::parse("before.json", before).unwrap();
-        let now = [
+        let mut now = [
             case("a::x", Outcome::Pass),
             failing("a::y", "r"),
             failing("a::w", "r"),
             failing("a::z", "r"),
             failing("a::new", "r"),
         ];
-        let c = baseline.compare(&now, Level::Must);
+        Gate::new(Level::Must).judge(&mut now, waiver::today());
+        let c = baseline.compare(&now);
         assert_eq!(c.fixed, vec!["a::x"]);
         assert_eq!(c.still_failing, vec!["a::y"]);
         // a::w failed before, but not on r: it got worse.

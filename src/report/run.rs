@@ -1,0 +1,180 @@
+//! The whole run, as every report reads it: the JSON report's root (its
+//! schema: `reports/run-report.schema.json`). Built once after the gate has
+//! judged every case; nothing here re-derives a verdict.
+
+use crate::gate::baseline::Comparison;
+use crate::gate::waiver::WaiverStatus;
+use crate::runner::outcome::{CaseReport, Verdict};
+use crate::suite::capability::Capability;
+use crate::suite::profile::Profile;
+use crate::suite::requirement::Level;
+use serde::Serialize;
+
+/// Version of the JSON report format; bumped on any incompatible change.
+/// 2: one `verdict` per case (pass, fail, warn, note, blocked,
+/// not-applicable, waived, declared, error) and a `status` per finding.
+pub const REPORT_FORMAT: u32 = 2;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub format: u32,
+    pub scimitar: String,
+    pub run_id: String,
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub target: TargetInfo,
+    /// The clients the run played (`rfc`, `okta`, ...); empty for a replayed recording.
+    pub profiles: Vec<Profile>,
+    /// The weakest level whose findings fail the run.
+    pub fail_on: Level,
+    /// Whether declared deviations fail the run too (`--fail-on declared`).
+    pub fail_on_declared: bool,
+    pub summary: Summary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Comparison>,
+    pub cases: Vec<CaseReport>,
+}
+
+impl RunReport {
+    /// Whether the run is compliant as gated: against a baseline only
+    /// regressions count; an expired waiver always fails.
+    pub fn fails(&self) -> bool {
+        let expired = self.waivers.iter().any(|w| w.expired);
+        let failing = match &self.baseline {
+            Some(comparison) => !comparison.regressions.is_empty(),
+            None => self.summary.failed > 0,
+        };
+        expired || failing
+    }
+
+    /// The cases with this verdict, in run order.
+    pub fn with_verdict(&self, verdict: Verdict) -> impl Iterator<Item = &CaseReport> {
+        self.cases.iter().filter(move |c| c.verdict() == verdict)
+    }
+}
+
+/// Where the run went and what it believed about the target there.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetInfo {
+    pub url: String,
+    /// True when the run used an in-process reference server.
+    pub in_process: bool,
+    pub capabilities: Vec<Capability>,
+    /// How each capability was decided, one line each.
+    pub capability_notes: Vec<String>,
+}
+
+/// How many cases ended with each verdict: the one set of numbers every
+/// report shows.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warned: usize,
+    pub noted: usize,
+    pub blocked: usize,
+    pub not_applicable: usize,
+    pub waived: usize,
+    pub declared: usize,
+    pub errors: usize,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// 429 answers waited out.
+    pub rate_limited: u64,
+    /// Resources this run created and could not delete (or kept with --keep).
+    pub left_behind: usize,
+    /// Findings by the level of the requirement they cite.
+    pub findings: LevelCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct LevelCounts {
+    pub must: usize,
+    pub should: usize,
+    pub may: usize,
+}
+
+impl LevelCounts {
+    pub fn get(&self, level: Level) -> usize {
+        match level {
+            Level::Must => self.must,
+            Level::Should => self.should,
+            Level::May => self.may,
+        }
+    }
+}
+
+impl Summary {
+    /// Counts of judged cases.
+    pub fn of(cases: &[CaseReport]) -> Summary {
+        let mut s = Summary { total: cases.len(), ..Summary::default() };
+        for c in cases {
+            for f in c.outcome.findings() {
+                match f.requirement.level {
+                    Level::Must => s.findings.must += 1,
+                    Level::Should => s.findings.should += 1,
+                    Level::May => s.findings.may += 1,
+                }
+            }
+            *s.count_mut(c.verdict()) += 1;
+        }
+        s
+    }
+
+    fn count_mut(&mut self, verdict: Verdict) -> &mut usize {
+        match verdict {
+            Verdict::Pass => &mut self.passed,
+            Verdict::Fail => &mut self.failed,
+            Verdict::Warn => &mut self.warned,
+            Verdict::Note => &mut self.noted,
+            Verdict::Blocked => &mut self.blocked,
+            Verdict::NotApplicable => &mut self.not_applicable,
+            Verdict::Waived => &mut self.waived,
+            Verdict::Declared => &mut self.declared,
+            Verdict::Error => &mut self.errors,
+        }
+    }
+
+    pub fn count(&self, verdict: Verdict) -> usize {
+        let mut copy = self.clone();
+        *copy.count_mut(verdict)
+    }
+
+    /// `N passed, N failed, ...`: every verdict that occurred, in report order.
+    pub fn line(&self) -> String {
+        let mut parts = vec![format!("{} passed", self.passed), format!("{} failed", self.failed)];
+        for verdict in Verdict::ALL {
+            if matches!(verdict, Verdict::Pass | Verdict::Fail) {
+                continue;
+            }
+            let n = self.count(verdict);
+            if n > 0 {
+                parts.push(format!("{n} {}", verdict.title()));
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::outcome::Outcome;
+    use crate::runner::outcome::testing::{failing, report};
+
+    #[test]
+    fn the_line_names_each_verdict_that_occurred_once() {
+        let mut cases = vec![
+            report("a::p", Outcome::Pass),
+            failing("a::f", "r"),
+            report("a::n", Outcome::NotApplicable { reason: "no groups".into() }),
+        ];
+        cases[1].verdict = Some(Verdict::Warn);
+        let s = Summary::of(&cases);
+        assert_eq!((s.passed, s.failed, s.warned, s.not_applicable), (1, 0, 1, 1));
+        assert_eq!(s.line(), "1 passed, 0 failed, 1 warned, 1 not applicable");
+    }
+}
