@@ -2,6 +2,7 @@
 
 use crate::faults::Fault;
 use crate::scim::quirks::Idp;
+use crate::server::variant::{Variant, VariantSet};
 use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
 use crate::suite::requirement::Level;
@@ -330,6 +331,11 @@ pub struct RunArgs {
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["url", "target"])]
     pub faults: Vec<Fault>,
 
+    /// With no --url: switch on a legal variation of the in-process reference server (see
+    /// `scimitar serve --list-variants`), or `minimal` for most of them at once
+    #[arg(long = "variant", value_name = "NAME", value_parser = parse_variant, conflicts_with_all = ["url", "target"])]
+    pub variants: Vec<VariantChoice>,
+
     /// Instead of the cases: replay the profile's initial sync of this many users (okta or entra),
     /// at --rate (Entra's default: its documented 25/s; --rate 0 for no limit), and report
     /// latencies, errors and 429s
@@ -400,6 +406,8 @@ Examples:
       Accept what Okta and Entra send that RFC 7644 does not allow
   scimitar serve --token t --fault no-location-on-create --fault count-ignored
       Switch on deliberate bugs, to see a check catch them
+  scimitar serve --token t --variant minimal
+      A server as small as the RFCs allow: eq-only filters, a trimmed schema, 204 to PATCH, ...
   curl -H 'Authorization: Bearer t' http://127.0.0.1:8080/scim/v2/Users")]
 pub struct ServeArgs {
     /// Address to listen on
@@ -438,6 +446,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub list_faults: bool,
 
+    /// Switch on a legal variation the RFCs allow a server (see --list-variants), or `minimal` for
+    /// most of them at once; repeatable
+    #[arg(long = "variant", value_name = "NAME", value_parser = parse_variant)]
+    pub variants: Vec<VariantChoice>,
+
+    /// List the variants --variant accepts, with the RFC text that allows each, and exit
+    #[arg(long)]
+    pub list_variants: bool,
+
     /// Load users and groups from a JSON file ({"Users": [...], "Groups": [...]}) into every tenant
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
@@ -466,6 +483,23 @@ fn parse_level(s: &str) -> Result<Level, String> {
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
+}
+
+/// One `--variant` value: a variant, or the `minimal` bundle.
+#[derive(Debug, Clone)]
+pub struct VariantChoice(pub Vec<Variant>);
+
+impl VariantChoice {
+    pub fn resolve(choices: &[VariantChoice]) -> VariantSet {
+        VariantSet::of(&choices.iter().flat_map(|c| c.0.iter().copied()).collect::<Vec<_>>())
+    }
+}
+
+fn parse_variant(s: &str) -> Result<VariantChoice, String> {
+    if s == crate::server::variant::MINIMAL {
+        return Ok(VariantChoice(Variant::MINIMAL.to_vec()));
+    }
+    s.parse().map(|v| VariantChoice(vec![v]))
 }
 
 fn parse_idp(s: &str) -> Result<Idp, String> {

@@ -188,6 +188,7 @@ fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Referen
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ServerConfig::new(Auth::bearer(token.clone()))
                 .with_faults(FaultSet::of(&args.faults))
+                .with_variants(crate::cli::VariantChoice::resolve(&args.variants))
                 .with_leniency(Leniency::for_idps(&[&args.compat[..], also_compat].concat()));
             let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
             (Target::new(server.base_url(), TargetAuth::Bearer(token)), Some(server))

@@ -1,8 +1,9 @@
 //! `scimitar serve`: the reference server in the foreground until Ctrl-C.
 
-use crate::cli::{ServeArgs, exit};
+use crate::cli::{ServeArgs, VariantChoice, exit};
 use crate::faults::{Fault, FaultSet};
 use crate::scim::quirks::Leniency;
+use crate::server::variant::Variant;
 use crate::server::{self, Auth, Seed, ServerConfig, Shared};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +14,14 @@ pub fn run(args: ServeArgs) -> u8 {
         for f in Fault::ALL {
             println!("{:width$}  {}", f.name(), f.about());
         }
+        return exit::SUCCESS;
+    }
+    if args.list_variants {
+        for v in Variant::ALL {
+            println!("{}\n    {}\n    allowed by: {}\n", v.name(), v.about(), v.allowed_by());
+        }
+        let bundle: Vec<&str> = Variant::MINIMAL.iter().map(|v| v.name()).collect();
+        println!("minimal\n    the bundle: {}", bundle.join(", "));
         return exit::SUCCESS;
     }
     let (auth, generated) = match (args.no_auth, args.tokens.is_empty() && args.basic.is_empty()) {
@@ -28,7 +37,8 @@ pub fn run(args: ServeArgs) -> u8 {
     let mut config = ServerConfig::new(auth.clone())
         .with_tenants(args.tenants.clone())
         .with_leniency(Leniency::for_idps(&args.compat))
-        .with_faults(FaultSet::of(&args.faults));
+        .with_faults(FaultSet::of(&args.faults))
+        .with_variants(VariantChoice::resolve(&args.variants));
     config.log_requests = !args.quiet;
     let shared = match Shared::new(config) {
         Ok(s) => s,

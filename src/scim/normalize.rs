@@ -24,15 +24,22 @@ pub struct Normalizer<'a> {
     pub leniency: &'a Leniency,
     /// Reference-server faults that skip a SHOULD of RFC 7643.
     pub faults: FaultSet,
+    /// Attributes the schema does not define are dropped, not refused: a
+    /// server "free to alter and/or ignore POSTed content" (RFC 7644 §3.3).
+    pub ignore_unknown: bool,
 }
 
 impl<'a> Normalizer<'a> {
     pub fn new(rt: &'a ResourceType, leniency: &'a Leniency) -> Self {
-        Normalizer { rt, leniency, faults: FaultSet::none() }
+        Normalizer { rt, leniency, faults: FaultSet::none(), ignore_unknown: false }
     }
 
     pub fn with_faults(self, faults: FaultSet) -> Self {
         Normalizer { faults, ..self }
+    }
+
+    pub fn ignoring_unknown(self, ignore_unknown: bool) -> Self {
+        Normalizer { ignore_unknown, ..self }
     }
 
     /// A POST or PUT body as a canonical resource, without `id` and `meta`
@@ -82,13 +89,16 @@ impl<'a> Normalizer<'a> {
                 }
                 continue;
             }
-            let attr = self.rt.core_attribute(key).ok_or_else(|| {
-                ScimError::invalid_syntax(format!(
+            let Some(attr) = self.rt.core_attribute(key) else {
+                if self.ignore_unknown {
+                    continue;
+                }
+                return Err(ScimError::invalid_syntax(format!(
                     "'{key}' is not an attribute of the {} resource type{}",
                     self.rt.name,
                     self.unknown_key_hint(key)
-                ))
-            })?;
+                )));
+            };
             if attr.mutability == Mutability::ReadOnly {
                 continue;
             }
@@ -200,9 +210,15 @@ impl<'a> Normalizer<'a> {
         };
         let mut out = Map::new();
         for (key, v) in obj {
-            let attr = schema.attribute(key).ok_or_else(|| {
-                ScimError::invalid_syntax(format!("'{key}' is not an attribute of {}", schema.id))
-            })?;
+            let Some(attr) = schema.attribute(key) else {
+                if self.ignore_unknown {
+                    continue;
+                }
+                return Err(ScimError::invalid_syntax(format!(
+                    "'{key}' is not an attribute of {}",
+                    schema.id
+                )));
+            };
             if attr.mutability == Mutability::ReadOnly {
                 continue;
             }
@@ -312,12 +328,15 @@ impl<'a> Normalizer<'a> {
     ) -> Result<Option<Value>, ScimError> {
         let mut out = Map::new();
         for (key, v) in obj {
-            let sub = attr.sub(key).ok_or_else(|| {
-                ScimError::invalid_syntax(format!(
+            let Some(sub) = attr.sub(key) else {
+                if self.ignore_unknown {
+                    continue;
+                }
+                return Err(ScimError::invalid_syntax(format!(
                     "'{at}' has no sub-attribute '{key}' (known: {})",
                     attr.sub_attributes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+                )));
+            };
             if sub.mutability == Mutability::ReadOnly {
                 continue;
             }

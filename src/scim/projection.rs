@@ -27,6 +27,9 @@ pub struct Projection {
     pub include_never: bool,
     /// Treat `returned: always` like `default` (the `id-not-always-returned` fault).
     pub always_as_default: bool,
+    /// Top-level attributes the client specified in a write: `returned:
+    /// request` ones come back in its response (RFC 7643 §7).
+    specified: Vec<String>,
 }
 
 impl Projection {
@@ -55,6 +58,12 @@ impl Projection {
             excluded: excluded.map(|list| selectors(rt, list)).unwrap_or_default(),
             ..Projection::default()
         })
+    }
+
+    /// The response to a POST, PUT or PATCH that specified these attributes.
+    pub fn for_write(mut self, specified: impl IntoIterator<Item = String>) -> Projection {
+        self.specified.extend(specified);
+        self
     }
 
     /// Removes from `resource` what this projection does not return.
@@ -154,7 +163,8 @@ impl Projection {
             return Keep::No;
         }
         if returned == Returned::Request {
-            return Keep::No;
+            let named = sub.is_none() && self.specified.iter().any(|n| n.eq_ignore_ascii_case(&attr.name));
+            return if named { Keep::Whole } else { Keep::No };
         }
         if self.excluded.iter().any(|s| s.covers(container, attr, sub)) {
             return Keep::No;

@@ -318,10 +318,38 @@ impl Registry {
     ) -> Result<Registry, String> {
         let schemas = schema_docs
             .iter()
-            .map(|text| {
-                let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-                Schema::from_document(doc).map(Arc::new)
-            })
+            .map(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<Value>, String>>()?;
+        let docs: Vec<Value> =
+            serde_json::from_str(resource_types).map_err(|e| format!("resource types: {e}"))?;
+        Registry::from_values(schemas, common, docs)
+    }
+
+    /// The bundled documents as JSON, to be reshaped before building a
+    /// registry (a reference-server variant with a trimmed schema, say).
+    pub fn builtin_documents() -> (Vec<Value>, Vec<Value>) {
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+        let schemas = SCHEMA_FILES.iter().map(|t| parse(t)).collect();
+        let types = match parse(RESOURCE_TYPES) {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        (schemas, types)
+    }
+
+    /// The RFC 7643 common attributes (id, externalId, meta), as bundled.
+    pub fn common_attributes() -> &'static str {
+        COMMON_ATTRIBUTES
+    }
+
+    pub fn from_values(
+        schema_docs: Vec<Value>,
+        common: &str,
+        resource_types: Vec<Value>,
+    ) -> Result<Registry, String> {
+        let schemas = schema_docs
+            .into_iter()
+            .map(|doc| Schema::from_document(doc).map(Arc::new))
             .collect::<Result<Vec<_>, String>>()?;
         #[derive(Deserialize)]
         struct Common {
@@ -329,8 +357,6 @@ impl Registry {
         }
         let common: Common = serde_json::from_str(common).map_err(|e| format!("common attributes: {e}"))?;
         let common: Arc<[Attribute]> = common.attributes.into();
-        let docs: Vec<Value> =
-            serde_json::from_str(resource_types).map_err(|e| format!("resource types: {e}"))?;
         let lookup = |id: &str| {
             schemas
                 .iter()
@@ -338,8 +364,8 @@ impl Registry {
                 .cloned()
                 .ok_or_else(|| format!("resource type refers to unknown schema {id}"))
         };
-        let mut resource_types = Vec::new();
-        for doc in docs {
+        let mut types = Vec::new();
+        for doc in resource_types {
             let text = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
             let mut extensions = Vec::new();
             for ext in doc.get("schemaExtensions").and_then(Value::as_array).into_iter().flatten() {
@@ -348,7 +374,7 @@ impl Registry {
                     required: ext.get("required").and_then(Value::as_bool).unwrap_or(false),
                 });
             }
-            resource_types.push(ResourceType {
+            types.push(ResourceType {
                 id: text("id"),
                 name: text("name"),
                 endpoint: text("endpoint"),
@@ -358,7 +384,7 @@ impl Registry {
                 document: doc,
             });
         }
-        Ok(Registry { schemas, resource_types })
+        Ok(Registry { schemas, resource_types: types })
     }
 
     pub fn schema(&self, id: &str) -> Option<&Arc<Schema>> {
@@ -378,8 +404,13 @@ impl Registry {
         self.resource_type("User").expect("User resource type is bundled")
     }
 
+    /// The Group resource type; the bundled registry always has one.
     pub fn group(&self) -> &ResourceType {
         self.resource_type("Group").expect("Group resource type is bundled")
+    }
+
+    pub fn has_groups(&self) -> bool {
+        self.resource_type("Group").is_some()
     }
 }
 

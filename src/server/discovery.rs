@@ -4,6 +4,7 @@
 //! schemes and limits), so what it claims and how it behaves cannot drift apart.
 
 use super::query::LIST_RESPONSE;
+use super::variant::Variant;
 use super::{Auth, ServerConfig};
 use crate::faults::{Fault, FaultSet};
 use crate::scim::error::ScimError;
@@ -41,19 +42,20 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
         }
     }
     let limits = &config.limits;
+    let has = |v: Variant| config.variants.has(v);
     let mut spc = json!({
         "schemas": [SPC_SCHEMA],
         "documentationUri": "https://www.rfc-editor.org/info/rfc7644",
-        "patch": { "supported": true },
+        "patch": { "supported": !has(Variant::NoPatch) },
         "bulk": {
-            "supported": true,
+            "supported": !has(Variant::NoBulk),
             "maxOperations": limits.bulk_max_operations,
             "maxPayloadSize": limits.max_body_bytes,
         },
-        "filter": { "supported": true, "maxResults": limits.max_results },
-        "changePassword": { "supported": true },
-        "sort": { "supported": true },
-        "etag": { "supported": true },
+        "filter": { "supported": !has(Variant::NoFilter), "maxResults": limits.max_results },
+        "changePassword": { "supported": !has(Variant::NoChangePassword) },
+        "sort": { "supported": !has(Variant::NoSort) },
+        "etag": { "supported": !has(Variant::NoEtag) },
         "authenticationSchemes": schemes,
         "meta": {
             "resourceType": "ServiceProviderConfig",

@@ -13,7 +13,9 @@ mod query;
 mod routes;
 mod seed;
 mod service;
+pub mod shaped;
 mod store;
+pub mod variant;
 
 pub use seed::Seed;
 
@@ -33,6 +35,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 use store::Data;
+use variant::{Variant, VariantSet};
 
 /// Who may call the server.
 #[derive(Clone, PartialEq, Eq)]
@@ -98,12 +101,18 @@ pub struct ServerConfig {
     pub tenants: Vec<String>,
     pub leniency: Leniency,
     pub faults: FaultSet,
+    /// Legal variations of behaviour (see `variant`).
+    pub variants: VariantSet,
     pub limits: Limits,
     /// One line per request on stderr.
     pub log_requests: bool,
 }
 
 pub const DEFAULT_PREFIX: &str = "/scim/v2";
+
+/// The page size of the `small-pages` variant: small enough that a case's
+/// handful of users spans pages.
+const SMALL_PAGE: usize = 2;
 
 impl ServerConfig {
     /// One tenant at `/scim/v2`, strict, no faults, quiet.
@@ -113,6 +122,7 @@ impl ServerConfig {
             tenants: vec![DEFAULT_PREFIX.to_string()],
             leniency: Leniency::strict(),
             faults: FaultSet::none(),
+            variants: VariantSet::none(),
             limits: Limits::default(),
             log_requests: false,
         }
@@ -120,6 +130,15 @@ impl ServerConfig {
 
     pub fn with_faults(mut self, faults: FaultSet) -> ServerConfig {
         self.faults = faults;
+        self
+    }
+
+    pub fn with_variants(mut self, variants: VariantSet) -> ServerConfig {
+        self.variants = variants;
+        if variants.has(Variant::SmallPages) {
+            self.limits.max_results = SMALL_PAGE;
+            self.limits.default_page_size = SMALL_PAGE;
+        }
         self
     }
 
@@ -163,7 +182,7 @@ pub struct Tenant {
 impl Shared {
     pub fn new(config: ServerConfig) -> Result<Shared, ServerError> {
         let prefixes = normalize_prefixes(&config.tenants)?;
-        let registry = Registry::builtin();
+        let registry = shaped::registry(config.variants);
         let tenants = prefixes
             .into_iter()
             .map(|prefix| Tenant { prefix, data: RwLock::new(Data::new(registry)) })
@@ -185,6 +204,7 @@ impl Shared {
             registry: self.registry,
             leniency: &self.config.leniency,
             faults: self.config.faults,
+            variants: self.config.variants,
             base,
             tenant,
         }
@@ -235,6 +255,10 @@ impl TenantCtx {
 
     pub fn faults(&self) -> FaultSet {
         self.shared.config.faults
+    }
+
+    pub fn variants(&self) -> VariantSet {
+        self.shared.config.variants
     }
 
     /// The limits enforced: those configured (and advertised), unless the

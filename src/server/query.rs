@@ -3,6 +3,7 @@
 use super::http::ScimRequest;
 use super::service::Service;
 use super::store::{Collection, Id};
+use super::variant::{Variant, VariantSet};
 use crate::faults::Fault;
 use crate::scim::attr_path::AttrPath;
 use crate::scim::error::ScimError;
@@ -137,6 +138,9 @@ pub fn run(
     let faults = svc.faults;
     let text =
         q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty() && !faults.has(Fault::FilterIgnored));
+    if let Some(t) = text {
+        refuse_unsupported_filter(svc.variants, t)?;
+    }
     let unfiltered = || rts.iter().map(|_| None).collect::<Vec<_>>();
     let (filter, matchers) = match text.map(|t| bind_filter(svc, rts, t)).transpose() {
         Ok(Some((f, m))) => (Some(f), m),
@@ -149,6 +153,13 @@ pub fn run(
     let order = if faults.has(Fault::SortOrderIgnored) { SortOrder::Ascending } else { order };
     let sort_by =
         q.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty() && !faults.has(Fault::SortIgnored));
+    let sort_by = match sort_by {
+        Some(_) if svc.variants.has(Variant::NoSort) && svc.variants.refuses_with_501() => {
+            return Err(ScimError::new(501, None, "sorting is not implemented by this service provider"));
+        }
+        Some(_) if svc.variants.has(Variant::NoSort) => None,
+        other => other,
+    };
     let across = rts.len() > 1;
     let mut plans = Vec::new();
     for (rt, matcher) in rts.iter().zip(matchers) {
@@ -290,6 +301,26 @@ pub fn projection(svc: &Service<'_>, rt: &ResourceType, q: &Query) -> Result<Pro
     projection.include_never = faults.has(Fault::PasswordReturned);
     projection.always_as_default = faults.has(Fault::IdNotAlwaysReturned);
     Ok(projection)
+}
+
+/// What a server with less filtering than the RFC describes refuses, as
+/// RFC 7644 §3.4.2.2 and Table 9 let it: 400 invalidFilter.
+fn refuse_unsupported_filter(variants: VariantSet, text: &str) -> Result<(), ScimError> {
+    if variants.has(Variant::NoFilter) {
+        if variants.refuses_with_501() {
+            return Err(ScimError::new(501, None, "filtering is not implemented by this service provider"));
+        }
+        return Err(ScimError::invalid_filter("this service provider does not support filtering"));
+    }
+    if variants.has(Variant::FilterEqOnly) {
+        let simple = matches!(Filter::parse(text), Ok(Filter::Compare { op: CompareOp::Eq, .. }));
+        if !simple {
+            return Err(ScimError::invalid_filter(
+                "this service provider supports only filters of the form `attribute eq value`",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Parses the filter and binds it to each resource type queried.

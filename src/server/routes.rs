@@ -4,6 +4,7 @@
 use super::http::{Reply, ScimRequest, etag, etag_matches};
 use super::query::{self, Query};
 use super::service::{Saved, Service};
+use super::variant::Variant;
 use super::{TenantCtx, bulk, discovery};
 use crate::faults::Fault;
 use crate::scim::error::ScimError;
@@ -16,15 +17,22 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
 
 pub fn tenant_router(ctx: TenantCtx) -> Router {
+    let variants = ctx.variants();
     let mut router = Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
-        .route("/ResourceTypes", get(resource_types))
-        .route("/ResourceTypes/{id}", get(resource_type))
         .route("/Schemas", get(schemas))
-        .route("/Schemas/{id}", get(schema))
         .route("/Bulk", post(bulk))
         .route("/.search", post(search_all))
         .route("/Me", any(me));
+    if !variants.has(Variant::NoResourceTypes) {
+        router = router.route("/ResourceTypes", get(resource_types));
+        if !variants.has(Variant::NoSchemaById) {
+            router = router.route("/ResourceTypes/{id}", get(resource_type));
+        }
+    }
+    if !variants.has(Variant::NoSchemaById) {
+        router = router.route("/Schemas/{id}", get(schema));
+    }
     // One set of routes per resource type, so an unknown endpoint is an unknown
     // path like any other.
     for rt in &ctx.shared.registry.resource_types {
@@ -41,6 +49,16 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
             );
     }
     router.method_not_allowed_fallback(method_not_allowed).fallback(not_found).with_state(ctx)
+}
+
+/// The answer to a feature a variant leaves out: 501 under
+/// `not-implemented-501`, else what a server without the route answers.
+fn unsupported(ctx: &TenantCtx, what: &str, otherwise: ScimError) -> ScimError {
+    if ctx.variants().refuses_with_501() {
+        ScimError::new(501, None, format!("{what} is not implemented by this service provider"))
+    } else {
+        otherwise
+    }
 }
 
 /// The `{id}` path parameter; a malformed one (bad percent-encoding) becomes a SCIM error.
@@ -121,7 +139,24 @@ async fn list(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Scim
 }
 
 async fn search(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: ScimRequest) -> Response {
+    if ctx.variants().has(Variant::NoSearch) && !ctx.variants().refuses_with_501() {
+        // Without the route, POST /Users/.search is POST to a resource: not allowed.
+        let allow = "GET, PUT, PATCH, DELETE";
+        let error = ScimError::new(
+            405,
+            None,
+            format!("POST is not allowed on {}/.search; allowed: {allow}", rt.endpoint),
+        );
+        let mut response = ctx.respond(|| Err(error));
+        if let Ok(v) = allow.parse() {
+            response.headers_mut().insert(header::ALLOW, v);
+        }
+        return response;
+    }
     ctx.respond(|| {
+        if ctx.variants().has(Variant::NoSearch) {
+            return Err(unsupported(&ctx, "POST .search", ScimError::not_found("no .search")));
+        }
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let q = search_request(&ctx, &req)?;
@@ -129,8 +164,14 @@ async fn search(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Sc
     })
 }
 
-async fn search_all(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+async fn search_all(State(ctx): State<TenantCtx>, uri: OriginalUri, req: ScimRequest) -> Response {
+    if ctx.variants().has(Variant::NoSearch) && !ctx.variants().refuses_with_501() {
+        return not_found(State(ctx), uri).await;
+    }
     ctx.respond(|| {
+        if ctx.variants().has(Variant::NoSearch) {
+            return Err(unsupported(&ctx, "POST /.search", ScimError::not_found("no .search")));
+        }
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let q = search_request(&ctx, &req)?;
@@ -151,6 +192,7 @@ async fn create(State(ctx): State<TenantCtx>, rt: &'static ResourceType, req: Sc
         let svc = ctx.service(&base);
         let q = Query::from_params(&req)?;
         let projection = query::projection(&svc, rt, &q)?;
+        let projection = projection.for_write(specified(&body));
         let saved = svc.create(rt, &body)?;
         let faults = ctx.faults();
         let status = if faults.has(Fault::CreateReturns200) { StatusCode::OK } else { StatusCode::CREATED };
@@ -201,6 +243,7 @@ async fn replace(
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
         let projection = query::projection(&svc, rt, &Query::from_params(&req)?)?;
+        let projection = projection.for_write(specified(&body));
         let saved = svc.replace(rt, &id, &body, req.header(&header::IF_MATCH))?;
         Ok(etag_only_on_get(ctx.faults(), resource_reply(&svc, rt, saved, &projection, StatusCode::OK)))
     })
@@ -217,11 +260,11 @@ async fn modify(
         let body = req.json(ctx.faults())?;
         let base = ctx.base(&req.headers);
         let svc = ctx.service(&base);
-        if ctx.faults().has(Fault::PatchNotImplemented) {
+        if ctx.faults().has(Fault::PatchNotImplemented) || ctx.variants().has(Variant::NoPatch) {
             return Err(ScimError::new(501, None, "PATCH is not implemented"));
         }
         let asked = Query::from_params(&req)?;
-        let projection = query::projection(&svc, rt, &asked)?;
+        let projection = query::projection(&svc, rt, &asked)?.for_write(patched(&body));
         let faults = ctx.faults();
         let before = faults.has(Fault::PatchReturnsStale).then(|| svc.get(rt, &id)).transpose()?;
         let saved = svc.patch(rt, &id, &body, req.header(&header::IF_MATCH))?;
@@ -229,7 +272,9 @@ async fn modify(
             return Ok(with_etag(&svc, Reply::empty(StatusCode::NO_CONTENT), saved.version));
         }
         let asked_for_attributes = asked.attributes.is_some() || asked.excluded_attributes.is_some();
-        if svc.leniency.patch_answers_no_content(&rt.name) && !asked_for_attributes {
+        let no_content =
+            svc.leniency.patch_answers_no_content(&rt.name) || ctx.variants().has(Variant::Patch204);
+        if no_content && !asked_for_attributes {
             return Ok(with_etag(&svc, Reply::empty(StatusCode::NO_CONTENT), saved.version));
         }
         let saved = match before {
@@ -261,8 +306,14 @@ async fn remove(
     })
 }
 
-async fn bulk(State(ctx): State<TenantCtx>, req: ScimRequest) -> Response {
+async fn bulk(State(ctx): State<TenantCtx>, uri: OriginalUri, req: ScimRequest) -> Response {
+    if ctx.variants().has(Variant::NoBulk) && !ctx.variants().refuses_with_501() {
+        return not_found(State(ctx), uri).await;
+    }
     ctx.respond(|| {
+        if ctx.variants().has(Variant::NoBulk) {
+            return Err(unsupported(&ctx, "Bulk", ScimError::not_found("no /Bulk")));
+        }
         if ctx.faults().has(Fault::BulkNotImplemented) {
             return Err(ScimError::new(501, None, "Bulk is not implemented"));
         }
@@ -331,6 +382,28 @@ pub async fn not_found(State(ctx): State<TenantCtx>, OriginalUri(uri): OriginalU
             .into_response();
     }
     ctx.respond(|| Err(ScimError::not_found(format!("no SCIM endpoint at {}", uri.path()))))
+}
+
+/// The top-level attributes a POST or PUT body specifies.
+fn specified(body: &serde_json::Value) -> Vec<String> {
+    body.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+}
+
+/// The top-level attributes a PATCH names, by path or in a path-less value.
+fn patched(body: &serde_json::Value) -> Vec<String> {
+    let ops = body.as_object().and_then(|o| crate::scim::message::get(o, "Operations"));
+    let mut names = Vec::new();
+    for op in ops.and_then(serde_json::Value::as_array).into_iter().flatten() {
+        let Some(op) = op.as_object() else { continue };
+        match crate::scim::message::get(op, "path").and_then(serde_json::Value::as_str) {
+            Some(path) => {
+                let head = path.split(['[', '.']).next().unwrap_or_default();
+                names.push(head.rsplit(':').next().unwrap_or(head).to_string());
+            }
+            None => names.extend(specified(op.get("value").unwrap_or(&serde_json::Value::Null))),
+        }
+    }
+    names
 }
 
 /// A single resource, projected, with its ETag.

@@ -8,6 +8,7 @@ use super::Tenant;
 use super::bent;
 use super::http::etag_matches;
 use super::store::{Collection, Data, Entry, Id, member_ids};
+use super::variant::{Variant, VariantSet};
 use crate::faults::{Fault, FaultSet};
 use crate::scim::datetime;
 use crate::scim::error::{ScimError, ScimType};
@@ -23,6 +24,7 @@ pub struct Service<'a> {
     pub registry: &'static Registry,
     pub leniency: &'a Leniency,
     pub faults: FaultSet,
+    pub variants: VariantSet,
     /// Absolute base URL of the tenant, for `meta.location` and `$ref`.
     pub base: &'a str,
     pub tenant: &'a Tenant,
@@ -47,8 +49,11 @@ impl<'a> Service<'a> {
         self.tenant.data.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The entity tag of a version, or none under the `no-etag` fault.
+    /// The entity tag of a version, or none under the `no-etag` fault or variant.
     pub fn version_tag(&self, version: u64) -> Option<String> {
+        if self.variants.has(Variant::NoEtag) {
+            return None;
+        }
         if self.faults.has(Fault::EtagUnquoted) {
             return Some(format!("W/{version}"));
         }
@@ -155,6 +160,12 @@ impl<'a> Service<'a> {
         if self.faults.has(Fault::PasswordChangeRefused) && resource.contains_key("password") {
             return Err(password_change_refused());
         }
+        if self.variants.has(Variant::NoChangePassword) && resource.contains_key("password") {
+            if self.variants.refuses_with_501() {
+                return Err(password_change_not_implemented());
+            }
+            resource.shift_remove("password");
+        }
         if self.faults.has(Fault::PutCreates) && self.read().collection(rt).get(id).is_none() {
             return self.create_with_id(rt, body, Some(id));
         }
@@ -232,6 +243,16 @@ impl<'a> Service<'a> {
                     if self.faults.has(Fault::PasswordChangeRefused) && old.get("password") != Some(p) =>
                 {
                     Err(password_change_refused())
+                }
+                Some(p) if self.variants.has(Variant::NoChangePassword) && old.get("password") != Some(p) => {
+                    if self.variants.refuses_with_501() {
+                        return Err(password_change_not_implemented());
+                    }
+                    match old.get("password") {
+                        Some(kept) => work.insert("password".into(), kept.clone()),
+                        None => work.shift_remove("password"),
+                    };
+                    Ok(())
                 }
                 _ => Ok(()),
             })
@@ -333,7 +354,10 @@ impl<'a> Service<'a> {
         if faults.has(Fault::ManyPrimariesAccepted) {
             (input, primaries) = bent::hide_extra_primaries(&input);
         }
-        let mut resource = match Normalizer::new(rt, self.leniency).with_faults(faults).resource(&input) {
+        let normalizer = Normalizer::new(rt, self.leniency)
+            .with_faults(faults)
+            .ignoring_unknown(self.variants.has(Variant::TrimmedSchema));
+        let mut resource = match normalizer.resource(&input) {
             Ok(r) => r,
             Err(e) if faults.has(Fault::WrongTypeAccepted) && e.scim_type == Some(ScimType::InvalidValue) => {
                 let mut raw = input.as_object().cloned().unwrap_or_default();
@@ -418,6 +442,12 @@ impl<'a> Service<'a> {
     /// If-Match on PUT, PATCH and DELETE (RFC 7644 §3.14): a stale version is 412.
     fn check_precondition(&self, entry: &Entry, if_match: Option<&str>) -> Result<(), ScimError> {
         let Some(wanted) = if_match else { return Ok(()) };
+        // Without versioning there is nothing to compare (RFC 7644 §3.14: "If the
+        // service provider supports versioning of resources, the client MAY supply
+        // an If-Match header").
+        if self.variants.has(Variant::NoEtag) {
+            return Ok(());
+        }
         let strong_only = self.faults.has(Fault::IfMatchWeakNeverMatches) && wanted.trim().starts_with("W/");
         if self.faults.has(Fault::IfMatchIgnored)
             || (!strong_only && etag_matches(wanted, &super::http::etag(entry.version)))
@@ -621,6 +651,10 @@ fn holder_mut<'m>(
             entry.as_object_mut().unwrap_or_else(|| unreachable!("just made an object"))
         }
     }
+}
+
+fn password_change_not_implemented() -> ScimError {
+    ScimError::new(501, None, "changing a password is not implemented by this service provider")
 }
 
 fn password_change_refused() -> ScimError {
