@@ -82,7 +82,7 @@ faults! {
     SpcRequiresAuth = "spc-requires-auth": "ServiceProviderConfig, authentication schemes included, needs credentials to read",
     RtExtensionRequiredMissing = "rt-extension-required-missing": "ResourceType schemaExtensions entries have no required flag",
     SchemaIdShortName = "schema-id-short-name": "Schemas are served with ids like User instead of their URNs",
-    SchemaById404 = "schema-by-id-404": "GET /Schemas/{urn} answers 404 though /Schemas lists the schema",
+    SchemaByIdList = "schema-by-id-list": "GET /Schemas/{urn} answers the whole ListResponse, not the one schema",
     SchemaDottedNames = "schema-dotted-names": "the User schema lists name.givenName-style attributes instead of name's subAttributes",
     DiscoveryBareArray = "discovery-bare-array": "/Schemas and /ResourceTypes answer a bare JSON array, not a ListResponse",
     SchemasListMessages = "schemas-list-messages": "/Schemas also lists the urn:ietf:params:scim:api:messages schemas",
@@ -101,7 +101,7 @@ faults! {
     FilterPrMatchesEmpty = "filter-pr-matches-empty": "pr holds for an empty string, array or object",
     FilterBooleanAsString = "filter-boolean-as-string": "boolean filters compare as text, so active eq false matches nothing",
     BooleanOrderingAccepted = "boolean-ordering-accepted": "gt, ge, lt and le on a boolean are evaluated instead of refused",
-    FilterMetaUnsupported = "filter-meta-unsupported": "filters naming meta attributes answer 400",
+    FilterMetaInvisible = "filter-meta-invisible": "filters do not see meta, so meta.location pr or meta.resourceType eq ... matches nothing",
     FilterUrnNamesUnsupported = "filter-urn-names-unsupported": "URN-qualified attribute names in filters answer 400",
     UnknownParamRejected = "unknown-param-rejected": "query parameters the server does not know answer 400",
     PagingBoundsRejected = "paging-bounds-rejected": "startIndex below 1 or a negative count answers 400 instead of being read as 1 and 0",
@@ -172,6 +172,72 @@ faults! {
     RemoveByValueClearsAll = "remove-by-value-clears-all": "--compat: Entra's remove of members with a value removes every member",
     StringBooleanTrue = "string-boolean-true": "--compat: a boolean sent as a string (\"False\") is read as true",
     PathKeysDropped = "path-keys-dropped": "--compat: dotted keys in a path-less replace value are accepted and ignored",
+}
+
+impl Fault {
+    /// Why the fault cannot show on a server under these variants, if it
+    /// cannot: its bug lives in a feature the variants leave out.
+    pub fn inert_under(self, variants: crate::server::variant::VariantSet) -> Option<&'static str> {
+        use crate::server::variant::Variant as V;
+        use Fault as F;
+        let has = |v: V| variants.has(v);
+        let eq_only = has(V::FilterEqOnly) || has(V::NoFilter);
+        match self {
+            F::NoEtag
+            | F::VersionNotBumped
+            | F::IfMatchIgnored
+            | F::IfNoneMatchIgnored
+            | F::EtagUnquoted
+            | F::EtagOnlyOnGet
+            | F::IfMatchWeakNeverMatches
+            | F::IfNoneMatchAlways304
+                if has(V::NoEtag) =>
+            {
+                Some("versioning is left out (no-etag)")
+            }
+            F::SortIgnored | F::SortOrderIgnored | F::SortCaseSensitive if has(V::NoSort) => {
+                Some("sorting is left out (no-sort)")
+            }
+            F::BulkIdNotResolved
+            | F::BulkLimitsIgnored
+            | F::BulkNotImplemented
+            | F::BulkStopsOnError
+            | F::BulkFailOnErrorsIgnored
+            | F::BulkGroupedByMethod
+            | F::BulkResultsMinimal
+            | F::BulkIdNotEchoed
+            | F::BulkErrorBare
+            | F::BulkStatusAlways200
+            | F::BulkLimitNotNamed
+            | F::BulkLimitsNotAdvertised
+                if has(V::NoBulk) =>
+            {
+                Some("Bulk is left out (no-bulk)")
+            }
+            F::SearchIgnoresBody | F::RootFilterUndefinedError if has(V::NoSearch) => {
+                Some("POST .search is left out (no-search)")
+            }
+            F::PasswordChangeRefused if has(V::NoChangePassword) => {
+                Some("changing a password is left out (no-change-password)")
+            }
+            F::PasswordReturned if variants.trimmed() => Some("the trimmed schema has no password"),
+            F::SchemaByIdList if has(V::NoSchemaById) => Some("/Schemas/{id} is left out (no-schema-by-id)"),
+            F::UnknownFilterMatchesAll
+            | F::OrBindsTighter
+            | F::ValuePathAnyValue
+            | F::FilterGeLeExclusive
+            | F::FilterPrMatchesEmpty
+            | F::BooleanOrderingAccepted
+                if eq_only =>
+            {
+                Some("the bug is in filters an eq-only server refuses before it would show")
+            }
+            F::FilterBooleanAsString if eq_only => Some(
+                "on an eq-only server no filter can ask for the inactive users among a case's own (that needs `and`)",
+            ),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Fault {

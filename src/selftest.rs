@@ -1,13 +1,22 @@
-//! Proof that the suites can fail: every case against the healthy reference
-//! server (each must pass) and against a server with each fault switched on
-//! (each fault must make some case fail, and each case must fail under some
-//! fault). A case no fault can fail is a check nothing shows can fail.
+//! The two proofs every check needs.
+//!
+//! Teeth: every case against the healthy reference server (each must pass)
+//! and against a server with each fault switched on (each fault must make
+//! some case fail, and each case must fail under some fault). A case no
+//! fault can fail is a check nothing shows can fail.
+//!
+//! Latitude: every case against the server under each legal variant the
+//! RFCs allow (see `server::variant`) must pass, or say why it does not
+//! apply; and under the minimal bundle, every fault that can still show
+//! must still be caught. A case that fails a legal server is a false failure.
 
 use crate::faults::{Fault, FaultSet};
-use crate::runner::outcome::{CaseReport, Outcome};
+use crate::gate::{Gate, waiver};
+use crate::runner::outcome::{CaseReport, Disposition, Outcome, Verdict};
 use crate::runner::target::{Target, TargetAuth};
 use crate::runner::{self, RunOptions};
 use crate::scim::quirks::{Idp, Leniency};
+use crate::server::variant::{Variant, VariantSet};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::Case;
 use crate::suite::profile::Profile;
@@ -65,12 +74,12 @@ pub async fn run_against(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    Ok(FaultyServer::start(faults).await?.run(cases, jobs).await)
+    Ok(FaultyServer::start(faults, VariantSet::none()).await?.run(cases, jobs).await)
 }
 
 /// The ids of the cases that fail against a server with `fault`.
 pub async fn failing_under(fault: Fault, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
-    Ok(FaultyServer::start(FaultSet::of(&[fault])).await?.failing(cases, jobs).await)
+    Ok(FaultyServer::start(FaultSet::of(&[fault]), VariantSet::none()).await?.failing(cases, jobs).await)
 }
 
 /// Enough of the matrix to prove the suites sound: for each case one fault
@@ -89,11 +98,22 @@ pub struct Proof {
 /// meet the faults, the broadest first. The order only changes the cost: a
 /// case or fault is reported unproven only after everything was tried.
 pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Proof, String> {
+    proof_under(VariantSet::none(), cases, faults, jobs).await
+}
+
+/// [`proof`] against a server under some variants: what the suites still
+/// catch on a server that uses the RFCs' latitude.
+pub async fn proof_under(
+    variants: VariantSet,
+    cases: &[Arc<Case>],
+    faults: &[Fault],
+    jobs: usize,
+) -> Result<Proof, String> {
     let mut proof = Proof::default();
     let batch = jobs.max(1) * 2;
     let mut breadth: Vec<(usize, Fault)> = Vec::new();
     for &fault in faults {
-        let server = FaultyServer::start(FaultSet::of(&[fault])).await?;
+        let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
         let mut likely: Vec<&Arc<Case>> = cases.iter().collect();
         likely.sort_by_key(|c| std::cmp::Reverse(affinity(fault.name(), c.id())));
         let mut caught = Vec::new();
@@ -117,7 +137,8 @@ pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result
         if alive.is_empty() {
             break;
         }
-        for id in failing_under(fault, &alive, jobs).await? {
+        let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
+        for id in server.failing(&alive, jobs).await {
             proof.case_killed_by.insert(id, fault);
         }
     }
@@ -153,18 +174,22 @@ struct FaultyServer {
 }
 
 impl FaultyServer {
-    async fn start(faults: FaultSet) -> Result<FaultyServer, String> {
+    async fn start(faults: FaultSet, variants: VariantSet) -> Result<FaultyServer, String> {
         Ok(FaultyServer {
-            strict: Self::one(faults, Leniency::strict()).await?,
-            lenient: Self::one(faults, Leniency::for_idps(&Idp::ALL)).await?,
+            strict: Self::one(faults, variants, Leniency::strict()).await?,
+            lenient: Self::one(faults, variants, Leniency::for_idps(&Idp::ALL)).await?,
         })
     }
 
     async fn one(
         faults: FaultSet,
+        variants: VariantSet,
         leniency: Leniency,
     ) -> Result<(ReferenceServer, Arc<runner::RunContext>), String> {
-        let config = ServerConfig::new(Auth::bearer(TOKEN)).with_faults(faults).with_leniency(leniency);
+        let config = ServerConfig::new(Auth::bearer(TOKEN))
+            .with_faults(faults)
+            .with_variants(variants)
+            .with_leniency(leniency);
         let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
         let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
         let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id())
@@ -224,4 +249,114 @@ pub async fn matrix(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Resul
         killed,
         healthy_problems,
     })
+}
+
+/// Runs `cases` against a healthy reference server under `variants`.
+pub async fn run_against_variants(
+    variants: VariantSet,
+    cases: &[Arc<Case>],
+    jobs: usize,
+) -> Result<Vec<CaseReport>, String> {
+    Ok(FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await)
+}
+
+/// The variant sets the latitude proof runs: each variant alone, then the
+/// minimal bundle.
+pub fn latitude_sets() -> Vec<(String, VariantSet)> {
+    let mut sets: Vec<(String, VariantSet)> =
+        Variant::ALL.iter().map(|v| (v.name().to_string(), VariantSet::of(&[*v]))).collect();
+    sets.push((crate::server::variant::MINIMAL.to_string(), VariantSet::minimal()));
+    sets
+}
+
+/// How every case came out under one variant set.
+#[derive(Debug, Serialize)]
+pub struct LatitudeRow {
+    pub variants: String,
+    /// Verdicts, in the order of the cases.
+    pub verdicts: Vec<Verdict>,
+    /// Each case that failed a legal server, with why.
+    pub problems: Vec<String>,
+    /// Why each case did not apply, by case id.
+    pub not_applicable: Vec<(String, String)>,
+}
+
+/// Runs every case against a server under `variants` and says which cases
+/// fail a server the RFCs allow.
+pub async fn latitude_row(
+    name: &str,
+    variants: VariantSet,
+    cases: &[Arc<Case>],
+    jobs: usize,
+) -> Result<LatitudeRow, String> {
+    let mut reports = FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await;
+    Gate::new(crate::suite::requirement::Level::Must).judge(&mut reports, waiver::today());
+    let departs: Vec<&str> = variants.iter().flat_map(|v| v.departs_from().iter().copied()).collect();
+    let mut row = LatitudeRow {
+        variants: name.to_string(),
+        verdicts: Vec::new(),
+        problems: Vec::new(),
+        not_applicable: Vec::new(),
+    };
+    for report in &reports {
+        row.verdicts.push(report.verdict());
+        if let Outcome::NotApplicable { reason } = &report.outcome {
+            row.not_applicable.push((report.id.clone(), reason.clone()));
+        }
+        if let Some(problem) = latitude_problem(report, &departs) {
+            row.problems.push(problem);
+        }
+    }
+    Ok(row)
+}
+
+/// Why a case's verdict is wrong for a server the RFCs allow: anything but
+/// pass, not applicable (with its reason) or a MAY note; a SHOULD warning
+/// only where the variant knowingly departs from that SHOULD.
+pub fn latitude_problem(report: &CaseReport, departs: &[&str]) -> Option<String> {
+    let first = |report: &CaseReport| {
+        report
+            .outcome
+            .findings()
+            .iter()
+            .find(|f| !matches!(f.disposition, Disposition::Note))
+            .map(|f| {
+                format!(
+                    " at {}: {} [{} {}] expected {}, got {}",
+                    f.location,
+                    f.check,
+                    f.requirement.id,
+                    f.requirement.level,
+                    short(&f.expected),
+                    short(&f.actual)
+                )
+            })
+            .unwrap_or_default()
+    };
+    match report.verdict() {
+        Verdict::Pass | Verdict::Note => None,
+        Verdict::NotApplicable => match &report.outcome {
+            Outcome::NotApplicable { reason } if !reason.trim().is_empty() => None,
+            _ => Some(format!("{}: not applicable without a reason", report.id)),
+        },
+        Verdict::Warn => {
+            let all_departed = report
+                .outcome
+                .findings()
+                .iter()
+                .filter(|f| matches!(f.disposition, Disposition::Warn))
+                .all(|f| departs.contains(&f.requirement.id.as_str()));
+            (!all_departed).then(|| format!("{}: warn{}", report.id, first(report)))
+        }
+        Verdict::Error => match &report.outcome {
+            Outcome::Error { message, .. } => Some(format!("{}: error: {message}", report.id)),
+            _ => Some(format!("{}: error", report.id)),
+        },
+        other => Some(format!("{}: {}{}", report.id, other.as_str(), first(report))),
+    }
+}
+
+fn short(text: &str) -> String {
+    let one = text.replace('\n', " ");
+    if one.chars().count() > 100 { format!("{}…", one.chars().take(100).collect::<String>()) } else { one }
 }

@@ -35,6 +35,21 @@ impl StepInfo<'_> {
             .and_then(|id| self.case.cited(id))
             .unwrap_or_else(|| self.case.requirement_for(self.step))
             .clone();
+        self.finding_citing(requirement, line, check, expected, actual, exchange)
+    }
+
+    /// A finding that cites a requirement of the harness's choosing, not
+    /// one the case names: a rule the step broke on its way (a filter
+    /// spelling refused, say).
+    pub fn finding_citing(
+        &self,
+        requirement: crate::suite::requirement::Requirement,
+        line: u64,
+        check: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        exchange: Option<usize>,
+    ) -> Finding {
         let impact = Impact::of(self.case.id(), &requirement);
         Finding {
             step: self.number,
@@ -61,6 +76,29 @@ pub fn check(
     incoming: &Incoming,
     vars: &Vars,
     exchange: usize,
+) -> Result<Vec<Finding>, HarnessError> {
+    check_with_body(info, expect, incoming, vars, exchange, None)
+}
+
+/// Whether any expectation reads the response body.
+pub fn wants_body(expect: &Expect) -> bool {
+    expect.json.is_some()
+        || !expect.pointers.is_empty()
+        || expect.schema.is_some()
+        || expect.each.is_some()
+        || expect.sorted.is_some()
+}
+
+/// Like [`check`], with the body checks made on another response: the
+/// resource read back after a PATCH that answered 204, or a listing whose
+/// pages were gathered into one.
+pub fn check_with_body(
+    info: &StepInfo<'_>,
+    expect: &Expect,
+    incoming: &Incoming,
+    vars: &Vars,
+    exchange: usize,
+    body_from: Option<(&Incoming, usize)>,
 ) -> Result<Vec<Finding>, HarnessError> {
     let ex = Some(exchange);
     let render = |s: &str, line: u64| template::render_str(s, vars).map_err(|e| suite_error(info, line, e));
@@ -108,14 +146,13 @@ pub fn check(
             out.push(info.finding(line, None, format!("header {name}"), expected, shown, ex));
         }
     }
-    let wants_body = expect.json.is_some()
-        || !expect.pointers.is_empty()
-        || expect.schema.is_some()
-        || expect.each.is_some()
-        || expect.sorted.is_some();
-    if !wants_body || (expect.body_optional && incoming.status == 204) {
+    if !wants_body(expect) || (expect.body_optional && incoming.status == 204 && body_from.is_none()) {
         return Ok(out);
     }
+    let (incoming, ex) = match body_from {
+        Some((other, at)) => (other, Some(at)),
+        None => (incoming, ex),
+    };
     let body = match incoming.json() {
         Ok(v) => v,
         Err(why) => {

@@ -21,9 +21,12 @@ pub const BODY_CAP: usize = 8 * 1024 * 1024;
 /// Most bytes of a body a report keeps.
 const RECORD_CAP: usize = 64 * 1024;
 const MAX_RETRIES_AFTER_429: u32 = 5;
+/// Tries of a request whose kept-alive connection the server had closed.
+const STALE_RETRIES: u32 = 4;
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
 const REDACTED: &str = "‹redacted›";
 
+#[derive(Debug, Clone)]
 pub enum Body {
     Json(Value),
     Raw(String),
@@ -32,6 +35,7 @@ pub enum Body {
 const USER_AGENT: &str = concat!("scimitar/", env!("CARGO_PKG_VERSION"));
 
 /// A request as a step means it, before the base URL and credentials.
+#[derive(Debug, Clone)]
 pub struct Outgoing {
     pub method: Method,
     /// Relative to the base URL; starts with `/`.
@@ -200,6 +204,21 @@ impl Http {
         &self.base
     }
 
+    /// The same client, credentials and redaction for another base URL on
+    /// the target (to look for a SCIM service near a wrong one).
+    pub fn for_base(&self, base: &str) -> Result<Http, HarnessError> {
+        Ok(Http {
+            client: self.client.clone(),
+            base: base.trim_end_matches('/').to_string(),
+            auth: self.auth.clone(),
+            extra_headers: self.extra_headers.clone(),
+            limiter: None,
+            redactor: self.redactor.clone(),
+            requests: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        })
+    }
+
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
     }
@@ -320,15 +339,20 @@ impl Http {
             request.headers_mut().remove(name.as_str());
         }
         // A server may close a kept-alive connection just as the next request
-        // goes out on it; that request never reached it, so it is sent once
-        // more, on a fresh connection.
-        let spare = request.try_clone();
-        let mut response = match self.client.execute(request).await {
-            Err(e) if stale_connection(&e) && spare.is_some() => {
-                let retry = spare.unwrap_or_else(|| unreachable!("checked"));
-                self.client.execute(retry).await.map_err(|e| self.classify(&e))?
+        // goes out on it; that request never reached it, so it is sent again.
+        // The pool may hold several such connections (requests run at once),
+        // so a few tries, each on the next connection.
+        let mut attempt = request;
+        let mut tries = 0;
+        let mut response = loop {
+            let spare = attempt.try_clone();
+            match self.client.execute(attempt).await {
+                Err(e) if stale_connection(&e) && tries < STALE_RETRIES && spare.is_some() => {
+                    tries += 1;
+                    attempt = spare.unwrap_or_else(|| unreachable!("checked"));
+                }
+                other => break other.map_err(|e| self.classify(&e))?,
             }
-            other => other.map_err(|e| self.classify(&e))?,
         };
         let status = response.status().as_u16();
         // What the server sends is redacted before anything quotes it: a server

@@ -5,32 +5,36 @@
 //! findings (later steps would only echo the first problem), then its cleanup
 //! steps run whatever happened.
 
+pub mod adapt;
 pub mod discover;
 pub mod expect;
 pub mod http;
 pub mod matching;
+pub mod model;
 pub mod outcome;
+pub mod refusal;
+pub mod step;
 pub mod target;
 pub mod tracker;
 pub mod walk;
 
 use crate::suite::Case;
-use crate::suite::case::{Capture, Step};
-use crate::suite::template::{self, Vars};
+use crate::suite::case::Step;
+use crate::suite::template::Vars;
 use discover::Capabilities;
-use expect::StepInfo;
-use http::{Body, Http, Outgoing};
+use http::{Http, Outgoing};
 use outcome::{Blocker, CaseReport, ErrorKind, Exchange, Finding, HarnessError, Outcome};
 use serde_json::Value;
-use serde_saphyr::Spanned;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracker::Tracker;
 
 /// Everything cases share during one run.
 pub struct RunContext {
     pub http: Http,
+    /// What discovery and the probes found the target to be.
+    pub model: model::TargetModel,
     pub capabilities: Capabilities,
     /// Run-level variables (from the target file), visible to every case.
     pub vars: Vars,
@@ -39,8 +43,21 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn new(http: Http, capabilities: Capabilities, vars: Vars, run_id: impl Into<String>) -> RunContext {
-        RunContext { http, capabilities, vars, tracker: Tracker::new(run_id), next_unique: AtomicU64::new(1) }
+    pub fn new(
+        http: Http,
+        model: model::TargetModel,
+        capabilities: Capabilities,
+        vars: Vars,
+        run_id: impl Into<String>,
+    ) -> RunContext {
+        RunContext {
+            http,
+            model,
+            capabilities,
+            vars,
+            tracker: Tracker::new(run_id),
+            next_unique: AtomicU64::new(1),
+        }
     }
 
     pub fn run_id(&self) -> &str {
@@ -64,10 +81,11 @@ pub fn new_run_id() -> String {
 /// Runs one case against the target.
 pub async fn run_case(ctx: &RunContext, case: &Case) -> CaseReport {
     let started = Instant::now();
-    let mut exchanges = Vec::new();
-    let outcome = match missing_capability(ctx, case) {
-        Some(reason) => Outcome::NotApplicable { reason },
-        None => run_steps(ctx, case, &mut exchanges).await,
+    let uses = adapt::Uses::of(case);
+    let not_applicable = missing_capability(ctx, case).or_else(|| adapt::not_applicable(&uses, &ctx.model));
+    let (outcome, exchanges) = match not_applicable {
+        Some(reason) => (Outcome::NotApplicable { reason }, Vec::new()),
+        None => run_steps(ctx, case, &uses).await,
     };
     CaseReport::of(case, outcome, started.elapsed().as_secs_f64() * 1000.0, exchanges)
 }
@@ -83,29 +101,50 @@ fn missing_capability(ctx: &RunContext, case: &Case) -> Option<String> {
     (!missing.is_empty()).then(|| format!("needs {}", missing.join("; ")))
 }
 
-async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>) -> Outcome {
+/// The filter that selects a case's own resources of a type, as the target
+/// allows: by the prefix of the names the case gives (`name_attribute`), or
+/// by the externalId the runner gives them.
+fn scope_filter(scope: model::Scope, name_attribute: &str, unique: &str) -> String {
+    match scope {
+        model::Scope::NamePrefix => format!("{name_attribute} sw {}", Value::from(format!("{unique}-"))),
+        model::Scope::ExternalId => format!("externalId eq {}", Value::from(unique)),
+    }
+}
+
+async fn run_steps(ctx: &RunContext, case: &Case, uses: &adapt::Uses) -> (Outcome, Vec<Exchange>) {
     let mut vars = ctx.vars.clone();
-    vars.insert("unique".into(), Value::from(ctx.unique()));
+    let unique = ctx.unique();
+    vars.insert("unique".into(), Value::from(unique.as_str()));
     vars.insert("run".into(), Value::from(ctx.run_id()));
     // A random GUID, as Entra's Test Connection looks one up.
     vars.insert("guid".into(), Value::from(uuid::Uuid::new_v4().to_string()));
     vars.insert("base_url".into(), Value::from(ctx.http.base().trim_end_matches('/')));
+    if let Some(scope) = ctx.model.scope.users {
+        vars.insert("scope".into(), Value::from(scope_filter(scope, "userName", &unique)));
+    }
+    if let Some(scope) = ctx.model.scope.groups {
+        vars.insert("group_scope".into(), Value::from(scope_filter(scope, "displayName", &unique)));
+    }
+    let mut state = step::CaseState { case, uses, vars, exchanges: Vec::new() };
     let mut findings = Vec::new();
     let mut blocker = None;
     let mut error = None;
-    for (i, step) in case.doc.steps.iter().enumerate() {
-        let result = run_step(ctx, case, step, i + 1, &mut vars, exchanges).await;
-        let result = result.map(|found| found.into_iter().map(bounded).collect::<Vec<_>>());
-        match result {
-            Ok(f) if f.is_empty() => {}
-            Ok(f) => {
-                findings = f;
+    let mut not_applicable = None;
+    for (i, s) in case.doc.steps.iter().enumerate() {
+        match step::run(ctx, &mut state, s, i + 1).await {
+            Ok(step::StepEnd::Done) => {}
+            Ok(step::StepEnd::Findings(found)) => {
+                findings = found.into_iter().map(bounded).collect();
                 blocker = setup_requirement(case, i).map(|requirement| Blocker {
                     step: i + 1,
-                    step_name: step.value.name.clone(),
+                    step_name: s.value.name.clone(),
                     requirement,
                     reported_by: None,
                 });
+                break;
+            }
+            Ok(step::StepEnd::NotApplicable(why)) => {
+                not_applicable = Some(format!("step {}: {why}", i + 1));
                 break;
             }
             Err(e) => {
@@ -117,15 +156,17 @@ async fn run_steps(ctx: &RunContext, case: &Case, exchanges: &mut Vec<Exchange>)
     // Cleanup always runs; its own problems are not the case's verdict, and a
     // step whose variables were never captured has nothing to clean.
     let first_cleanup = case.doc.steps.len() + 1;
-    for (i, step) in case.doc.cleanup.iter().enumerate() {
-        let _ = run_step(ctx, case, step, first_cleanup + i, &mut vars, exchanges).await;
+    for (i, s) in case.doc.cleanup.iter().enumerate() {
+        let _ = step::run(ctx, &mut state, s, first_cleanup + i).await;
     }
-    match (error, blocker) {
-        (Some(e), _) => Outcome::Error { kind: e.kind, message: e.message },
-        (None, _) if findings.is_empty() => Outcome::Pass,
-        (None, Some(blocker)) => Outcome::Blocked { blocker, findings },
-        (None, None) => Outcome::Fail { findings },
-    }
+    let outcome = match (error, not_applicable, blocker) {
+        (Some(e), _, _) => Outcome::Error { kind: e.kind, message: e.message },
+        (None, Some(reason), _) => Outcome::NotApplicable { reason },
+        (None, None, _) if findings.is_empty() => Outcome::Pass,
+        (None, None, Some(blocker)) => Outcome::Blocked { blocker, findings },
+        (None, None, None) => Outcome::Fail { findings },
+    };
+    (outcome, state.exchanges)
 }
 
 /// The requirement of a step that only sets the case up: one that cites a
@@ -158,101 +199,6 @@ fn bounded(f: Finding) -> Finding {
     Finding { expected: cut(f.expected), actual: cut(f.actual), ..f }
 }
 
-async fn run_step(
-    ctx: &RunContext,
-    case: &Case,
-    step: &Spanned<Step>,
-    number: usize,
-    vars: &mut Vars,
-    exchanges: &mut Vec<Exchange>,
-) -> Result<Vec<Finding>, HarnessError> {
-    let line = step.referenced.line();
-    let info = StepInfo { case, step: &step.value, number, line };
-    if let Some(walk) = &step.value.walk {
-        return walk::run(&ctx.http, &info, walk, vars, exchanges).await;
-    }
-    if let Some(ms) = step.value.wait {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        return Ok(Vec::new());
-    }
-    let Some(request) = &step.value.request else {
-        return Err(HarnessError::suite(format!("{}: a step needs `request` or `walk`", case.at(line))));
-    };
-    let render = |s: &str| {
-        template::render_str(s, vars).map_err(|e| HarnessError::suite(format!("{}: {e}", case.at(line))))
-    };
-    let mut out = Outgoing {
-        method: request.method,
-        // A captured id goes into a path as one segment, whatever it contains.
-        path: template::render_path(&request.path, vars)
-            .map_err(|e| HarnessError::suite(format!("{}: {e}", case.at(line))))?,
-        query: Vec::new(),
-        headers: Vec::new(),
-        body: None,
-        auth: request.auth,
-        without: Vec::new(),
-    };
-    for (k, v) in &request.query {
-        out.query.push((k.clone(), render(v)?));
-    }
-    for (k, v) in &request.headers {
-        out.headers.push((k.clone(), render(v)?));
-    }
-    out.body = match (&request.json, &request.body) {
-        (Some(json), _) => Some(Body::Json(
-            template::render_value(json, vars)
-                .map_err(|e| HarnessError::suite(format!("{}: {e}", case.at(line))))?,
-        )),
-        (None, Some(raw)) => Some(Body::Raw(render(raw)?)),
-        (None, None) => None,
-    };
-    add_case_headers(case, &mut out);
-    ctx.tracker
-        .permits(&out)
-        .map_err(|m| HarnessError::new(ErrorKind::Unsafe, format!("{}: {m}", case.at(line))))?;
-    let (exchange, result) = ctx.http.send(number, &out).await;
-    exchanges.push(exchange);
-    let at = exchanges.len() - 1;
-    let incoming = result?;
-    ctx.tracker.observe(&out, &incoming);
-    let findings = expect::check(&info, &step.value.expect, &incoming, vars, at)?;
-    if !findings.is_empty() {
-        return Ok(findings);
-    }
-    for (name, capture) in &step.value.capture {
-        let value = match capture {
-            Capture::Pointer(ptr) => incoming
-                .json()
-                .ok()
-                .and_then(|body| matching::pointer(&body, ptr).filter(|v| !v.is_null()).cloned())
-                // A create's body is only a SHOULD (RFC 7644 §3.3); its Location
-                // is a MUST and ends with the id.
-                .or_else(|| (ptr == "/id").then(|| location_id(&incoming)).flatten()),
-            Capture::Header { header } => incoming.header(header).map(Value::from),
-        };
-        match value {
-            Some(v) => {
-                vars.insert(name.clone(), v);
-            }
-            None => {
-                let what = match capture {
-                    Capture::Pointer(p) => format!("a value at {p}"),
-                    Capture::Header { header } => format!("a {header} header"),
-                };
-                return Ok(vec![info.finding(
-                    line,
-                    None,
-                    format!("capture {name}"),
-                    what,
-                    "absent",
-                    Some(at),
-                )]);
-            }
-        }
-    }
-    Ok(Vec::new())
-}
-
 /// The case's headers, under any of the step's own.
 pub(crate) fn add_case_headers(case: &Case, out: &mut Outgoing) {
     for (name, value) in &case.doc.headers {
@@ -268,12 +214,6 @@ pub(crate) fn add_case_headers(case: &Case, out: &mut Outgoing) {
             None => out.without.push(name.clone()),
         }
     }
-}
-
-fn location_id(incoming: &http::Incoming) -> Option<Value> {
-    let location = incoming.header("location")?;
-    let id = location.split(['?', '#']).next()?.trim_end_matches('/').rsplit('/').next()?;
-    (!id.is_empty()).then(|| Value::from(id))
 }
 
 /// Progress of a run, for a live display.
@@ -375,8 +315,8 @@ pub async fn prepare(
     run_id: String,
 ) -> Result<RunContext, HarnessError> {
     let http = Http::new(target, options.timeout, options.rate)?;
-    let capabilities =
-        discover::discover(&http).await?.with_overrides(target, &options.assume, &options.deny);
+    let model = discover::discover(&http, &run_id).await?;
+    let capabilities = Capabilities::of(&model).with_overrides(target, &options.assume, &options.deny);
     let mut vars = Vars::new();
     for (k, v) in &target.vars {
         vars.insert(k.clone(), Value::from(v.as_str()));
@@ -387,5 +327,5 @@ pub async fn prepare(
     if let Some(n) = target.limits.max_members_per_patch {
         vars.insert("max_members_per_patch".into(), Value::from(n));
     }
-    Ok(RunContext::new(http, capabilities, vars, run_id))
+    Ok(RunContext::new(http, model, capabilities, vars, run_id))
 }

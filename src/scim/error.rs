@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use std::fmt;
 
-pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub use crate::scim::urn::ERROR as ERROR_SCHEMA;
 
 /// The `scimType` detail codes of RFC 7644 §3.12, Table 9.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,6 +8,16 @@ pub fn get<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     obj.get(key).or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
 }
 
+/// The value of `key` to change, matched as [`get`] matches it.
+pub fn get_mut<'v>(obj: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
+    let found = if obj.contains_key(key) {
+        key.to_string()
+    } else {
+        obj.keys().find(|k| k.eq_ignore_ascii_case(key))?.clone()
+    };
+    obj.get_mut(&found)
+}
+
 /// Whether the message's `schemas` lists `urn`.
 pub fn declares(obj: &Map<String, Value>, urn: &str) -> bool {
     get(obj, "schemas")

@@ -12,3 +12,4 @@ pub mod projection;
 pub mod quirks;
 pub mod schema;
 pub mod sort;
+pub mod urn;

@@ -15,7 +15,7 @@ use crate::scim::quirks::{Leniency, Quirk};
 use crate::scim::schema::{AttrRef, Attribute, Container, Mutability, Resolved, ResourceType, Schema};
 use serde_json::{Map, Value};
 
-pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub use crate::scim::urn::PATCH_OP;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {

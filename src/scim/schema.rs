@@ -9,9 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 
-pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub use crate::scim::urn::{CORE_GROUP, CORE_USER, ENTERPRISE_USER};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,14 +144,14 @@ impl Schema {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Extension {
     pub schema: Arc<Schema>,
     pub required: bool,
 }
 
 /// A resource type (RFC 7643 §6) joined to its schemas.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ResourceType {
     pub id: String,
     pub name: String,
@@ -284,7 +282,7 @@ impl ResourceType {
 }
 
 /// Every schema and resource type the reference server knows.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Registry {
     pub schemas: Vec<Arc<Schema>>,
     pub resource_types: Vec<ResourceType>,

@@ -8,11 +8,9 @@ use crate::scim::error::ScimError;
 use crate::scim::message;
 use crate::scim::normalize::kind as json_kind;
 use crate::scim::schema::ResourceType;
+use crate::scim::urn::{BULK_REQUEST, BULK_RESPONSE};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-
-pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
-pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
 #[derive(Debug, Clone)]
 struct BulkOp {

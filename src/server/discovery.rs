@@ -3,15 +3,13 @@
 //! The configuration is derived from what this server actually does (its auth
 //! schemes and limits), so what it claims and how it behaves cannot drift apart.
 
-use super::query::LIST_RESPONSE;
 use super::variant::Variant;
 use super::{Auth, ServerConfig};
 use crate::faults::{Fault, FaultSet};
 use crate::scim::error::ScimError;
 use crate::scim::schema::Registry;
+use crate::scim::urn::{LIST_RESPONSE, SERVICE_PROVIDER_CONFIG as SPC_SCHEMA};
 use serde_json::{Value, json};
-
-pub const SPC_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 
 pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
     let faults = config.faults;
@@ -125,14 +123,14 @@ pub fn schemas(registry: &Registry, base: &str, faults: FaultSet) -> Vec<Value> 
 
 pub fn schema(registry: &Registry, base: &str, id: &str, faults: FaultSet) -> Result<Value, ScimError> {
     let missing = || ScimError::not_found(format!("no schema \"{id}\""));
-    if faults.has(Fault::SchemaById404) {
-        return Err(missing());
-    }
     if faults.has(Fault::SchemaIdShortName) {
         // Served under the short name only, as its id says.
         return schemas(registry, base, faults).into_iter().find(|doc| doc["id"] == id).ok_or_else(missing);
     }
     let wanted = registry.schema(id).ok_or_else(missing)?;
+    if faults.has(Fault::SchemaByIdList) {
+        return Ok(list(schemas(registry, base, faults), &DiscoveryParams::default(), faults));
+    }
     Ok(schema_doc(&wanted.document, base, faults))
 }
 

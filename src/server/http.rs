@@ -155,7 +155,7 @@ pub fn error_response(faults: FaultSet, e: &ScimError) -> Response {
 pub fn error_body(faults: FaultSet, e: &ScimError) -> Value {
     let mut body = e.to_json();
     if faults.has(Fault::Scim1MessageUrns) {
-        body["schemas"] = serde_json::json!([super::query::SCIM1_CORE]);
+        body["schemas"] = serde_json::json!([crate::scim::urn::SCIM1_CORE]);
     }
     if faults.has(Fault::ErrorStatusNumber) {
         body["status"] = Value::from(e.status);

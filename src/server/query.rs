@@ -13,13 +13,9 @@ use crate::scim::normalize::kind as json_kind;
 use crate::scim::projection::Projection;
 use crate::scim::schema::{Container, Resolved, ResourceType};
 use crate::scim::sort::{SortKey, SortOrder};
+use crate::scim::urn::{LIST_RESPONSE, SCIM1_CORE, SEARCH_REQUEST};
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
-
-pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-/// What SCIM 1.1 servers put where SCIM 2.0 has message URNs (a fault).
-pub const SCIM1_CORE: &str = "urn:scim:schemas:core:1.0";
 
 /// The query parameters a listing reads (RFC 7644 §3.4.2, §3.9).
 pub const PARAMETERS: [&str; 7] =
@@ -343,9 +339,6 @@ fn bind_filter(
     }
     let mut unsupported = None;
     filter.for_each_path(&mut |path| {
-        if faults.has(Fault::FilterMetaUnsupported) && path.name.eq_ignore_ascii_case("meta") {
-            unsupported = Some(path.to_string());
-        }
         if faults.has(Fault::FilterUrnNamesUnsupported) && path.urn.is_some() {
             unsupported = Some(path.to_string());
         }

@@ -20,7 +20,6 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
     let variants = ctx.variants();
     let mut router = Router::new()
         .route("/ServiceProviderConfig", get(service_provider_config))
-        .route("/Schemas", get(schemas))
         .route("/Bulk", post(bulk))
         .route("/.search", post(search_all))
         .route("/Me", any(me));
@@ -30,8 +29,11 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
             router = router.route("/ResourceTypes/{id}", get(resource_type));
         }
     }
-    if !variants.has(Variant::NoSchemaById) {
-        router = router.route("/Schemas/{id}", get(schema));
+    if !variants.has(Variant::NoSchemas) {
+        router = router.route("/Schemas", get(schemas));
+        if !variants.has(Variant::NoSchemaById) {
+            router = router.route("/Schemas/{id}", get(schema));
+        }
     }
     // One set of routes per resource type, so an unknown endpoint is an unknown
     // path like any other.

@@ -53,6 +53,9 @@ variants! {
     NoResourceTypes = "no-resource-types":
         "no /ResourceTypes endpoint (404): clients find /Users and /Groups by their RFC names"
         => "RFC 7644 §4: the discovery endpoints \"MAY be retrieved using HTTP GET\"; no sentence obliges a server to serve /ResourceTypes. Reading taken: optional, its absence a note.",
+    NoSchemas = "no-schemas":
+        "no /Schemas endpoint (404): clients assume RFC 7643's schemas"
+        => "RFC 7643 §1.2: \"Service provider schemas MAY be returned from the \"/Schemas\" endpoint\"; RFC 7644 §4: the discovery endpoints \"MAY be retrieved using HTTP GET\". Reading taken: optional, its absence one warning (rfc7643.7.schemas-served, SHOULD).",
     TrimmedSchema = "trimmed-schema":
         "the User schema keeps userName, name (given, family, formatted), displayName, active, emails (value, type, primary) and groups; other attributes sent are ignored"
         => "RFC 7644 §3.1: \"it is quite reasonable to expect that some service providers may only support a subset of the schema defined in [RFC7643]\"; §3.3: \"the server is free to alter and/or ignore POSTed content\"; RFC 7643 §2: the server \"decides which attributes may be replaced or ignored\".",
@@ -113,6 +116,19 @@ impl Variant {
         Variant::NoBulk,
         Variant::NoChangePassword,
     ];
+
+    /// The SHOULD requirements the variant departs from, knowingly: where it
+    /// is the contested reading of a SHOULD, or the RFC allows a server to
+    /// leave out what it recommends. A case citing one of these may warn
+    /// under the variant; nothing else may.
+    pub fn departs_from(self) -> &'static [&'static str] {
+        match self {
+            Variant::NoResourceTypes => &["rfc7644.3.2.resource-types-served"],
+            Variant::NoSchemas => &["rfc7643.7.schemas-served"],
+            Variant::NoPatch => &["rfc7644.3.5.patch-supported-should"],
+            _ => &[],
+        }
+    }
 
     /// Variants that change which schemas and resource types the server has.
     pub fn shapes_schema(self) -> bool {

@@ -28,10 +28,16 @@ pub enum Capability {
     HardDelete,
     /// The target expects credentials (the run has some to leave out).
     Authentication,
+    /// `GET /ResourceTypes` is served (RFC 7644 §4).
+    ResourceTypes,
+    /// `GET /Schemas` is served (RFC 7644 §4).
+    Schemas,
+    /// One schema by its URN, `GET /Schemas/{id}` (RFC 7644 §4: "can be returned").
+    SchemaById,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 13] = [
+    pub const ALL: [Capability; 16] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -45,6 +51,9 @@ impl Capability {
         Capability::RootSearch,
         Capability::HardDelete,
         Capability::Authentication,
+        Capability::ResourceTypes,
+        Capability::Schemas,
+        Capability::SchemaById,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +71,9 @@ impl Capability {
             Capability::RootSearch => "root-search",
             Capability::HardDelete => "hard-delete",
             Capability::Authentication => "authentication",
+            Capability::ResourceTypes => "resource-types",
+            Capability::Schemas => "schemas",
+            Capability::SchemaById => "schema-by-id",
         }
     }
 

@@ -181,6 +181,22 @@ impl Status {
         }
     }
 
+    /// It allows some success (2xx): a step that means to succeed.
+    pub fn allows_success(&self) -> bool {
+        match self {
+            Status::One(s) => (200..300).contains(s),
+            Status::AnyOf(set) => set.iter().any(|s| (200..300).contains(s)),
+        }
+    }
+
+    /// Every status it allows is a success (2xx).
+    pub fn only_success(&self) -> bool {
+        match self {
+            Status::One(s) => (200..300).contains(s),
+            Status::AnyOf(set) => !set.is_empty() && set.iter().all(|s| (200..300).contains(s)),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Status::One(s) => s.to_string(),

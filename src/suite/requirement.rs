@@ -93,3 +93,25 @@ impl fmt::Display for Requirement {
         write!(f, "{} {}: {}", self.source, self.level, self.says)
     }
 }
+
+/// A requirement of the built-in catalogue, for findings the harness makes
+/// on its own (a refused filter spelling, say) whatever the case cites.
+pub fn catalogued(id: &str) -> Requirement {
+    static CATALOGUE: std::sync::OnceLock<indexmap::IndexMap<String, Requirement>> =
+        std::sync::OnceLock::new();
+    let catalogue =
+        CATALOGUE.get_or_init(|| super::Suite::embedded().map(|s| s.catalogue).unwrap_or_default());
+    catalogue.get(id).cloned().unwrap_or_else(|| Requirement {
+        id: id.to_string(),
+        source: "RFC 7644".into(),
+        level: Level::Must,
+        says: id.to_string(),
+        quote: None,
+        observable: true,
+        reason: None,
+        note: None,
+        breaks: None,
+        departs_from: None,
+        confidence: None,
+    })
+}

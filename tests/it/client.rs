@@ -33,6 +33,7 @@ fn run(case: &str, server: &MockServer) -> scimitar::runner::outcome::CaseReport
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case_headers_go_out_and_a_null_one_stays_home() {
     let server = MockServer::start().await;
+    crate::mock::serve_discovery(&server).await;
     Mock::given(method("GET"))
         .and(path("/Users"))
         .respond_with(ResponseTemplate::new(200))
@@ -60,7 +61,11 @@ steps:
     let report = run(case, &server);
     assert!(matches!(report.outcome, Outcome::Pass), "{:?}", report.outcome);
     let received = server.received_requests().await.unwrap();
-    let ours: Vec<_> = received.iter().filter(|r| r.url.path() == "/Users").collect();
+    // The case's own requests: discovery's probes of /Users carry no ADSCIMVersion.
+    let ours: Vec<_> = received
+        .iter()
+        .filter(|r| r.url.path() == "/Users" && r.headers.get("adscimversion").is_some())
+        .collect();
     assert_eq!(ours.len(), 2);
     for r in &ours {
         assert!(r.headers.get("user-agent").is_none(), "a null header is not sent: {:?}", r.headers);
@@ -79,6 +84,7 @@ async fn a_gzip_answer_to_accept_encoding_gzip_is_read() {
     gz.write_all(br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":7}"#)
         .unwrap();
     let server = MockServer::start().await;
+    crate::mock::serve_discovery(&server).await;
     Mock::given(method("GET"))
         .and(path("/Users"))
         .and(header_regex("accept-encoding", "gzip"))

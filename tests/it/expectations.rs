@@ -35,6 +35,7 @@ fn findings(step: &str, body: Value) -> Vec<(String, String)> {
     .unwrap_or_else(|e| panic!("{e}"));
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         let server = MockServer::start().await;
+        crate::mock::serve_discovery(&server).await;
         Mock::given(method("GET"))
             .and(path("/Users"))
             .respond_with(ResponseTemplate::new(200).set_body_json(body))

@@ -231,7 +231,7 @@ fn symptom(fault: Fault, api: &Api) -> Option<bool> {
         }
         SpcIncomplete => api.get("/ServiceProviderConfig").body.get("etag").is_none(),
         SpcRequiresAuth => without_token(api, "/ServiceProviderConfig").status == 401,
-        SchemaById404 => api.get(&format!("/Schemas/{USER}")).status == 404,
+        SchemaByIdList => api.get(&format!("/Schemas/{USER}")).body.get("Resources").is_some(),
         DiscoveryBareArray => api.get("/Schemas").body.is_array(),
         SchemasListMessages => {
             api.get("/Schemas").text.contains("urn:ietf:params:scim:api:messages:2.0:Error")
@@ -262,8 +262,9 @@ fn symptom(fault: Fault, api: &Api) -> Option<bool> {
             api.user_names(&[("filter", "userName ge \"b\"")]).is_empty()
         }
         BooleanOrderingAccepted => api.list("/Users", &[("filter", "active gt true")]).status == 200,
-        FilterMetaUnsupported => {
-            api.list("/Users", &[("filter", "meta.resourceType eq \"User\"")]).status == 400
+        FilterMetaInvisible => {
+            drop(api.user("a"));
+            api.user_names(&[("filter", "meta.resourceType eq \"User\"")]).is_empty()
         }
         UnknownParamRejected => api.list("/Users", &[("colour", "blue")]).status == 400,
         PagingBoundsRejected => api.list("/Users", &[("startIndex", "0")]).status == 400,

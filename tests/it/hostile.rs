@@ -65,6 +65,7 @@ fn error_kind(result: Result<CaseReport, scimitar::runner::outcome::HarnessError
 fn against(template: ResponseTemplate) -> CaseReport {
     runtime().block_on(async {
         let server = MockServer::start().await;
+        crate::mock::serve_discovery(&server).await;
         Mock::given(method("GET")).and(path("/Users")).respond_with(template).mount(&server).await;
         let started = Instant::now();
         let report = run_list_case(&server.uri()).await;
@@ -188,6 +189,7 @@ fn a_redirect_is_not_followed_and_credentials_stay_home() {
             .mount(&elsewhere)
             .await;
         let home = MockServer::start().await;
+        crate::mock::serve_discovery(&home).await;
         // Another host, as far as a client can tell (127.0.0.1 vs localhost).
         let location = elsewhere.uri().replace("127.0.0.1", "localhost") + "/Users";
         Mock::given(method("GET"))
@@ -210,8 +212,11 @@ fn a_redirect_is_not_followed_and_credentials_stay_home() {
 fn a_429_is_waited_out_and_counted() {
     runtime().block_on(async {
         let server = MockServer::start().await;
+        crate::mock::serve_discovery(&server).await;
+        // Only the case's request: discovery's probe of /Users asks with count.
         Mock::given(method("GET"))
             .and(path("/Users"))
+            .and(wiremock::matchers::query_param_is_missing("count"))
             .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
             .up_to_n_times(2)
             .mount(&server)
@@ -239,6 +244,7 @@ fn a_server_echoing_the_token_does_not_get_it_into_the_report() {
 fn rate_spaces_requests_across_tasks() {
     runtime().block_on(async {
         let server = MockServer::start().await;
+        crate::mock::serve_discovery(&server).await;
         Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
         let target = Target::new(server.uri(), TargetAuth::None);
         let http = std::sync::Arc::new(
@@ -268,6 +274,7 @@ fn rate_spaces_requests_across_tasks() {
 fn a_header_credential_echoed_bare_is_redacted_too() {
     runtime().block_on(async {
         let server = MockServer::start().await;
+        crate::mock::serve_discovery(&server).await;
         Mock::given(method("GET"))
             .and(path("/Users"))
             .respond_with(ResponseTemplate::new(500).set_body_raw(format!("who is {SECRET}?"), "text/plain"))

@@ -9,6 +9,7 @@ mod expectations;
 mod faults;
 mod hostile;
 mod load;
+mod mock;
 mod protocol;
 mod query;
 mod record;

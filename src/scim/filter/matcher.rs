@@ -117,6 +117,22 @@ enum Scope<'r> {
 }
 
 fn bind<'r>(filter: &Filter, scope: &Scope<'r>, options: &BindOptions) -> Result<Node<'r>, FilterError> {
+    // The `filter-meta-invisible` fault: meta is added after filtering, so a
+    // filter on it sees no value.
+    let invisible = |path: &crate::scim::attr_path::AttrPath| {
+        options.faults.has(Fault::FilterMetaInvisible)
+            && matches!(scope, Scope::Resource(_))
+            && path.name.eq_ignore_ascii_case("meta")
+    };
+    match filter {
+        Filter::Present { path, .. } if invisible(path) => return Ok(Node::Fixed(false)),
+        Filter::Compare { path, op, value, .. } if invisible(path) => {
+            return Ok(Node::Fixed(
+                matches!((op, value), (CompareOp::Eq, Literal::Null)) || *op == CompareOp::Ne,
+            ));
+        }
+        _ => {}
+    }
     Ok(match filter {
         Filter::And(parts) => {
             Node::All(parts.iter().map(|p| bind(p, scope, options)).collect::<Result<_, _>>()?)
