@@ -243,7 +243,9 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     };
     println!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
     let present: Vec<String> = ctx.capabilities.present().iter().map(ToString::to_string).collect();
-    println!("capabilities: {}\n", if present.is_empty() { "none found".into() } else { present.join(", ") });
+    println!("capabilities: {}", if present.is_empty() { "none found".into() } else { present.join(", ") });
+    print!("{}", terminal::target_lines(&target_info(&ctx, in_process), style));
+    println!();
 
     let (cancel, cancelled) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -312,12 +314,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         run_id: ctx.run_id().to_string(),
         started_at,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        target: TargetInfo {
-            url: ctx.http.redactor().redact(ctx.http.base()),
-            in_process,
-            capabilities: ctx.capabilities.present(),
-            capability_notes: ctx.capabilities.notes(),
-        },
+        target: target_info(&ctx, in_process),
         profiles: profiles_run,
         fail_on: gate.fail_on,
         fail_on_declared: gate.fail_on_declared,
@@ -332,6 +329,17 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     }
     let wrote_all = write_reports(args, &run);
     verdict(&run, interrupted, wrote_all)
+}
+
+fn target_info(ctx: &runner::RunContext, in_process: bool) -> TargetInfo {
+    TargetInfo {
+        url: ctx.http.redactor().redact(ctx.http.base()),
+        in_process,
+        capabilities: ctx.capabilities.present(),
+        capability_notes: ctx.capabilities.notes(),
+        model: ctx.model.summary(),
+        highlights: ctx.model.highlights(),
+    }
 }
 
 /// Every report asked for; false if one could not be written.

@@ -1,9 +1,13 @@
-//! `scimitar selftest`: the suites against the healthy reference server and
-//! against one server per fault, printed as which fault each case catches.
+//! `scimitar selftest`: the two proofs, printed. Teeth: the suites against
+//! the healthy reference server and one server per fault, as which fault
+//! each case catches. Latitude: the suites against the server under each
+//! legal variant and the minimal bundle, as what every case came to there,
+//! and which faults the suites still catch under the minimal bundle.
 
 use crate::cli::{SelftestArgs, exit};
 use crate::faults::Fault;
 use crate::report::terminal::Style;
+use crate::runner::outcome::Verdict;
 use crate::selftest::{self, Matrix};
 use crate::suite::Case;
 use std::fmt::Write as _;
@@ -52,10 +56,97 @@ pub fn run(args: SelftestArgs) -> u8 {
     // A subset of cases need not catch every fault, nor a subset of faults
     // every case; only the whole can be judged on those counts.
     let whole = args.filters.is_empty() && args.faults.is_empty();
-    print!("{}", render(&matrix, whole, Style::detect()));
-    let sound = matrix.healthy_problems.is_empty()
+    let style = Style::detect();
+    print!("{}", render(&matrix, whole, style));
+    let teeth = matrix.healthy_problems.is_empty()
         && (!whole || (matrix.unkilled_cases().is_empty() && matrix.uncaught_faults().is_empty()));
-    if sound { exit::SUCCESS } else { exit::NON_COMPLIANT }
+    eprintln!("{} cases against the reference server under each legal variant", cases.len());
+    let latitude = match runtime.block_on(latitude(&cases, &faults, jobs)) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::HARNESS_ERROR;
+        }
+    };
+    print!("{}", render_latitude(&latitude, style));
+    let held = latitude.rows.iter().all(|r| r.problems.is_empty()) && latitude.uncaught.is_empty();
+    if teeth && held { exit::SUCCESS } else { exit::NON_COMPLIANT }
+}
+
+/// The latitude proof: a row per variant set, and the faults the minimal
+/// bundle leaves uncaught without a reason.
+pub struct Latitude {
+    pub rows: Vec<selftest::LatitudeRow>,
+    /// Faults no case catches under the minimal bundle, though nothing says they cannot show there.
+    pub uncaught: Vec<Fault>,
+    /// Faults that cannot show under the minimal bundle, with why.
+    pub inert: Vec<(Fault, &'static str)>,
+}
+
+async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Latitude, String> {
+    let mut rows = Vec::new();
+    for (name, variants) in selftest::latitude_sets() {
+        rows.push(selftest::latitude_row(&name, variants, cases, jobs).await?);
+    }
+    let minimal = crate::server::variant::VariantSet::minimal();
+    let proof = selftest::proof_under(minimal, cases, faults, jobs).await?;
+    let (mut uncaught, mut inert) = (Vec::new(), Vec::new());
+    for &fault in faults {
+        if proof.fault_caught_by.get(&fault).is_some_and(Option::is_some) {
+            continue;
+        }
+        match fault.inert_under(minimal) {
+            Some(why) => inert.push((fault, why)),
+            None => uncaught.push(fault),
+        }
+    }
+    Ok(Latitude { rows, uncaught, inert })
+}
+
+pub fn render_latitude(l: &Latitude, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{}", style.bold("legal variants, and what every case came to under each:"));
+    let width = l.rows.iter().map(|r| r.variants.len()).max().unwrap_or(0);
+    for row in &l.rows {
+        let count = |v: Verdict| row.verdicts.iter().filter(|x| **x == v).count();
+        let line = format!(
+            "  {:<width$}  {} pass, {} not applicable, {} warn, {} note, {} false failures",
+            row.variants,
+            count(Verdict::Pass),
+            count(Verdict::NotApplicable),
+            count(Verdict::Warn),
+            count(Verdict::Note),
+            row.problems.len()
+        );
+        let _ = writeln!(out, "{}", if row.problems.is_empty() { line } else { style.red(&line) });
+        for problem in &row.problems {
+            let _ = writeln!(out, "      {}", style.red(problem));
+        }
+    }
+    let _ = writeln!(out, "\n{}", style.bold("faults under the minimal bundle:"));
+    for (fault, why) in &l.inert {
+        let _ = writeln!(out, "  {}", style.dim(&format!("{fault}: cannot show there ({why})")));
+    }
+    for fault in &l.uncaught {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.red(&format!("{fault}: caught by no case, and nothing says it cannot show"))
+        );
+    }
+    let false_failures: usize = l.rows.iter().map(|r| r.problems.len()).sum();
+    let line = format!(
+        "{} false failures under {} variant sets; {} faults uncaught under the minimal bundle",
+        false_failures,
+        l.rows.len(),
+        l.uncaught.len()
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        if false_failures == 0 && l.uncaught.is_empty() { style.green(&line) } else { style.red(&line) }
+    );
+    out
 }
 
 pub fn render(m: &Matrix, whole: bool, style: Style) -> String {

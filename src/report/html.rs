@@ -21,6 +21,7 @@ pub fn render(run: &RunReport) -> String {
         esc(&title)
     );
     header(&mut out, run);
+    target(&mut out, run);
     summary(&mut out, run);
     waivers_and_baseline(&mut out, run);
     cases(&mut out, run);
@@ -78,6 +79,26 @@ fn header(out: &mut String, run: &RunReport) {
         let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
     }
     out.push_str("</dl>\n</header>\n");
+}
+
+/// What the run believed about the target: a vendor sees which of its
+/// choices scimitar took into account.
+fn target(out: &mut String, run: &RunReport) {
+    out.push_str("<section id=\"target\">\n<h2>The target, as discovered</h2>\n<ul class=\"highlights\">\n");
+    for line in &run.target.highlights {
+        let _ = writeln!(out, "<li>{}</li>", esc(line));
+    }
+    out.push_str("</ul>\n<table class=\"probes\"><tr><th>probe</th><th>result</th></tr>\n");
+    for p in &run.target.model.probes {
+        let class = if p.probe.works() { "ok" } else { "" };
+        let _ = writeln!(
+            out,
+            "<tr class=\"{class}\"><td><code>{}</code></td><td>{}</td></tr>",
+            esc(&p.feature),
+            esc(&p.probe.to_string())
+        );
+    }
+    out.push_str("</table>\n</section>\n");
 }
 
 fn summary(out: &mut String, run: &RunReport) {

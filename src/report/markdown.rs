@@ -35,6 +35,14 @@ pub fn render(run: &RunReport) -> String {
         let mark = if s.conforms { "✅" } else { "❌" };
         let _ = writeln!(out, "- {mark} **{}**: {}", s.subject, cell(&s.text));
     }
+    let _ = writeln!(out, "\n<details><summary>The target, as discovered</summary>\n");
+    for line in &run.target.highlights {
+        let _ = writeln!(out, "- {}", cell(line));
+    }
+    for p in &run.target.model.probes {
+        let _ = writeln!(out, "- probe {}: {}", code(&p.feature), cell(&p.probe.to_string()));
+    }
+    let _ = writeln!(out, "\n</details>");
     let f = &run.summary.findings;
     let _ = writeln!(
         out,

@@ -4,6 +4,7 @@
 
 use crate::gate::baseline::Comparison;
 use crate::gate::waiver::WaiverStatus;
+use crate::runner::model::ModelSummary;
 use crate::runner::outcome::{CaseReport, Verdict};
 use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
@@ -64,6 +65,11 @@ pub struct TargetInfo {
     pub capabilities: Vec<Capability>,
     /// How each capability was decided, one line each.
     pub capability_notes: Vec<String>,
+    /// What discovery and the probes found the target to be.
+    pub model: ModelSummary,
+    /// The model in lines for a reader: documents, resource types, what
+    /// discovery could not read.
+    pub highlights: Vec<String>,
 }
 
 /// How many cases ended with each verdict: the one set of numbers every

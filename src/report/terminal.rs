@@ -114,6 +114,45 @@ pub fn blocked_text(b: &crate::runner::outcome::Blocker) -> String {
     }
 }
 
+/// What the run believes about the target, for the top of the output:
+/// the documents, resource types and required attributes, then which
+/// probes found what.
+pub fn target_lines(info: &super::run::TargetInfo, style: Style) -> String {
+    let mut out = String::new();
+    for line in &info.highlights {
+        let _ = writeln!(out, "  {}", printable(line));
+    }
+    let (works, not): (Vec<_>, Vec<_>) = info.model.probes.iter().partition(|p| p.probe.works());
+    if !works.is_empty() {
+        let names: Vec<&str> = works.iter().map(|p| p.feature.as_str()).collect();
+        let _ = writeln!(out, "  supported: {}", printable(&names.join(", ")));
+    }
+    // Grouped by how they came out: "refused (400 invalidFilter): ...".
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for p in not {
+        let how = p.probe.to_string();
+        match groups.iter_mut().find(|(h, _)| *h == how) {
+            Some((_, names)) => names.push(&p.feature),
+            None => groups.push((how, vec![&p.feature])),
+        }
+    }
+    for (how, names) in groups {
+        let _ = writeln!(out, "  {}", style.dim(&printable(&format!("{how}: {}", names.join(", ")))));
+    }
+    let scope = |s: Option<crate::runner::model::Scope>| match s {
+        Some(crate::runner::model::Scope::NamePrefix) => "by name prefix (sw)",
+        Some(crate::runner::model::Scope::ExternalId) => "by an externalId the run sets (eq)",
+        None => "no filter can (cases that need it do not apply)",
+    };
+    let _ = writeln!(
+        out,
+        "  a case's own resources are selected: users {}, groups {}",
+        scope(info.model.scope.users),
+        scope(info.model.scope.groups)
+    );
+    out
+}
+
 /// The findings in full, grouped by how they count (those failing the run
 /// first), then blocked cases and harness errors, then the counts.
 pub fn details(run: &RunReport, style: Style) -> String {

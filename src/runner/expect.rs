@@ -121,6 +121,18 @@ pub fn check_with_body(
         // another status they would only repeat this finding, or be unfair.
         return Ok(out);
     }
+    if let Some(prefer) = &expect.prefer
+        && !prefer.value.status.allows(incoming.status)
+    {
+        out.push(info.finding(
+            prefer.referenced.line(),
+            Some(&prefer.value.req),
+            "status",
+            prefer.value.status.describe(),
+            describe_status(incoming),
+            ex,
+        ));
+    }
     for (name, check) in &expect.headers {
         let line = check.referenced.line();
         let actual = incoming.header(name);
@@ -308,7 +320,7 @@ fn check_pointer(
     };
     if let Some(want) = &c.equals {
         let want = template::render_value(want, vars).map_err(|e| suite_error(info, line, e))?;
-        let ok = value.is_some_and(|v| matching::scalars_equal(&want, v) || *v == want);
+        let ok = value.is_some_and(|v| matching::scalars_equal(&want, v) || same_members(&want, v));
         return Ok(if ok { None } else { fail(short(&want)) });
     }
     if let Some(old) = &c.differs {
@@ -379,6 +391,28 @@ fn check_pointer(
         return Ok(if ok { None } else { fail(format!("matching /{re}/")) });
     }
     Ok(None)
+}
+
+/// Equal JSON, arrays compared as multisets: SCIM gives multi-valued
+/// attributes no order, and a listing's order is set only by sortBy.
+fn same_members(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            let mut left: Vec<&Value> = y.iter().collect();
+            x.len() == y.len()
+                && x.iter().all(|item| match left.iter().position(|other| same_members(item, other)) {
+                    Some(i) => {
+                        left.swap_remove(i);
+                        true
+                    }
+                    None => false,
+                })
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_members(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 fn check_sorted(

@@ -64,13 +64,16 @@ pub async fn run(
     if let Err(why) = fitting.adapt(&mut out, &Uses::expected_by(request, &step.value.expect)) {
         return Ok(StepEnd::NotApplicable(why));
     }
+    let expect = &step.value.expect;
+    let wants_success = expect.status.as_ref().is_some_and(|s| s.value.allows_success());
+    if wants_success && let Some(why) = past_bulk_limits(&out, &ctx.model) {
+        return Ok(StepEnd::NotApplicable(why));
+    }
     ctx.tracker
         .permits(&out)
         .map_err(|m| HarnessError::new(ErrorKind::Unsafe, format!("{}: {m}", case.at(line))))?;
     let incoming = send(ctx, state, number, &out, None).await?;
     let at = state.exchanges.len() - 1;
-    let expect = &step.value.expect;
-    let wants_success = expect.status.as_ref().is_some_and(|s| s.value.allows_success());
     let refused_status = expect.status.as_ref().is_some_and(|s| !s.value.allows(incoming.status));
     if wants_success
         && refused_status
@@ -94,6 +97,8 @@ pub async fn run(
     } else if let Some(gathered) = gather_pages(ctx, state, number, &out, &incoming).await? {
         body_from = Some((gathered, at));
     }
+    // `{{status}}`: the status the step got, for an error body that must repeat it.
+    state.vars.insert("status".into(), Value::from(incoming.status.to_string()));
     let findings = expect::check_with_body(
         &info,
         expect,
@@ -107,6 +112,35 @@ pub async fn run(
     }
     let body_source = body_from.as_ref().map_or(&incoming, |(i, _)| i);
     capture(&info, &step.value, &incoming, body_source, &mut state.vars, at)
+}
+
+/// A Bulk request that means to succeed but is larger than the target
+/// allows: "The service provider MUST define the maximum number of
+/// operations and maximum payload size a client may send in a single
+/// request" (RFC 7644 §3.7.4), so a smaller limit is the target's right.
+fn past_bulk_limits(out: &Outgoing, model: &super::model::TargetModel) -> Option<String> {
+    if out.method != Method::Post || !out.path.trim_matches('/').eq_ignore_ascii_case("Bulk") {
+        return None;
+    }
+    let Some(Body::Json(body)) = &out.body else { return None };
+    let operations =
+        super::model::get_ci(body, "Operations").and_then(Value::as_array).map_or(0, Vec::len) as u64;
+    if let Some(max) = model.config.bulk_max_operations
+        && operations > max
+    {
+        return Some(format!(
+            "the step sends {operations} Bulk operations and the target allows {max} (bulk.maxOperations)"
+        ));
+    }
+    let size = body.to_string().len() as u64;
+    if let Some(max) = model.config.bulk_max_payload_size
+        && size > max
+    {
+        return Some(format!(
+            "the step sends a {size}-byte Bulk request and the target allows {max} (bulk.maxPayloadSize)"
+        ));
+    }
+    None
 }
 
 /// The request as the case file writes it, its templates filled in.

@@ -142,6 +142,9 @@ pub struct Walk {
 pub struct Expect {
     #[serde(default)]
     pub status: Option<Spanned<Status>>,
+    /// A status preferred among those `status` accepts, at a weaker level.
+    #[serde(default)]
+    pub prefer: Option<Spanned<Preferred>>,
     /// The body checks are skipped on a 204 No Content: for a PATCH, which
     /// may answer 200 with the resource or 204 (RFC 7644 §3.5.2).
     #[serde(default)]
@@ -166,34 +169,79 @@ pub struct Expect {
     pub sorted: Option<Spanned<Sorted>>,
 }
 
+/// The statuses a step accepts: one, or a list; each a code (`404`) or a
+/// class (`4xx`: any refusal, where the RFC asks for one but names no code).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Status {
-    One(u16),
-    AnyOf(Vec<u16>),
+    One(StatusPattern),
+    AnyOf(Vec<StatusPattern>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPattern {
+    Code(u16),
+    /// `4xx`: every code of the class.
+    Class(u16),
+}
+
+impl StatusPattern {
+    pub fn allows(self, status: u16) -> bool {
+        match self {
+            StatusPattern::Code(c) => c == status,
+            StatusPattern::Class(c) => status / 100 == c,
+        }
+    }
+
+    fn is_success(self) -> bool {
+        self.allows(200) || matches!(self, StatusPattern::Code(c) if (200..300).contains(&c))
+    }
+}
+
+impl std::fmt::Display for StatusPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusPattern::Code(c) => write!(f, "{c}"),
+            StatusPattern::Class(c) => write!(f, "{c}xx"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StatusPattern, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Code(u16),
+            Text(String),
+        }
+        let bad = |what: &str| {
+            serde::de::Error::custom(format!("a status is a code (404) or a class (4xx), not {what}"))
+        };
+        match Raw::deserialize(d)? {
+            Raw::Code(c) if (100..600).contains(&c) => Ok(StatusPattern::Code(c)),
+            Raw::Code(c) => Err(bad(&c.to_string())),
+            Raw::Text(t) => match t.as_bytes() {
+                [d @ b'1'..=b'5', b'x', b'x'] => Ok(StatusPattern::Class(u16::from(d - b'0'))),
+                _ => Err(bad(&format!("\"{t}\""))),
+            },
+        }
+    }
 }
 
 impl Status {
     pub fn allows(&self, status: u16) -> bool {
         match self {
-            Status::One(s) => *s == status,
-            Status::AnyOf(set) => set.contains(&status),
+            Status::One(s) => s.allows(status),
+            Status::AnyOf(set) => set.iter().any(|s| s.allows(status)),
         }
     }
 
     /// It allows some success (2xx): a step that means to succeed.
     pub fn allows_success(&self) -> bool {
         match self {
-            Status::One(s) => (200..300).contains(s),
-            Status::AnyOf(set) => set.iter().any(|s| (200..300).contains(s)),
-        }
-    }
-
-    /// Every status it allows is a success (2xx).
-    pub fn only_success(&self) -> bool {
-        match self {
-            Status::One(s) => (200..300).contains(s),
-            Status::AnyOf(set) => !set.is_empty() && set.iter().all(|s| (200..300).contains(s)),
+            Status::One(s) => s.is_success(),
+            Status::AnyOf(set) => set.iter().any(|s| s.is_success()),
         }
     }
 
@@ -201,11 +249,21 @@ impl Status {
         match self {
             Status::One(s) => s.to_string(),
             Status::AnyOf(set) => {
-                let parts: Vec<_> = set.iter().map(u16::to_string).collect();
+                let parts: Vec<_> = set.iter().map(ToString::to_string).collect();
                 format!("one of {}", parts.join(", "))
             }
         }
     }
+}
+
+/// A status the RFC prefers among those the step accepts: checked, once the
+/// step's own status holds, against a weaker requirement (`4xx` at MUST,
+/// `400` at SHOULD).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preferred {
+    pub status: Status,
+    pub req: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

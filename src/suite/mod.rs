@@ -322,6 +322,7 @@ fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
             ids.extend(crate::runner::walk::IMPLIED.iter().copied());
         }
         ids.extend(step.value.expect.pointers.iter().filter_map(|p| p.value.req.as_deref()));
+        ids.extend(step.value.expect.prefer.iter().map(|p| p.value.req.as_str()));
         if let Some(each) = &step.value.expect.each {
             ids.extend(each.value.pointers.iter().filter_map(|p| p.req.as_deref()));
         }
@@ -393,6 +394,17 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
         && !catalogue.contains_key(&req.value)
     {
         problems.push((req.referenced.line(), format!("`req: {}` is not in {CATALOGUE_DIR}", req.value)));
+    }
+    if let Some(prefer) = &step.expect.prefer {
+        if !catalogue.contains_key(&prefer.value.req) {
+            problems.push((
+                prefer.referenced.line(),
+                format!("`prefer.req: {}` is not in {CATALOGUE_DIR}", prefer.value.req),
+            ));
+        }
+        if step.expect.status.is_none() {
+            problems.push((prefer.referenced.line(), "`prefer` narrows `status`; give `status` too".into()));
+        }
     }
     let e = &step.expect;
     for (name, check) in &e.headers {
@@ -524,6 +536,7 @@ fn is_pointer(p: &str) -> bool {
 
 fn is_empty_expect(e: &case::Expect) -> bool {
     e.status.is_none()
+        && e.prefer.is_none()
         && e.headers.is_empty()
         && e.json.is_none()
         && e.pointers.is_empty()
