@@ -57,9 +57,6 @@ pub fn run(args: SelftestArgs) -> u8 {
     // every case; only the whole can be judged on those counts.
     let whole = args.filters.is_empty() && args.faults.is_empty();
     let style = Style::detect();
-    print!("{}", render(&matrix, whole, style));
-    let teeth = matrix.healthy_problems.is_empty()
-        && (!whole || (matrix.unkilled_cases().is_empty() && matrix.uncaught_faults().is_empty()));
     eprintln!("{} cases against the reference server under each legal variant", cases.len());
     let latitude = match runtime.block_on(latitude(&cases, &faults, jobs)) {
         Ok(l) => l,
@@ -68,6 +65,18 @@ pub fn run(args: SelftestArgs) -> u8 {
             return exit::HARNESS_ERROR;
         }
     };
+    // A case about what only a smaller server has shows its teeth there.
+    let mut matrix = matrix;
+    for (c, id) in matrix.cases.clone().iter().enumerate() {
+        if let Some(fault) = latitude.killed_under_minimal.iter().find(|(k, _)| k == id).map(|(_, f)| *f)
+            && let Some(f) = matrix.faults.iter().position(|n| n == fault.name())
+        {
+            matrix.killed[c][f] = true;
+        }
+    }
+    print!("{}", render(&matrix, whole, style));
+    let teeth = matrix.healthy_problems.is_empty()
+        && (!whole || (matrix.unkilled_cases().is_empty() && matrix.uncaught_faults().is_empty()));
     print!("{}", render_latitude(&latitude, style));
     let held = latitude.rows.iter().all(|r| r.problems.is_empty()) && latitude.uncaught.is_empty();
     if teeth && held { exit::SUCCESS } else { exit::NON_COMPLIANT }
@@ -81,6 +90,8 @@ pub struct Latitude {
     pub uncaught: Vec<Fault>,
     /// Faults that cannot show under the minimal bundle, with why.
     pub inert: Vec<(Fault, &'static str)>,
+    /// Cases that fail under the minimal bundle with a fault, and the fault.
+    pub killed_under_minimal: Vec<(String, Fault)>,
 }
 
 async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Latitude, String> {
@@ -100,7 +111,8 @@ async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<
             None => uncaught.push(fault),
         }
     }
-    Ok(Latitude { rows, uncaught, inert })
+    let killed_under_minimal = proof.case_killed_by.iter().map(|(c, f)| (c.clone(), *f)).collect();
+    Ok(Latitude { rows, uncaught, inert, killed_under_minimal })
 }
 
 pub fn render_latitude(l: &Latitude, style: Style) -> String {

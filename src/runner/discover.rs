@@ -83,6 +83,15 @@ impl Capabilities {
             enterprise,
             listed(enterprise, "the enterprise extension on User"),
         );
+        let required = user.and_then(|u| u.extensions.iter().find(|e| e.required));
+        caps.set(
+            Capability::RequiredExtension,
+            required.is_some(),
+            match required {
+                Some(e) => format!("{types} marks {} required on User", e.schema.id),
+                None => format!("{types} marks no extension of User required"),
+            },
+        );
         for (c, feature) in [
             (Capability::Search, SEARCH),
             (Capability::RootSearch, ROOT_SEARCH),
@@ -211,7 +220,8 @@ pub async fn discover(http: &Http, run_id: &str) -> Result<TargetModel, HarnessE
     if type_list.is_none() {
         let (users, groups) = tokio::join!(lists(http, "/Users"), lists(http, "/Groups"));
         present = vec![("/Users", users), ("/Groups", groups)];
-        if !spc_doc.served() && !schemas_doc.served() && !users {
+        // Nothing answered in JSON, and /Users lists nothing: no SCIM service here.
+        if spc.is_err() && schemas.is_err() && !users {
             return Err(not_scim(http, &spc, &types).await);
         }
         notes.push(match (users, groups) {

@@ -61,7 +61,9 @@ pub async fn run(
     super::add_case_headers(case, &mut out);
     let unique = state.vars.get("unique").and_then(Value::as_str).unwrap_or_default().to_string();
     let fitting = Fitting { model: &ctx.model, uses: state.uses, unique: &unique };
-    if let Err(why) = fitting.adapt(&mut out, &Uses::expected_by(request, &step.value.expect)) {
+    if !request.exact
+        && let Err(why) = fitting.adapt(&mut out, &Uses::expected_by(request, &step.value.expect))
+    {
         return Ok(StepEnd::NotApplicable(why));
     }
     let expect = &step.value.expect;

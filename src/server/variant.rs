@@ -241,6 +241,18 @@ mod tests {
     }
 
     #[test]
+    fn docs_latitude_lists_every_variant_and_the_bundle() {
+        let doc = include_str!("../../docs/latitude.md");
+        for v in Variant::ALL {
+            assert!(doc.contains(&format!("| `{}` |", v.name())), "docs/latitude.md does not list {v}");
+        }
+        for v in Variant::MINIMAL {
+            let bundle = doc.lines().find(|l| l.starts_with("| `minimal` |")).expect("the bundle's row");
+            assert!(bundle.contains(&format!("`{}`", v.name())), "the bundle's row lacks {v}");
+        }
+    }
+
+    #[test]
     fn a_set_holds_what_was_put_in_and_its_schema_part() {
         let set = VariantSet::of(&[Variant::NoBulk, Variant::TrimmedSchema]);
         assert!(set.has(Variant::NoBulk) && set.trimmed() && !set.has(Variant::NoSort));

@@ -34,10 +34,12 @@ pub enum Capability {
     Schemas,
     /// One schema by its URN, `GET /Schemas/{id}` (RFC 7644 §4: "can be returned").
     SchemaById,
+    /// The User resource type has an extension marked required (RFC 7643 §6).
+    RequiredExtension,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 16] = [
+    pub const ALL: [Capability; 17] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -54,6 +56,7 @@ impl Capability {
         Capability::ResourceTypes,
         Capability::Schemas,
         Capability::SchemaById,
+        Capability::RequiredExtension,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Capability {
             Capability::ResourceTypes => "resource-types",
             Capability::Schemas => "schemas",
             Capability::SchemaById => "schema-by-id",
+            Capability::RequiredExtension => "required-extension",
         }
     }
 

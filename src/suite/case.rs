@@ -119,6 +119,10 @@ pub struct Request {
     pub body: Option<String>,
     #[serde(default)]
     pub auth: RequestAuth,
+    /// Sent exactly as written: not fitted to the target's schema (a case
+    /// about what the target requires must be able to leave it out).
+    #[serde(default)]
+    pub exact: bool,
 }
 
 /// Every page of a listing, with the checks RFC 7644 §3.4.2.4 implies: each
