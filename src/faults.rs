@@ -65,6 +65,7 @@ faults! {
     RequiredNotEnforced = "required-not-enforced": "a resource without its required attributes is accepted",
     WrongTypeAccepted = "wrong-type-accepted": "values of the wrong JSON type are stored as sent, by POST, PUT and PATCH",
     DeletedStillServed = "deleted-still-served": "DELETE answers 204 but the resource is still served",
+    DeleteDeactivates = "delete-deactivates": "DELETE of a user answers 204 and sets active to false; the user is still served and listed, as many vendors document",
     DeleteReturns200 = "delete-returns-200": "DELETE answers 200 with a body instead of 204",
     DeletedMemberKept = "deleted-member-kept": "deleting a user leaves it in its groups' members",
     UserGroupsMissing = "user-groups-missing": "User.groups is not computed from group membership",

@@ -215,6 +215,7 @@ fn gate(args: &RunArgs) -> Result<Gate, String> {
         fail_on: if args.strict { Level::May } else { args.fail_on },
         fail_on_declared: false,
         waivers: args.waivers.as_deref().map(Waivers::load).transpose()?.unwrap_or_default(),
+        declarations: Vec::new(),
         baseline: args.baseline.as_deref().map(Baseline::load).transpose()?,
     })
 }

@@ -4,11 +4,13 @@
 //! vendor's declarations; then every report and the exit code read that.
 
 pub mod baseline;
+pub mod declared;
 pub mod waiver;
 
 use crate::runner::outcome::{CaseReport, Disposition, Finding, Outcome, Verdict};
 use crate::suite::requirement::Level;
 use baseline::{Baseline, Comparison};
+use declared::{Declaration, DeclarationStatus};
 use std::collections::HashMap;
 use waiver::{WaiverStatus, Waivers};
 
@@ -21,12 +23,20 @@ pub struct Gate {
     /// Declared deviations fail the run too.
     pub fail_on_declared: bool,
     pub waivers: Waivers,
+    /// Deviations the vendor's target file declares.
+    pub declarations: Vec<Declaration>,
     pub baseline: Option<Baseline>,
 }
 
 impl Default for Gate {
     fn default() -> Gate {
-        Gate { fail_on: Level::Must, fail_on_declared: false, waivers: Waivers::default(), baseline: None }
+        Gate {
+            fail_on: Level::Must,
+            fail_on_declared: false,
+            waivers: Waivers::default(),
+            declarations: Vec::new(),
+            baseline: None,
+        }
     }
 }
 
@@ -34,6 +44,7 @@ impl Default for Gate {
 #[derive(Debug, Clone, Default)]
 pub struct Judgement {
     pub waivers: Vec<WaiverStatus>,
+    pub declarations: Vec<DeclarationStatus>,
     pub baseline: Option<Comparison>,
 }
 
@@ -45,9 +56,30 @@ impl Gate {
     /// Judges every finding and every case of a finished run.
     pub fn judge(&self, cases: &mut [CaseReport], today: time::Date) -> Judgement {
         let mut waivers = self.waivers.statuses(today);
+        let mut declarations: Vec<DeclarationStatus> = self
+            .declarations
+            .iter()
+            .map(|d| DeclarationStatus {
+                declaration: d.clone(),
+                declared_in: Vec::new(),
+                not_observed_in: Vec::new(),
+            })
+            .collect();
         for case in cases.iter_mut() {
             let id = case.id.clone();
+            let snapshot = case.clone();
             for finding in case.findings_mut() {
+                let declared = declarations.iter_mut().find(|d| d.declaration.covers(&snapshot, finding));
+                if let Some(status) = declared {
+                    if !status.declared_in.contains(&id) {
+                        status.declared_in.push(id.clone());
+                    }
+                    finding.disposition = Disposition::Declared {
+                        accepted_by: status.declaration.key.clone(),
+                        because: status.declaration.says.clone(),
+                    };
+                    continue;
+                }
                 finding.disposition = match self.waivers.accepting(&waivers, &id, &finding.requirement.id) {
                     Some(i) => {
                         if !waivers[i].waived.contains(&id) {
@@ -64,10 +96,30 @@ impl Gate {
         }
         resolve_blocked(cases);
         for case in cases.iter_mut() {
-            case.verdict = Some(verdict_of(case));
+            let verdict = verdict_of(case);
+            case.verdict = Some(if verdict == Verdict::Declared && self.fail_on_declared {
+                Verdict::Fail
+            } else {
+                verdict
+            });
+        }
+        for status in &mut declarations {
+            for case in cases.iter() {
+                let checks =
+                    case.requirements.iter().any(|r| status.declaration.requirements.contains(&r.id));
+                let about = case.exchanges.iter().any(|e| {
+                    e.request
+                        .url
+                        .to_ascii_lowercase()
+                        .contains(&format!("/{}s", status.declaration.resource.to_ascii_lowercase()))
+                });
+                if checks && about && case.verdict() == Verdict::Pass {
+                    status.not_observed_in.push(case.id.clone());
+                }
+            }
         }
         let baseline = self.baseline.as_ref().map(|b| b.compare(cases));
-        Judgement { waivers, baseline }
+        Judgement { waivers, declarations, baseline }
     }
 
     fn by_level(&self, level: Level) -> Disposition {

@@ -182,7 +182,7 @@ pub fn check_with_body(
                 subset.referenced.line(),
                 None,
                 format!("json ({})", list.join("; ")),
-                pretty(&want),
+                pretty(&matching::shown_expected(&want, &body)),
                 pretty(&matching::project(&want, &body)),
                 ex,
             ));

@@ -140,6 +140,37 @@ pub fn project(expected: &Value, actual: &Value) -> Value {
     }
 }
 
+/// `expected` as a reader should see it beside what came back: each `"*"`
+/// that matched shows the value it matched, and each array element shows
+/// the element it matched, so a diff marks only real differences.
+pub fn shown_expected(expected: &Value, actual: &Value) -> Value {
+    match (expected, actual) {
+        (Value::String(s), v) if s == WILDCARD && !v.is_null() => v.clone(),
+        (Value::Object(fields), Value::Object(obj)) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, want)| {
+                    let shown = get_ci(obj, key).map_or_else(|| want.clone(), |v| shown_expected(want, v));
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        // In the order of what they matched, so the diff lines up with what came back.
+        (Value::Array(wanted), Value::Array(items)) => {
+            let mut shown: Vec<(usize, Value)> = wanted
+                .iter()
+                .map(|want| match items.iter().position(|i| matches(want, i)) {
+                    Some(at) => (at, shown_expected(want, &items[at])),
+                    None => (usize::MAX, want.clone()),
+                })
+                .collect();
+            shown.sort_by_key(|(at, _)| *at);
+            Value::Array(shown.into_iter().map(|(_, v)| v).collect())
+        }
+        (want, _) => want.clone(),
+    }
+}
+
 /// The value at a JSON pointer (RFC 6901), matching object keys ignoring case
 /// when no exact key exists.
 pub fn pointer<'v>(value: &'v Value, ptr: &str) -> Option<&'v Value> {
@@ -174,6 +205,22 @@ pub fn short(v: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn wildcards_show_what_they_matched_so_only_differences_differ() {
+        let actual = json!({ "id": "x1", "meta": { "location": "https://h/Users/x1" }, "title": "Boss" });
+        let want = json!({ "id": "*", "meta": { "location": "*" }, "title": "Manager" });
+        assert_eq!(
+            shown_expected(&want, &actual),
+            json!({ "id": "x1", "meta": { "location": "https://h/Users/x1" }, "title": "Manager" })
+        );
+        let members = json!({ "members": [{ "value": "b", "$ref": "https://h/b" }, { "value": "a", "$ref": "https://h/a" }] });
+        let want = json!({ "members": [{ "value": "a", "$ref": "*" }] });
+        assert_eq!(
+            shown_expected(&want, &members),
+            json!({ "members": [{ "value": "a", "$ref": "https://h/a" }] })
+        );
+    }
 
     #[test]
     fn subset_with_wildcards_and_case_insensitive_names() {

@@ -299,6 +299,15 @@ impl<'a> Service<'a> {
         if self.faults.has(Fault::DeletedStillServed) {
             return Ok(gone);
         }
+        if self.faults.has(Fault::DeleteDeactivates) && rt.name == "User" {
+            let old = entry.parse();
+            let mut new = old.clone();
+            new.insert("active".into(), Value::Bool(false));
+            if new != old {
+                self.commit(&mut data, rt, &Id::from(id), &entry, old, new);
+            }
+            return Ok(gone);
+        }
         data.collection_mut(rt).remove(id);
         let id = Id::from(id);
         // Its own members no longer belong to it.

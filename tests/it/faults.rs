@@ -178,6 +178,11 @@ fn symptom(fault: Fault, api: &Api) -> Option<bool> {
             api.delete(&format!("/Users/{id}")).status == 204
                 && api.get(&format!("/Users/{id}")).status == 200
         }
+        DeleteDeactivates => {
+            let id = api.user("a");
+            api.delete(&format!("/Users/{id}")).status == 204
+                && api.get(&format!("/Users/{id}")).body["active"] == false
+        }
         DeleteReturns200 => {
             let id = api.user("a");
             api.delete(&format!("/Users/{id}")).status == 200
