@@ -6,7 +6,9 @@ use crate::cli::{ProfileChoice, RunArgs, exit};
 use crate::faults::FaultSet;
 use crate::report::progress;
 use crate::report::{self, terminal};
-use crate::runner::outcome::{Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo};
+use crate::runner::outcome::{
+    CaseReport, HarnessError, Outcome, REPORT_FORMAT, RunReport, Summary, TargetInfo,
+};
 use crate::runner::target::{Target, TargetAuth, TargetFile};
 use crate::runner::{self, RunOptions};
 use crate::scim::datetime;
@@ -148,6 +150,10 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
             if !write(path, &text) {
                 return exit::HARNESS_ERROR;
             }
+        }
+        if let Some(stop) = http.stopped() {
+            eprintln!("error: the run stopped: {}", stop.message);
+            return exit::HARNESS_ERROR;
         }
         if report.sustained() { exit::SUCCESS } else { exit::NON_COMPLIANT }
     });
@@ -310,12 +316,42 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         baseline,
         cases: reports,
     };
-    print!("{}", terminal::details(&run, style));
+    match ctx.http.stopped() {
+        None => print!("{}", terminal::details(&run, style)),
+        Some(stop) => print!("{}", stopped_details(&run, stop, style)),
+    }
     if args.keep && left_behind > 0 {
         println!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
     }
     let wrote_all = write_reports(args, &run);
     verdict(&run, interrupted, wrote_all)
+}
+
+/// The details of the cases that finished, then the one reason the run
+/// stopped: the cases it cut short would each only repeat it.
+fn stopped_details(run: &RunReport, stop: &HarnessError, style: terminal::Style) -> String {
+    let cut_short = |c: &CaseReport| matches!(&c.outcome, Outcome::Error { message, .. } if *message == stop.message || message.starts_with(runner::NOT_FINISHED));
+    let finished: Vec<CaseReport> = run.cases.iter().filter(|c| !cut_short(c)).cloned().collect();
+    let mut summary = Summary::of(&finished);
+    summary.requests = run.summary.requests;
+    summary.rate_limited = run.summary.rate_limited;
+    summary.left_behind = run.summary.left_behind;
+    let shown = RunReport { cases: finished, summary, ..run.clone() };
+    let mut text = terminal::details(&shown, style);
+    text.push_str(&style.red(&format!("\nerror: the run stopped: {}", stop.message)));
+    text.push_str(&format!(
+        "\n{} of {} cases finished before it stopped; the others say nothing about compliance",
+        shown.cases.len(),
+        run.cases.len()
+    ));
+    if run.summary.left_behind > 0 {
+        text.push_str(&format!(
+            "\n{} resources this run created are still on the target: their names start with {}",
+            run.summary.left_behind, run.run_id
+        ));
+    }
+    text.push('\n');
+    text
 }
 
 /// Every report asked for; false if one could not be written.

@@ -8,6 +8,7 @@ mod crud;
 mod expectations;
 mod faults;
 mod hostile;
+mod hostile_target;
 mod load;
 mod protocol;
 mod query;
