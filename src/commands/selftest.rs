@@ -21,38 +21,37 @@ pub fn run(args: SelftestArgs) -> u8 {
         .cloned()
         .collect();
     if cases.is_empty() {
-        eprintln!("error: no case id contains {}", args.filters.join(" or "));
+        errln!("error: no case id contains {}", args.filters.join(" or "));
         return exit::USAGE;
     }
     let faults: Vec<Fault> = if args.faults.is_empty() { Fault::ALL.to_vec() } else { args.faults.clone() };
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    let jobs = args.jobs.unwrap_or_else(crate::cli::default_jobs);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
-    eprintln!("{} cases against a healthy reference server and {} faulty ones", cases.len(), faults.len());
+    errln!("{} cases against a healthy reference server and {} faulty ones", cases.len(), faults.len());
     let matrix = match runtime.block_on(selftest::matrix(&cases, &faults, jobs)) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::HARNESS_ERROR;
         }
     };
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&matrix).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(path, json) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return exit::HARNESS_ERROR;
         }
     }
     // A subset of cases need not catch every fault, nor a subset of faults
     // every case; only the whole can be judged on those counts.
     let whole = args.filters.is_empty() && args.faults.is_empty();
-    print!("{}", render(&matrix, whole, Style::detect()));
+    out!("{}", render(&matrix, whole, Style::detect()));
     let sound = matrix.healthy_problems.is_empty()
         && (!whole || (matrix.unkilled_cases().is_empty() && matrix.uncaught_faults().is_empty()));
     if sound { exit::SUCCESS } else { exit::NON_COMPLIANT }

@@ -51,8 +51,8 @@ type ExchangeHook = Box<dyn Fn(&Recorded, usize) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("--upstream {0}: {1}")]
-    Upstream(String, String),
+    #[error("--upstream {0}")]
+    Upstream(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }
@@ -62,11 +62,7 @@ impl Recorder {
     /// included) and writing the case to `out` after every exchange, so a
     /// killed proxy loses nothing already answered.
     pub fn new(upstream: &str, out: PathBuf, name: &str, timeout: Duration) -> Result<Recorder, RecordError> {
-        let url = reqwest::Url::parse(upstream)
-            .map_err(|e| RecordError::Upstream(upstream.to_string(), e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(RecordError::Upstream(upstream.to_string(), "only http and https upstreams".into()));
-        }
+        crate::runner::target::parse_base_url(upstream).map_err(RecordError::Upstream)?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -135,7 +131,7 @@ pub async fn serve(
                 let r = recorder.clone();
                 let saved = tokio::task::spawn_blocking(move || r.save()).await;
                 if let Ok(Err(e)) = saved {
-                    eprintln!("error: cannot write {}: {e}", recorder.out.display());
+                    errln!("error: cannot write {}: {e}", recorder.out.display());
                 }
             }
         })

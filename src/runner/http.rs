@@ -531,20 +531,69 @@ impl Http {
 
     fn classify(&self, e: &reqwest::Error) -> HarnessError {
         let mut chain = e.to_string();
+        let mut cause = chain.clone();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
+            cause = s.to_string();
             chain.push_str(": ");
-            chain.push_str(&s.to_string());
+            chain.push_str(&cause);
             source = s.source();
         }
-        let message = self.redactor.redact(&chain);
-        let lower = message.to_ascii_lowercase();
-        let kind = if e.is_timeout() {
-            ErrorKind::Timeout
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            ErrorKind::Tls
+        let (chain, cause) = (self.redactor.redact(&chain), self.redactor.redact(&cause));
+        if e.is_timeout() {
+            return HarnessError::new(ErrorKind::Timeout, chain);
+        }
+        // The mistakes people make with a URL get a sentence that says what
+        // to change; the innermost cause stays, for whoever looks further.
+        let lower = chain.to_ascii_lowercase();
+        let https = self.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let host = reqwest::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0))))
+            .unwrap_or_else(|| self.base.clone());
+        let (kind, message) = if https
+            && (lower.contains("invalidcontenttype") || lower.contains("corrupt message"))
+        {
+            (
+                ErrorKind::Tls,
+                format!(
+                    "{host} answered the TLS handshake in plain HTTP: it serves http, not https; use --url {} ({cause})",
+                    with_scheme(&self.base, "http")
+                ),
+            )
+        } else if lower.contains("certificate") {
+            (
+                ErrorKind::Tls,
+                format!(
+                    "the TLS certificate of {host} was refused ({cause}): it must be signed by a CA this machine \
+                     trusts and name the host in --url (SSL_CERT_FILE can name a PEM file of more CAs to trust)"
+                ),
+            )
+        } else if lower.contains("tls") || lower.contains("handshake") {
+            (ErrorKind::Tls, chain)
+        } else if lower.contains("connection refused") {
+            (
+                ErrorKind::Network,
+                format!(
+                    "nothing accepts connections at {host} ({cause}): check the host and port in --url, and that the server runs"
+                ),
+            )
+        } else if lower.contains("dns error") {
+            (ErrorKind::Network, format!("cannot find the host of {host} ({cause}): check --url"))
+        } else if !https
+            && (lower.contains("reset by peer")
+                || lower.contains("invalid http version")
+                || lower.contains("connection closed before message completed"))
+        {
+            (
+                ErrorKind::Network,
+                format!(
+                    "{chain}; if the target serves https, use --url {}",
+                    with_scheme(&self.base, "https")
+                ),
+            )
         } else {
-            ErrorKind::Network
+            (ErrorKind::Network, chain)
         };
         HarnessError::new(kind, message)
     }
@@ -595,6 +644,14 @@ impl Http {
             truncated: !incoming.complete || shown.len() > RECORD_CAP,
             body: cap(&shown),
         }
+    }
+}
+
+/// `base` with its scheme replaced, for a message that says what to write.
+fn with_scheme(base: &str, scheme: &str) -> String {
+    match base.split_once("://") {
+        Some((_, rest)) => format!("{scheme}://{rest}"),
+        None => format!("{scheme}://{base}"),
     }
 }
 
