@@ -7,6 +7,7 @@ mod client;
 mod crud;
 mod expectations;
 mod faults;
+mod fuzz;
 mod hostile;
 mod hostile_target;
 mod load;
