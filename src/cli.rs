@@ -186,7 +186,7 @@ pub struct SelftestArgs {
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
 
-    /// Cases run at once, 1 to 32 [default: the number of CPUs, at most 32]
+    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]
     #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
 
@@ -264,7 +264,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
     pub deny: Vec<Capability>,
 
-    /// Cases run at once, 1 to 32 [default: the number of CPUs, at most 32]; --jobs 1 for fragile
+    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]; --jobs 1 for fragile
     /// targets. With --users: requests in flight [default: 8]
     #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
@@ -454,7 +454,7 @@ pub struct ServeArgs {
 const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
 /// `--jobs`: more cases at once would only trip a target's rate limits, and
 /// each in flight may hold a response body of up to 1 MiB.
-pub const MAX_JOBS: usize = 32;
+pub const MAX_JOBS: usize = 16;
 /// `--users`: a run keeps a latency sample per request, and an initial sync
 /// this big already takes over an hour at Entra's pace.
 const MAX_USERS: u64 = 100_000;

@@ -392,12 +392,17 @@ fn a_target_that_stops_answering_stops_the_run_within_twice_the_timeout() {
     assert_eq!(stop.kind, ErrorKind::Timeout);
     assert!(stop.message.contains("2 requests in a row got no answer"), "{}", stop.message);
     // Failing each case one timeout at a time would take 20 s.
-    assert!(took < 2 * timeout + Duration::from_secs(2), "took {took:?}");
+    assert!(took < 2 * timeout + Duration::from_secs(4), "took {took:?}");
     assert_eq!(target.misbehaved.load(std::sync::atomic::Ordering::Relaxed), 2);
     assert!(reports.iter().all(|r| matches!(r.outcome, Outcome::Error { .. })));
+    // Cases after the stop end with its reason: those that had not started
+    // as not finished, one that starts as the stop comes sends nothing.
     let cut_short = reports
         .iter()
-        .filter(|r| matches!(&r.outcome, Outcome::Error { message, .. } if message.starts_with(runner::NOT_FINISHED)))
+        .filter(|r| {
+            matches!(&r.outcome, Outcome::Error { message, .. }
+            if message.starts_with(runner::NOT_FINISHED) || *message == stop.message)
+        })
         .count();
     assert!(cut_short >= 8, "the cases after the stop say why they did not run: {cut_short}");
 }
