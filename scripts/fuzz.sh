@@ -4,7 +4,7 @@
 # engine, the normalizer, templates, the case loader and the reference
 # server's request handling must give a result or an error, never a panic.
 #
-#   scripts/fuzz.sh                        # 10,000 cases per property (a few minutes)
+#   scripts/fuzz.sh                        # 10,000 cases per property (about a minute on two cores)
 #   PROPTEST_CASES=100000 scripts/fuzz.sh  # longer
 #   scripts/fuzz.sh filters                # only the properties whose name contains this
 #

@@ -553,6 +553,36 @@ proptest! {
     }
 }
 
+/// Nesting far past any limit: refused before the parsers recurse, so no
+/// stack overflows (which no test could catch: the process would abort).
+#[test]
+fn deep_nesting_is_refused_before_it_is_recursed() {
+    for n in [33, 1_000, 100_000] {
+        for text in [
+            format!("{}userName pr{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}userName pr{}", "not (".repeat(n), ")".repeat(n)),
+            format!("{}value pr{}", "emails[".repeat(n), "]".repeat(n)),
+        ] {
+            assert!(Filter::parse(&text).is_err(), "{n} levels");
+            assert!(parse_patch_path(&text).is_err(), "{n} levels");
+        }
+    }
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(serde_json::from_str::<Value>(&deep).is_err(), "serde_json refuses 100,000 levels itself");
+    let yaml = format!(
+        "id: a::b\ntitle: t\nrequirements: [r.one]\nsteps:\n  - request: {{ method: POST, path: /Users, json: {}1{} }}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(
+        Suite::from_sources(vec![
+            ("requirements/r.yaml".into(), CATALOGUE.into()),
+            ("deep.yaml".into(), yaml)
+        ])
+        .is_err()
+    );
+}
+
 const CATALOGUE: &str = "- { id: r.one, source: RFC 7644 §3.3, level: MUST, says: x }\n";
 
 const CASE_PIECES: &[&str] = &[
