@@ -215,11 +215,19 @@ fn ctrl_c_stops_the_run_and_deletes_what_it_created() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
     assert!(stdout(&out).contains("0 resources left behind"), "{}", stdout(&out));
     assert_eq!((count(&base, "Users"), count(&base, "Groups")), (0, 0), "the run left resources behind");
+}
+
+/// Ctrl-C, as a terminal sends it. The shell's own `kill`: procps, which
+/// ships /bin/kill, is not on every machine.
+#[cfg(unix)]
+fn interrupt(child: &std::process::Child) {
+    let sent = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
+    assert!(sent.success());
 }
 
 fn count(base: &str, endpoint: &str) -> u64 {
@@ -470,7 +478,7 @@ fn ctrl_c_in_load_mode_deletes_what_the_sync_created_and_says_so() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned());
     assert_eq!(out.status.code(), Some(130), "{text}{err}");
