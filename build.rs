@@ -1,6 +1,8 @@
 //! Embeds the suites under `suites/` into the binary, so an installed
 //! `scimitar run` carries its cases and needs no files beside it.
 
+#![allow(clippy::disallowed_macros, reason = "a build script talks to cargo on stdout")]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,8 @@
 //!   cargo bench --bench runner
 //!   BENCH_ROUNDS=50 cargo bench --bench runner
 
+#![allow(clippy::disallowed_macros, reason = "a benchmark reports on its own stdout")]
+
 use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunOptions};
 use scimitar::server::{Auth, ReferenceServer, ServerConfig};

@@ -131,8 +131,8 @@ pub struct RecordArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Seconds to wait for the upstream's answer (Okta waits 60)
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// Seconds to wait for the upstream's answer, 1 to 600 (Okta waits 60)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(TIMEOUT_SECONDS))]
     pub timeout: u64,
 
     /// Do not print a line per exchange
@@ -158,8 +158,8 @@ pub struct CoverageArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
-    /// Exit 1 if fewer than this percentage of the observable MUST requirements are covered
-    #[arg(long, value_name = "PERCENT")]
+    /// Exit 1 if fewer than this percentage (0 to 100) of the observable MUST requirements are covered
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub min_must: Option<f64>,
 
     /// Read suites and catalogue from this directory instead of the ones built in
@@ -187,8 +187,8 @@ pub struct SelftestArgs {
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
 
-    /// Cases run at once [default: the number of CPUs]
-    #[arg(long, short, value_name = "N")]
+    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]
+    #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
 
     /// Write the matrix as JSON here
@@ -265,16 +265,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
     pub deny: Vec<Capability>,
 
-    /// Cases run at once [default: the number of CPUs]; --jobs 1 for fragile targets
-    #[arg(long, short, value_name = "N")]
+    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]; --jobs 1 for fragile
+    /// targets. With --users: requests in flight [default: 8]
+    #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
 
-    /// At most this many requests per second, across all jobs
-    #[arg(long, value_name = "N")]
+    /// At most this many requests per second across all jobs: 0.1 to 10000, or 0 for no limit
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
     pub rate: Option<f64>,
 
-    /// Seconds to wait for each response
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    /// Seconds to wait for each response, headers and whole body, 1 to 600
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(TIMEOUT_SECONDS))]
     pub timeout: u64,
 
     /// Leave what the run created, for debugging (the count is reported)
@@ -336,14 +337,15 @@ pub struct RunArgs {
     #[arg(long = "variant", value_name = "NAME", value_parser = parse_variant, conflicts_with_all = ["url", "target"])]
     pub variants: Vec<VariantChoice>,
 
-    /// Instead of the cases: replay the profile's initial sync of this many users (okta or entra),
-    /// at --rate (Entra's default: its documented 25/s; --rate 0 for no limit), and report
-    /// latencies, errors and 429s
-    #[arg(long, value_name = "N")]
+    /// Instead of the cases: replay the profile's initial sync of this many users, 1 to 100000
+    /// (one --profile: okta or entra), at --rate (Entra's default: its documented 25/s; --rate 0
+    /// for no limit), and report latencies, errors and 429s
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_USERS))]
     pub users: Option<usize>,
 
-    /// With --users: groups to create and fill with those users [default: one per ten users]
-    #[arg(long, value_name = "N", requires = "users")]
+    /// With --users: groups to create and fill with those users, 0 to 10000 [default: one per ten
+    /// users]
+    #[arg(long, value_name = "N", requires = "users", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_GROUPS))]
     pub groups: Option<usize>,
 
     /// With no --url: the in-process reference server accepts what these IdPs send that the RFCs do
@@ -414,7 +416,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub host: String,
 
-    /// Port to listen on (0 picks a free one)
+    /// Port to listen on, 0 to 65535 (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
 
@@ -462,6 +464,40 @@ pub struct ServeArgs {
     /// Do not log requests to stderr
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--timeout`: past ten minutes a target is not answering, and a run that
+/// stops after two unanswered requests would look hung.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
+/// `--jobs`: more cases at once would only trip a target's rate limits, and
+/// each in flight may hold a response body of up to 1 MiB.
+pub const MAX_JOBS: usize = 16;
+/// `--users`: a run keeps a latency sample per request, and an initial sync
+/// this big already takes over an hour at Entra's pace.
+const MAX_USERS: u64 = 100_000;
+const MAX_GROUPS: u64 = 10_000;
+
+fn jobs_range() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_JOBS as u64)
+}
+
+/// The jobs to run when --jobs does not say: one per CPU, within the range --jobs takes.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(4, std::num::NonZero::get).clamp(1, MAX_JOBS)
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r == 0.0 || (0.1..=10_000.0).contains(&r) => Ok(r),
+        _ => Err(format!("'{s}' is not a rate: give 0.1 to 10000 requests per second, or 0 for no limit")),
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("'{s}' is not a percentage: give 0 to 100")),
+    }
 }
 
 fn parse_capability(s: &str) -> Result<Capability, String> {

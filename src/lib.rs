@@ -4,6 +4,10 @@
 //!   the reference server and the runner.
 //! - [`server`]: the in-memory reference server behind `scimitar serve`.
 
+// First, so its printing macros are in scope in every module after it.
+#[macro_use]
+pub mod output;
+
 pub mod cli;
 pub mod commands;
 pub mod faults;

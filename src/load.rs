@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tokio::sync::watch;
 
 /// Requests in flight at once unless --jobs says otherwise: enough that a
 /// server answering in 100 ms can still reach Entra's 25 per second.
@@ -49,6 +50,31 @@ impl Plan {
     /// Profiles whose initial sync is modelled.
     pub fn supports(profile: Profile) -> bool {
         matches!(profile, Profile::Entra | Profile::Okta)
+    }
+
+    /// The one profile whose sync `--users` replays, or what to write instead.
+    pub fn profile_of(profiles: &[Profile]) -> Result<Profile, String> {
+        let supported: Vec<String> = Profile::ALL
+            .iter()
+            .filter(|p| Plan::supports(**p))
+            .map(|p| format!("--profile {}", p.name()))
+            .collect();
+        let supported = supported.join(" or ");
+        match profiles {
+            [p] if Plan::supports(*p) => Ok(*p),
+            [Profile::Rfc] => {
+                Err(format!("--users replays an identity provider's initial sync: add {supported}"))
+            }
+            [p] => Err(format!(
+                "--users replays an identity provider's initial sync, and {}'s is not modelled: use {supported}",
+                p.title()
+            )),
+            _ => Err(format!(
+                "--users replays one identity provider's initial sync, so it takes exactly one profile, not {}: \
+                 use {supported}",
+                profiles.iter().map(|p| p.name()).collect::<Vec<_>>().join(",")
+            )),
+        }
     }
 }
 
@@ -92,6 +118,11 @@ pub struct LoadReport {
     pub rate_limited: u64,
     pub kinds: Vec<KindStats>,
     pub failures: Vec<Failure>,
+    /// Stopped (Ctrl-C) before the sync was done: what it created was still deleted.
+    pub interrupted: bool,
+    /// What the deletes at the end removed.
+    pub deleted_users: usize,
+    pub deleted_groups: usize,
     /// Resources the deletes at the end could not remove.
     pub left_behind: usize,
 }
@@ -268,8 +299,11 @@ where
 }
 
 /// Replays the initial sync of `plan` against `http`; names start with `run_id`.
-pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
+/// Once `cancel` turns true no more is created (requests in flight finish, so
+/// what they create is known), and everything created is deleted.
+pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receiver<bool>) -> LoadReport {
     let driver = Arc::new(Driver { http, profile: plan.profile, tally: Mutex::new(Tally::default()) });
+    let go_on = || !*cancel.borrow() && http.stopped().is_none();
     let profile = plan.profile;
     let limited_before = http.rate_limited();
     let started = Instant::now();
@@ -277,6 +311,9 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
     let users = in_parallel((0..plan.users).collect(), plan.jobs, |n| {
         let driver = driver.clone();
         async move {
+            if !go_on() {
+                return None;
+            }
             let user_name = format!("{run_id}-u{n:05}@example.com");
             driver
                 .send(
@@ -285,6 +322,9 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
                     &[200],
                 )
                 .await;
+            if !go_on() {
+                return None;
+            }
             let created = driver
                 .send(
                     "create user",
@@ -309,6 +349,9 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
             .collect();
         let per_patch = plan.members_per_patch.max(1);
         async move {
+            if !go_on() {
+                return None;
+            }
             let name = format!("{run_id}-g{g:04}");
             let extra = if profile == Profile::Entra { "excludedAttributes=members&" } else { "" };
             driver
@@ -318,6 +361,9 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
                     &[200],
                 )
                 .await;
+            if !go_on() {
+                return None;
+            }
             let created = driver
                 .send(
                     "create group",
@@ -326,7 +372,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
                 )
                 .await;
             let id = created.as_ref().and_then(created_id)?;
-            for chunk in members.chunks(per_patch) {
+            for chunk in members.chunks(per_patch).take_while(|_| go_on()) {
                 let patch =
                     request(Method::Patch, format!("/Groups/{id}"), Some(add_members(profile, chunk)));
                 driver.send("add members", patch, &[200, 204]).await;
@@ -339,20 +385,26 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
     let sync_seconds = started.elapsed().as_secs_f64();
     let sync_requests = driver.tally.lock().map_or(0, |t| t.samples.len());
 
-    let doomed: Vec<String> = groups
+    let interrupted = *cancel.borrow();
+
+    // Groups first: they refer to the users.
+    let doomed: Vec<(bool, String)> = groups
         .iter()
-        .map(|id| format!("/Groups/{id}"))
-        .chain(users.iter().map(|(_, id)| format!("/Users/{id}")))
+        .map(|id| (false, format!("/Groups/{id}")))
+        .chain(users.iter().map(|(_, id)| (true, format!("/Users/{id}"))))
         .collect();
-    let deleted =
-        in_parallel(doomed, plan.jobs, |path| {
-            let driver = driver.clone();
-            async move {
-                driver.send("delete", request(Method::Delete, path, None), &[200, 204, 404]).await.is_some()
-            }
-        })
-        .await;
-    let left_behind = deleted.iter().filter(|ok| !**ok).count();
+    let deleted = in_parallel(doomed, plan.jobs, |(is_user, path)| {
+        let driver = driver.clone();
+        async move {
+            let gone =
+                driver.send("delete", request(Method::Delete, path, None), &[200, 204, 404]).await.is_some();
+            (is_user, gone)
+        }
+    })
+    .await;
+    let deleted_users = deleted.iter().filter(|(is_user, gone)| *is_user && *gone).count();
+    let deleted_groups = deleted.iter().filter(|(is_user, gone)| !*is_user && *gone).count();
+    let left_behind = deleted.iter().filter(|(_, gone)| !*gone).count();
 
     let tally = std::mem::take(&mut *driver.tally.lock().unwrap_or_else(|e| e.into_inner()));
     LoadReport {
@@ -367,6 +419,9 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str) -> LoadReport {
         rate_limited: http.rate_limited() - limited_before,
         kinds: stats(&tally.samples),
         failures: tally.failures,
+        interrupted,
+        deleted_users,
+        deleted_groups,
         left_behind,
     }
 }
@@ -442,8 +497,23 @@ pub fn render(r: &LoadReport) -> String {
     for f in &r.failures {
         let _ = writeln!(out, "  {}: {}: expected {}, got {}", f.kind, f.request, f.expected, f.got);
     }
-    if r.left_behind > 0 {
-        let _ = writeln!(out, "{} resources could not be deleted afterwards", r.left_behind);
+    let _ = writeln!(
+        out,
+        "\ndeleted afterwards: {} users and {} groups{}",
+        r.deleted_users,
+        r.deleted_groups,
+        if r.left_behind > 0 {
+            format!("; {} resources could not be deleted (names start with the run id)", r.left_behind)
+        } else {
+            String::new()
+        }
+    );
+    if r.interrupted {
+        let _ = writeln!(
+            out,
+            "\ninterrupted: the sync stopped early, so this says nothing about whether the server keeps up"
+        );
+        return out;
     }
     let verdict = if r.sustained() {
         format!("the server kept up with {}'s initial sync", r.profile.title())

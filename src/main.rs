@@ -14,5 +14,6 @@ fn main() -> ExitCode {
         Command::Completions(args) => scimitar::commands::docs::completions(args.shell),
         Command::Man => scimitar::commands::docs::man(),
     };
-    ExitCode::from(code)
+    // A command that stopped because its reader went away ends quietly.
+    ExitCode::from(scimitar::output::exit_code().unwrap_or(code))
 }

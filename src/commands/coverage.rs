@@ -16,22 +16,22 @@ pub fn run(args: CoverageArgs) -> u8 {
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&coverage).unwrap_or_default() + "\n";
         if path.as_os_str() == "-" {
-            print!("{json}");
+            out!("{json}");
             return verdict(&coverage, args.min_must);
         }
         if let Err(e) = std::fs::write(path, json) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return exit::HARNESS_ERROR;
         }
     }
-    print!("{}", render(&coverage, args.uncovered, Style::detect()));
+    out!("{}", render(&coverage, args.uncovered, Style::detect()));
     verdict(&coverage, args.min_must)
 }
 
 fn verdict(coverage: &Coverage, min_must: Option<f64>) -> u8 {
     match min_must {
         Some(min) if coverage.must.percent() < min => {
-            eprintln!(
+            errln!(
                 "error: {:.1}% of the observable MUST requirements are covered; --min-must asks for {min}%",
                 coverage.must.percent()
             );

@@ -27,7 +27,7 @@ pub fn run(args: ListArgs) -> u8 {
     let cases = match super::select::select(&mut suite, &args.select, &profiles) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -36,13 +36,13 @@ pub fn run(args: ListArgs) -> u8 {
         Some(path) => {
             let text = serde_json::to_string_pretty(&listed).unwrap_or_default();
             if path.as_os_str() == "-" {
-                println!("{text}");
+                outln!("{text}");
             } else if let Err(e) = std::fs::write(path, text) {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                errln!("error: cannot write {}: {e}", path.display());
                 return exit::HARNESS_ERROR;
             }
         }
-        None => print!("{}", table(&listed)),
+        None => out!("{}", table(&listed)),
     }
     exit::SUCCESS
 }

@@ -21,7 +21,7 @@ pub(crate) fn load_suites(dir: Option<&Path>) -> Result<Suite, u8> {
         None => Suite::embedded(),
     };
     loaded.map_err(|e| {
-        eprintln!("error: the suites do not load:\n{e}");
+        errln!("error: the suites do not load:\n{e}");
         exit::USAGE
     })
 }

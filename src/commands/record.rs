@@ -23,7 +23,7 @@ fn shown(url: &str) -> String {
 
 pub fn run(args: RecordArgs) -> u8 {
     if args.out.exists() && !args.force {
-        eprintln!("error: {} exists; choose another --out, or add --force to replace it", args.out.display());
+        errln!("error: {} exists; choose another --out, or add --force to replace it", args.out.display());
         return exit::USAGE;
     }
     let name = args.name.clone().unwrap_or_else(|| {
@@ -42,11 +42,11 @@ pub fn run(args: RecordArgs) -> u8 {
                     Some((route, query)) => format!("{route}?{}", redact_query(query)),
                     None => x.path.clone(),
                 };
-                eprintln!("{n:>4}  {} {path} -> {}", x.method, x.status);
+                errln!("{n:>4}  {} {path} -> {}", x.method, x.status);
             }
         }),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -54,7 +54,7 @@ pub fn run(args: RecordArgs) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -62,28 +62,28 @@ pub fn run(args: RecordArgs) -> u8 {
         let listener = match tokio::net::TcpListener::bind(&args.listen).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("error: cannot listen on {}: {e}", args.listen);
+                errln!("error: cannot listen on {}: {e}", args.listen);
                 return exit::HARNESS_ERROR;
             }
         };
         let addr = listener.local_addr().map_or_else(|_| args.listen.clone(), |a| a.to_string());
-        println!(
+        outln!(
             "recording: clients use http://{addr} as the base URL; it forwards to {}",
             shown(&args.upstream)
         );
-        println!("writing {} after every exchange; Ctrl-C to stop", args.out.display());
+        outln!("writing {} after every exchange; Ctrl-C to stop", args.out.display());
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
         if let Err(e) = record::serve(listener, recorder.clone(), shutdown).await {
-            eprintln!("error: the proxy stopped, or {} could not be written: {e}", args.out.display());
+            errln!("error: the proxy stopped, or {} could not be written: {e}", args.out.display());
             return exit::HARNESS_ERROR;
         }
         if recorder.count() == 0 {
-            println!("\nnothing was recorded; {} was not written", args.out.display());
+            outln!("\nnothing was recorded; {} was not written", args.out.display());
             return exit::SUCCESS;
         }
-        println!(
+        outln!(
             "\nwrote {} exchanges to {}; replay with: scimitar run {} --url <base URL>",
             recorder.count(),
             args.out.display(),

@@ -9,6 +9,7 @@ use crate::gate::waiver::Waivers;
 use crate::report::progress;
 use crate::report::run::{REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::report::{self, terminal};
+use crate::runner::outcome::{CaseReport, HarnessError, Outcome};
 use crate::runner::target::{Target, TargetAuth, TargetFile};
 use crate::runner::{self, RunOptions};
 use crate::scim::datetime;
@@ -37,7 +38,7 @@ pub fn run(args: RunArgs) -> u8 {
             || args.waivers.is_some()
             || args.baseline.is_some();
         if case_flags || report_flags {
-            eprintln!(
+            errln!(
                 "error: --users replays a sync, not cases: case filters, --only, --skip, --tag, --waivers, --baseline \
                  and the --html, --junit, --markdown and --har reports do not apply (--json writes the load report)"
             );
@@ -48,28 +49,28 @@ pub fn run(args: RunArgs) -> u8 {
     let cases = match super::select::select(&mut suite, &args.select, &profiles) {
         Ok(cases) => cases,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
     let gate = match gate(&args) {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
     let (target, server) = match target(&args, &[]) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -80,10 +81,10 @@ pub fn run(args: RunArgs) -> u8 {
 
 /// `--users N`: the profile's initial sync instead of the cases.
 fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8 {
-    let profile = match profiles {
-        [p] if crate::load::Plan::supports(*p) => *p,
-        _ => {
-            eprintln!("error: --users replays one IdP's initial sync: add --profile okta or --profile entra");
+    let profile = match crate::load::Plan::profile_of(profiles) {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -92,7 +93,7 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
     let (target, server) = match target(args, profile.compat().as_slice()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -119,7 +120,7 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -129,12 +130,12 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
         let http = match crate::runner::http::Http::new(&target, options.timeout, options.rate) {
             Ok(h) => h,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit::HARNESS_ERROR;
             }
         };
         let pace = rate.map_or("as fast as it answers".to_string(), |r| format!("at most {r} requests/s"));
-        println!(
+        outln!(
             "scimitar {}: {}'s initial sync of {} users and {} groups against {}, {pace}, {jobs} at once\n",
             env!("CARGO_PKG_VERSION"),
             profile.title(),
@@ -142,18 +143,50 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
             plan.groups,
             http.redactor().redact(http.base())
         );
-        let report = crate::load::run(&http, &plan, &runner::new_run_id()).await;
-        print!("{}", crate::load::render(&report));
+        let cancelled = stop_on_interrupt("the users and groups this sync created");
+        let report = crate::load::run(&http, &plan, &runner::new_run_id(), &cancelled).await;
+        out!("{}", crate::load::render(&report));
         if let Some(path) = &args.json {
             let text = serde_json::to_string_pretty(&report).unwrap_or_default();
             if !write(path, &text) {
                 return exit::HARNESS_ERROR;
             }
         }
+        if let Some(stop) = http.stopped() {
+            errln!("error: the run stopped: {}", stop.message);
+            return exit::HARNESS_ERROR;
+        }
+        if report.interrupted {
+            return exit::INTERRUPTED;
+        }
         if report.sustained() { exit::SUCCESS } else { exit::NON_COMPLIANT }
     });
     drop(server);
     code
+}
+
+/// Ctrl-C, or the reader of stdout going away (`| head`), stops the run;
+/// the caller then deletes `what` before it ends. A second Ctrl-C quits at
+/// once. Needs the runtime.
+fn stop_on_interrupt(what: &'static str) -> tokio::sync::watch::Receiver<bool> {
+    let (cancel, cancelled) = tokio::sync::watch::channel(false);
+    let cancel = Arc::new(cancel);
+    let reader_gone = cancel.clone();
+    crate::output::on_close(move || {
+        reader_gone.send_replace(true);
+    });
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            errln!(
+                "\ninterrupted: stopping, then deleting {what} (Ctrl-C again to quit at once, leaving it)"
+            );
+            cancel.send_replace(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(exit::INTERRUPTED.into());
+            }
+        }
+    });
+    cancelled
 }
 
 /// The target from the command line, a target file, or (neither) a reference
@@ -197,10 +230,7 @@ fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Referen
     if let Some(auth) = auth {
         target.auth = auth;
     }
-    let url = reqwest::Url::parse(&target.base_url).map_err(|e| format!("--url {}: {e}", target.base_url))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("--url {}: only http and https targets", target.base_url));
-    }
+    crate::runner::target::parse_base_url(&target.base_url).map_err(|e| format!("--url {e}"))?;
     for var in &args.vars {
         let (name, value) = var.split_once('=').ok_or_else(|| format!("--var {var}: write name=value"))?;
         target.vars.insert(name.trim().to_string(), value.to_string());
@@ -232,7 +262,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     let ctx = match runner::prepare(&target, &options, runner::new_run_id()).await {
         Ok(ctx) => Arc::new(ctx),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -242,28 +272,16 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     } else {
         ctx.http.redactor().redact(ctx.http.base())
     };
-    println!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
+    outln!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
     let present: Vec<String> = ctx.capabilities.present().iter().map(ToString::to_string).collect();
-    println!("capabilities: {}", if present.is_empty() { "none found".into() } else { present.join(", ") });
-    print!("{}", terminal::target_lines(&target_info(&ctx, in_process), style));
-    println!();
+    outln!("capabilities: {}", if present.is_empty() { "none found".into() } else { present.join(", ") });
+    out!("{}", terminal::target_lines(&target_info(&ctx, in_process), style));
+    outln!();
 
-    let (cancel, cancelled) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "\ninterrupted: stopping, then deleting what this run created (Ctrl-C again to quit at once)"
-            );
-            let _ = cancel.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(exit::INTERRUPTED.into());
-            }
-        }
-    });
+    let cancelled = stop_on_interrupt("what this run created");
     let (events, incoming) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(progress::show(incoming, cases.len(), style));
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    let jobs = args.jobs.unwrap_or_else(crate::cli::default_jobs);
     let profiles_run: Vec<Profile> = {
         let mut p: Vec<Profile> = cases.iter().filter_map(|c| Profile::of_case(c.id())).collect();
         p.sort();
@@ -298,9 +316,20 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     let left_behind = if args.keep {
         ctx.tracker.count()
     } else {
+        let created = ctx.tracker.count();
         let left = ctx.tracker.clean(&ctx.http).await;
-        if ctx.capabilities.has(crate::suite::capability::Capability::Filter) {
-            ctx.tracker.sweep(&ctx.http).await;
+        let swept = if ctx.capabilities.has(crate::suite::capability::Capability::Filter) {
+            ctx.tracker.sweep(&ctx.http).await
+        } else {
+            0
+        };
+        // A reader that went away (`| head`) asked for quiet, not for this.
+        if interrupted && crate::output::exit_code().is_none() {
+            errln!(
+                "interrupted: deleted {} of the {created} resources this run created{}; {left} left behind",
+                created - left,
+                if swept > 0 { format!(", and {swept} more its names gave away") } else { String::new() }
+            );
         }
         left
     };
@@ -324,9 +353,12 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         baseline: judgement.baseline,
         cases: reports,
     };
-    print!("{}", terminal::details(&run, style));
+    match ctx.http.stopped() {
+        None => out!("{}", terminal::details(&run, style)),
+        Some(stop) => out!("{}", stopped_details(&run, stop, style)),
+    }
     if args.keep && left_behind > 0 {
-        println!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
+        outln!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
     }
     let wrote_all = write_reports(args, &run);
     verdict(&run, interrupted, wrote_all)
@@ -343,6 +375,33 @@ fn target_info(ctx: &runner::RunContext, in_process: bool) -> TargetInfo {
     }
 }
 
+/// The details of the cases that finished, then the one reason the run
+/// stopped: the cases it cut short would each only repeat it.
+fn stopped_details(run: &RunReport, stop: &HarnessError, style: terminal::Style) -> String {
+    let cut_short = |c: &CaseReport| matches!(&c.outcome, Outcome::Error { message, .. } if *message == stop.message || message.starts_with(runner::NOT_FINISHED));
+    let finished: Vec<CaseReport> = run.cases.iter().filter(|c| !cut_short(c)).cloned().collect();
+    let mut summary = Summary::of(&finished);
+    summary.requests = run.summary.requests;
+    summary.rate_limited = run.summary.rate_limited;
+    summary.left_behind = run.summary.left_behind;
+    let shown = RunReport { cases: finished, summary, ..run.clone() };
+    let mut text = terminal::details(&shown, style);
+    text.push_str(&style.red(&format!("\nerror: the run stopped: {}", stop.message)));
+    text.push_str(&format!(
+        "\n{} of {} cases finished before it stopped; the others say nothing about compliance",
+        shown.cases.len(),
+        run.cases.len()
+    ));
+    if run.summary.left_behind > 0 {
+        text.push_str(&format!(
+            "\n{} resources this run created are still on the target: their names start with {}",
+            run.summary.left_behind, run.run_id
+        ));
+    }
+    text.push('\n');
+    text
+}
+
 /// Every report asked for; false if one could not be written.
 fn write_reports(args: &RunArgs, run: &RunReport) -> bool {
     let mut wrote_all = true;
@@ -353,7 +412,7 @@ fn write_reports(args: &RunArgs, run: &RunReport) -> bool {
         match report::junit::render(run) {
             Ok(xml) => wrote_all &= write(path, &xml),
             Err(e) => {
-                eprintln!("error: cannot render the JUnit report: {e}");
+                errln!("error: cannot render the JUnit report: {e}");
                 wrote_all = false;
             }
         }
@@ -374,7 +433,7 @@ fn write_reports(args: &RunArgs, run: &RunReport) -> bool {
             .open(&summary)
             .and_then(|mut f| f.write_all(markdown.as_bytes()));
         if let Err(e) = appended {
-            eprintln!("error: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}", summary.to_string_lossy());
+            errln!("error: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}", summary.to_string_lossy());
             wrote_all = false;
         }
     }
@@ -388,7 +447,7 @@ fn write(path: &std::path::Path, text: &str) -> bool {
     match std::fs::write(path, text) {
         Ok(()) => true,
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             false
         }
     }

@@ -25,31 +25,30 @@ pub fn run(args: SelftestArgs) -> u8 {
         .cloned()
         .collect();
     if cases.is_empty() {
-        eprintln!("error: no case id contains {}", args.filters.join(" or "));
+        errln!("error: no case id contains {}", args.filters.join(" or "));
         return exit::USAGE;
     }
     let faults: Vec<Fault> = if args.faults.is_empty() { Fault::ALL.to_vec() } else { args.faults.clone() };
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())).max(1);
+    let jobs = args.jobs.unwrap_or_else(crate::cli::default_jobs);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
-    eprintln!("{} cases against a healthy reference server and {} faulty ones", cases.len(), faults.len());
+    errln!("{} cases against a healthy reference server and {} faulty ones", cases.len(), faults.len());
     let matrix = match runtime.block_on(selftest::matrix(&cases, &faults, jobs)) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::HARNESS_ERROR;
         }
     };
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&matrix).unwrap_or_default() + "\n";
         if let Err(e) = std::fs::write(path, json) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return exit::HARNESS_ERROR;
         }
     }
@@ -57,11 +56,11 @@ pub fn run(args: SelftestArgs) -> u8 {
     // every case; only the whole can be judged on those counts.
     let whole = args.filters.is_empty() && args.faults.is_empty();
     let style = Style::detect();
-    eprintln!("{} cases against the reference server under each legal variant", cases.len());
+    errln!("{} cases against the reference server under each legal variant", cases.len());
     let latitude = match runtime.block_on(latitude(&cases, &faults, jobs)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -74,11 +73,12 @@ pub fn run(args: SelftestArgs) -> u8 {
             matrix.killed[c][f] = true;
         }
     }
-    print!("{}", render(&matrix, whole, style));
+    out!("{}", render(&matrix, whole, style));
     let teeth = matrix.healthy_problems.is_empty()
         && (!whole || (matrix.unkilled_cases().is_empty() && matrix.uncaught_faults().is_empty()));
-    print!("{}", render_latitude(&latitude, style));
-    let held = latitude.rows.iter().all(|r| r.problems.is_empty()) && latitude.uncaught.is_empty();
+    out!("{}", render_latitude(&latitude, whole, style));
+    let held =
+        latitude.rows.iter().all(|r| r.problems.is_empty()) && (!whole || latitude.uncaught.is_empty());
     if teeth && held { exit::SUCCESS } else { exit::NON_COMPLIANT }
 }
 
@@ -115,7 +115,8 @@ async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<
     Ok(Latitude { rows, uncaught, inert, killed_under_minimal })
 }
 
-pub fn render_latitude(l: &Latitude, style: Style) -> String {
+/// `whole`: every case ran, so a fault none catches is a gap, not a subset's limit.
+pub fn render_latitude(l: &Latitude, whole: bool, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n{}", style.bold("legal variants, and what every case came to under each:"));
     let width = l.rows.iter().map(|r| r.variants.len()).max().unwrap_or(0);
@@ -140,11 +141,12 @@ pub fn render_latitude(l: &Latitude, style: Style) -> String {
         let _ = writeln!(out, "  {}", style.dim(&format!("{fault}: cannot show there ({why})")));
     }
     for fault in &l.uncaught {
-        let _ = writeln!(
-            out,
-            "  {}",
+        let line = if whole {
             style.red(&format!("{fault}: caught by no case, and nothing says it cannot show"))
-        );
+        } else {
+            style.dim(&format!("{fault}: caught by none of these cases"))
+        };
+        let _ = writeln!(out, "  {line}");
     }
     let false_failures: usize = l.rows.iter().map(|r| r.problems.len()).sum();
     let line = format!(
@@ -156,7 +158,11 @@ pub fn render_latitude(l: &Latitude, style: Style) -> String {
     let _ = writeln!(
         out,
         "{}",
-        if false_failures == 0 && l.uncaught.is_empty() { style.green(&line) } else { style.red(&line) }
+        if false_failures == 0 && (!whole || l.uncaught.is_empty()) {
+            style.green(&line)
+        } else {
+            style.red(&line)
+        }
     );
     out
 }

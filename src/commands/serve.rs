@@ -12,16 +12,16 @@ pub fn run(args: ServeArgs) -> u8 {
     if args.list_faults {
         let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
         for f in Fault::ALL {
-            println!("{:width$}  {}", f.name(), f.about());
+            outln!("{:width$}  {}", f.name(), f.about());
         }
         return exit::SUCCESS;
     }
     if args.list_variants {
         for v in Variant::ALL {
-            println!("{}\n    {}\n    allowed by: {}\n", v.name(), v.about(), v.allowed_by());
+            outln!("{}\n    {}\n    allowed by: {}\n", v.name(), v.about(), v.allowed_by());
         }
         let bundle: Vec<&str> = Variant::MINIMAL.iter().map(|v| v.name()).collect();
-        println!("minimal\n    the bundle: {}", bundle.join(", "));
+        outln!("minimal\n    the bundle: {}", bundle.join(", "));
         return exit::SUCCESS;
     }
     let (auth, generated) = match (args.no_auth, args.tokens.is_empty() && args.basic.is_empty()) {
@@ -43,7 +43,7 @@ pub fn run(args: ServeArgs) -> u8 {
     let shared = match Shared::new(config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -54,20 +54,20 @@ pub fn run(args: ServeArgs) -> u8 {
         let seed = match loaded {
             Ok(seed) => seed,
             Err(e) => {
-                eprintln!("error: cannot load seed data: {e}");
+                errln!("error: cannot load seed data: {e}");
                 return exit::USAGE;
             }
         };
         if let Err(e) = shared.seed(&seed) {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
-        eprintln!("seeded {} resources into each tenant", seed.len());
+        errln!("seeded {} resources into each tenant", seed.len());
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return exit::HARNESS_ERROR;
         }
     };
@@ -76,14 +76,14 @@ pub fn run(args: ServeArgs) -> u8 {
         let addr = match args.host.parse::<std::net::IpAddr>() {
             Ok(ip) => SocketAddr::new(ip, args.port),
             Err(_) => {
-                eprintln!("error: --host {} is not an IP address", args.host);
+                errln!("error: --host {} is not an IP address", args.host);
                 return exit::USAGE;
             }
         };
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("error: cannot listen on {addr}: {e}");
+                errln!("error: cannot listen on {addr}: {e}");
                 return exit::HARNESS_ERROR;
             }
         };
@@ -91,12 +91,12 @@ pub fn run(args: ServeArgs) -> u8 {
         print_banner(&shared, local, &auth, generated.as_deref());
         let shutdown = async {
             wait_for_stop().await;
-            eprintln!("stopping");
+            errln!("stopping");
         };
         match server::serve(listener, shared, shutdown).await {
             Ok(()) => exit::SUCCESS,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 exit::HARNESS_ERROR
             }
         }
@@ -110,26 +110,26 @@ fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Optio
         let idps: Vec<_> = shared.config.leniency.idps().iter().map(|i| i.name()).collect();
         format!("lenient for {}", idps.join(", "))
     };
-    println!("scimitar reference server ({mode})");
+    outln!("scimitar reference server ({mode})");
     for tenant in &shared.tenants {
-        println!("  base URL  http://{addr}{}", tenant.prefix);
+        outln!("  base URL  http://{addr}{}", tenant.prefix);
     }
     match (auth, generated) {
-        (Auth::None, _) => println!("  auth      none (--no-auth)"),
+        (Auth::None, _) => outln!("  auth      none (--no-auth)"),
         (_, Some(token)) => {
-            println!("  auth      Authorization: Bearer {token}");
-            println!("            (generated for this run; --token chooses one, --no-auth turns auth off)");
+            outln!("  auth      Authorization: Bearer {token}");
+            outln!("            (generated for this run; --token chooses one, --no-auth turns auth off)");
         }
         (Auth::Credentials { bearer, basic }, None) => {
             // Secrets the user chose are theirs already: never echo them.
-            println!("  auth      {} bearer token(s), {} Basic API key(s)", bearer.len(), basic.len());
+            outln!("  auth      {} bearer token(s), {} Basic API key(s)", bearer.len(), basic.len());
         }
     }
     let faults: Vec<_> = shared.config.faults.iter().map(|f| f.name()).collect();
     if !faults.is_empty() {
-        println!("  faults    {} (deliberately non-compliant)", faults.join(", "));
+        outln!("  faults    {} (deliberately non-compliant)", faults.join(", "));
     }
-    println!("Ctrl-C stops the server.");
+    outln!("Ctrl-C stops the server.");
 }
 
 async fn wait_for_stop() {

@@ -51,8 +51,8 @@ type ExchangeHook = Box<dyn Fn(&Recorded, usize) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("--upstream {0}: {1}")]
-    Upstream(String, String),
+    #[error("--upstream {0}")]
+    Upstream(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }
@@ -62,11 +62,7 @@ impl Recorder {
     /// included) and writing the case to `out` after every exchange, so a
     /// killed proxy loses nothing already answered.
     pub fn new(upstream: &str, out: PathBuf, name: &str, timeout: Duration) -> Result<Recorder, RecordError> {
-        let url = reqwest::Url::parse(upstream)
-            .map_err(|e| RecordError::Upstream(upstream.to_string(), e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(RecordError::Upstream(upstream.to_string(), "only http and https upstreams".into()));
-        }
+        crate::runner::target::parse_base_url(upstream).map_err(RecordError::Upstream)?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
@@ -135,7 +131,7 @@ pub async fn serve(
                 let r = recorder.clone();
                 let saved = tokio::task::spawn_blocking(move || r.save()).await;
                 if let Ok(Err(e)) = saved {
-                    eprintln!("error: cannot write {}: {e}", recorder.out.display());
+                    errln!("error: cannot write {}: {e}", recorder.out.display());
                 }
             }
         })
@@ -176,8 +172,9 @@ async fn forward(
     };
     let status = response.status();
     let response_headers = response.headers().clone();
-    let response_body = match response.bytes().await {
-        Ok(b) => b,
+    let response_body = match read_capped(response).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return upstream_too_large(),
         Err(e) => return upstream_failed(&e),
     };
     let recorded = Recorded::new(
@@ -224,16 +221,48 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Most bytes of one upstream answer the proxy holds (and records): a SCIM
+/// answer is far smaller, and an endless one must not fill memory.
+const UPSTREAM_BODY_CAP: usize = 16 * 1024 * 1024;
+
+/// The whole body, or `None` once it passes [`UPSTREAM_BODY_CAP`] (reading stops there).
+async fn read_capped(mut response: reqwest::Response) -> Result<Option<Bytes>, reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > UPSTREAM_BODY_CAP as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > UPSTREAM_BODY_CAP {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(body)))
+}
+
+fn upstream_too_large() -> Response {
+    scim_error(
+        StatusCode::BAD_GATEWAY,
+        &format!(
+            "scimitar record: the upstream's answer is larger than {} MiB; it was not recorded",
+            UPSTREAM_BODY_CAP / (1024 * 1024)
+        ),
+    )
+}
+
+fn scim_error(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.as_str(),
+        "detail": detail,
+    });
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/scim+json"));
+    response
+}
+
 /// The upstream could not be reached: the client gets a SCIM error saying so,
 /// and nothing is recorded (there was no answer to replay).
 fn upstream_failed(e: &reqwest::Error) -> Response {
-    let detail = format!("scimitar record: the upstream did not answer: {e}");
-    let body = serde_json::json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-        "status": "502",
-        "detail": detail,
-    });
-    let mut response = (StatusCode::BAD_GATEWAY, body.to_string()).into_response();
-    response.headers_mut().insert("content-type", HeaderValue::from_static("application/scim+json"));
-    response
+    scim_error(StatusCode::BAD_GATEWAY, &format!("scimitar record: the upstream did not answer: {e}"))
 }

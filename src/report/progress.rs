@@ -46,7 +46,7 @@ pub async fn show(mut events: UnboundedReceiver<Event>, total: usize, style: Sty
                         bar.println(line);
                         bar.inc(1);
                     }
-                    None => println!("{line}"),
+                    None => outln!("{line}"),
                 }
             }
         }

@@ -3,27 +3,47 @@
 //!
 //! - Redirects are never followed, so credentials never reach another host.
 //! - `Accept` and `Content-Type` are `application/scim+json`, explicitly.
-//! - Every request has a deadline; response bodies are read up to a cap.
+//! - Every request has one deadline for its headers and its whole body; a
+//!   body is read up to a cap, and not at all past it when its length says so.
 //! - `--rate` spaces requests; a 429 is waited out per its `Retry-After`.
 //! - Recorded exchanges never hold a credential.
+//! - A target the run cannot go on talking to stops the run at once, with one
+//!   error saying why, instead of failing every case after it: a `Retry-After`
+//!   longer than a run waits, a 429 that does not end, or requests that get no
+//!   answer twice in a row. Requests in flight then end, and later ones are
+//!   not sent.
 
 use super::outcome::{ErrorKind, Exchange, HarnessError, RequestRecord, ResponseRecord};
 use super::target::{Target, TargetAuth};
 use crate::suite::case::{Method, RequestAuth};
 use serde_json::Value;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const SCIM_JSON: &str = "application/scim+json";
-/// Most bytes of a response body the harness reads.
-pub const BODY_CAP: usize = 8 * 1024 * 1024;
-/// Most bytes of a body a report keeps.
-const RECORD_CAP: usize = 64 * 1024;
+/// Most bytes of a response body the harness reads. A SCIM answer the cases
+/// ask for is a few resources or one page of them; the cap keeps a run's
+/// memory bounded whatever a target sends.
+pub const BODY_CAP: usize = 1024 * 1024;
+/// Most JSON values (counted by the `[`, `{`, `,` and `:` that separate
+/// them) the harness parses in one body. A parsed value takes dozens of times
+/// the bytes of `0,` that wrote it: a body of two million of them would cost a
+/// run hundreds of MiB. A page of a thousand users has under 50,000.
+pub const JSON_VALUE_CAP: usize = 100_000;
+/// Most bytes of a body a report keeps: a run keeps every exchange until its
+/// reports are written.
+const RECORD_CAP: usize = 16 * 1024;
 const MAX_RETRIES_AFTER_429: u32 = 5;
 /// Tries of a request whose kept-alive connection the server had closed.
 const STALE_RETRIES: u32 = 4;
-const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// The longest a run waits before retrying after a 429, at once and over all
+/// the retries of one request; a target asking for more stops the run.
+pub const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// Requests in a row that get no answer (timeout, reset, refused) before the
+/// run stops: one may be bad luck, a second with no answer between is a
+/// target that is down, and a run that went on would fail every case slowly.
+const UNANSWERED_TO_STOP: u32 = 2;
 const REDACTED: &str = "‹redacted›";
 
 #[derive(Debug, Clone)]
@@ -87,12 +107,18 @@ impl Incoming {
     pub fn json(&self) -> Result<Value, String> {
         if !self.complete {
             return Err(format!(
-                "the body is larger than {} MiB; the harness stopped reading",
+                "the body is larger than {} MiB; the harness stopped reading it",
                 BODY_CAP / (1024 * 1024)
             ));
         }
         if self.body.is_empty() {
             return Err("the body is empty".into());
+        }
+        let separators = self.body.iter().filter(|b| matches!(b, b'[' | b'{' | b',' | b':')).count();
+        if separators > JSON_VALUE_CAP {
+            return Err(format!(
+                "the body has more than {JSON_VALUE_CAP} JSON values ({separators} separators); the harness does not parse it"
+            ));
         }
         serde_json::from_slice(&self.body).map_err(|e| {
             let text = String::from_utf8_lossy(&self.body);
@@ -162,6 +188,15 @@ impl Limiter {
     }
 }
 
+/// Why the run stopped talking to the target, once it has; and a signal for
+/// everything waiting on the target to give up.
+struct Stop {
+    reason: OnceLock<HarnessError>,
+    signal: tokio::sync::watch::Sender<bool>,
+    /// Requests in a row that got no answer.
+    unanswered: Mutex<u32>,
+}
+
 pub struct Http {
     client: reqwest::Client,
     base: String,
@@ -171,14 +206,18 @@ pub struct Http {
     redactor: Redactor,
     requests: AtomicU64,
     rate_limited: AtomicU64,
+    /// Headers and the whole body of one request.
+    deadline: Duration,
+    stop: Stop,
 }
 
 impl Http {
     pub fn new(target: &Target, timeout: Duration, rate: Option<f64>) -> Result<Http, HarnessError> {
+        // No reqwest timeout: `attempt` puts one deadline on the whole exchange,
+        // the retry of a stale connection included.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .timeout(timeout)
             .no_proxy()
             .build()
             .map_err(|e| HarnessError::new(ErrorKind::Tls, format!("cannot build the HTTP client: {e}")))?;
@@ -197,7 +236,69 @@ impl Http {
             redactor: Redactor::new(target.secrets()),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            deadline: timeout,
+            stop: Stop {
+                reason: OnceLock::new(),
+                signal: tokio::sync::watch::Sender::new(false),
+                unanswered: Mutex::new(0),
+            },
         })
+    }
+
+    /// Why the run stopped talking to the target, if it has.
+    pub fn stopped(&self) -> Option<&HarnessError> {
+        self.stop.reason.get()
+    }
+
+    /// Resolves once the run stops talking to the target.
+    pub async fn until_stopped(&self) {
+        let mut signal = self.stop.signal.subscribe();
+        // The guard `wait_for` returns is dropped here, not held by a caller
+        // across its own awaits (it would block `stop`).
+        let stopped = signal.wait_for(|stopped| *stopped).await.is_ok();
+        if !stopped {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Stops every request to the target, now and later; the first reason given is kept.
+    pub fn stop(&self, reason: HarnessError) {
+        let _ = self.stop.reason.set(reason);
+        self.stop.signal.send_replace(true);
+    }
+
+    fn stop_error(&self) -> HarnessError {
+        self.stopped().cloned().unwrap_or_else(|| {
+            HarnessError::new(ErrorKind::Interrupted, "the run stopped sending requests to the target")
+        })
+    }
+
+    /// Counts requests in a row that got no answer, and stops the run when
+    /// there are too many: a target that is down would otherwise cost every
+    /// remaining case a full timeout.
+    fn note_answer(&self, out: &Outgoing, result: &Result<Incoming, HarnessError>) {
+        let mut unanswered = self.stop.unanswered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(_) => *unanswered = 0,
+            Err(e) if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Network | ErrorKind::Tls) => {
+                *unanswered += 1;
+                if *unanswered >= UNANSWERED_TO_STOP {
+                    let n = *unanswered;
+                    drop(unanswered);
+                    self.stop(HarnessError::new(
+                        e.kind,
+                        format!(
+                            "the target stopped answering: {n} requests in a row got no answer, the last {} {}: {}; \
+                             the run stopped rather than fail every case",
+                            out.method.as_str(),
+                            self.redactor.redact(&out.path),
+                            e.message
+                        ),
+                    ));
+                }
+            }
+            Err(_) => {}
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -216,6 +317,12 @@ impl Http {
             redactor: self.redactor.clone(),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            deadline: self.deadline,
+            stop: Stop {
+                reason: OnceLock::new(),
+                signal: tokio::sync::watch::Sender::new(false),
+                unanswered: Mutex::new(0),
+            },
         })
     }
 
@@ -247,29 +354,45 @@ impl Http {
         let url = self.url(out);
         let record = self.request_record(out, &url);
         let started_at = crate::scim::datetime::format(crate::scim::datetime::now());
-        let mut waited = 0;
+        let mut waits = 0;
+        let mut waited = Duration::ZERO;
         // The server's time to answer: from the last attempt going out, not
         // counting the harness's own pacing or the waits after a 429.
-        let mut started;
+        let mut started = Instant::now();
         let result = loop {
-            if let Some(limiter) = &self.limiter {
-                limiter.wait().await;
+            if self.stopped().is_some() {
+                break Err(self.stop_error());
             }
-            self.requests.fetch_add(1, Ordering::Relaxed);
-            started = Instant::now();
-            match self.send_once(out, &url).await {
-                Ok(incoming) if incoming.status == 429 && waited < MAX_RETRIES_AFTER_429 => {
-                    waited += 1;
-                    self.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(retry_after(incoming.header("retry-after"))).await;
+            let attempt = async {
+                if let Some(limiter) = &self.limiter {
+                    limiter.wait().await;
                 }
-                Ok(incoming) if incoming.status == 429 => {
-                    break Err(HarnessError::new(
-                        ErrorKind::RateLimited,
-                        format!("still answered 429 after waiting {waited} times; try a lower --rate"),
-                    ));
-                }
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                started = Instant::now();
+                self.attempt(out, &url).await
+            };
+            let answer = tokio::select! {
+                answer = attempt => answer,
+                () = self.until_stopped() => break Err(self.stop_error()),
+            };
+            self.note_answer(out, &answer);
+            let incoming = match answer {
+                Ok(incoming) if incoming.status == 429 => incoming,
                 other => break other,
+            };
+            let wait = match self.wait_after_429(out, &incoming, waits, waited) {
+                Ok(wait) => wait,
+                Err(e) => {
+                    self.stop(e.clone());
+                    break Err(e);
+                }
+            };
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            waits += 1;
+            waited += wait;
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.until_stopped() => break Err(self.stop_error()),
             }
         };
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -281,10 +404,64 @@ impl Http {
             request: record,
             response,
             elapsed_ms,
-            rate_limited: waited,
+            rate_limited: waits,
             note: None,
         };
         (exchange, result)
+    }
+
+    /// How long to wait before sending again after a 429, or why the run
+    /// cannot wait that long: a run that waited a server's day would look hung.
+    fn wait_after_429(
+        &self,
+        out: &Outgoing,
+        incoming: &Incoming,
+        waits: u32,
+        waited: Duration,
+    ) -> Result<Duration, HarnessError> {
+        let request = format!("{} {}", out.method.as_str(), self.redactor.redact(&out.path));
+        let header = incoming.header("retry-after");
+        let wait = retry_after(header);
+        if wait > LONGEST_RETRY_WAIT {
+            return Err(HarnessError::new(
+                ErrorKind::RateLimited,
+                format!(
+                    "the target answered 429 Too Many Requests to {request} and asked to wait {} \
+                     before the next request (Retry-After: {}); a run waits at most {}: \
+                     run it later, or ask for a higher limit",
+                    describe_wait(wait),
+                    header.map(str::trim).unwrap_or_default(),
+                    describe_wait(LONGEST_RETRY_WAIT)
+                ),
+            ));
+        }
+        if waits >= MAX_RETRIES_AFTER_429 || waited + wait > LONGEST_RETRY_WAIT {
+            return Err(HarnessError::new(
+                ErrorKind::RateLimited,
+                format!(
+                    "the target still answered 429 Too Many Requests to {request} after {waits} retries \
+                     ({} waited, as its Retry-After asked); try a lower --rate or --jobs 1, or run it later",
+                    describe_wait(waited)
+                ),
+            ));
+        }
+        Ok(wait)
+    }
+
+    /// One try: the request and its whole response within the deadline.
+    async fn attempt(&self, out: &Outgoing, url: &str) -> Result<Incoming, HarnessError> {
+        match tokio::time::timeout(self.deadline, self.send_once(out, url)).await {
+            Ok(result) => result,
+            Err(_) => Err(HarnessError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no complete answer to {} {} within {} (--timeout)",
+                    out.method.as_str(),
+                    self.redactor.redact(&out.path),
+                    describe_wait(self.deadline)
+                ),
+            )),
+        }
     }
 
     async fn send_once(&self, out: &Outgoing, url: &str) -> Result<Incoming, HarnessError> {
@@ -347,7 +524,7 @@ impl Http {
         let mut response = loop {
             let spare = attempt.try_clone();
             match self.client.execute(attempt).await {
-                Err(e) if stale_connection(&e) && tries < STALE_RETRIES && spare.is_some() => {
+                Err(e) if stale_connection(&e, tries) && spare.is_some() => {
                     tries += 1;
                     attempt = spare.unwrap_or_else(|| unreachable!("checked"));
                 }
@@ -364,15 +541,26 @@ impl Http {
                 (n.as_str().to_string(), self.redactor.redact(&String::from_utf8_lossy(v.as_bytes())))
             })
             .collect();
-        let mut body = Vec::new();
-        let mut complete = true;
+        // A body that says it is past the cap is not read past what a report
+        // shows of it.
+        let declared = response.content_length().map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        let over = declared.is_some_and(|n| n > BODY_CAP);
+        let limit = if over { RECORD_CAP } else { BODY_CAP };
+        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+        let mut complete = !over;
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
-            if body.len() + chunk.len() > BODY_CAP {
-                body.extend_from_slice(&chunk[..BODY_CAP - body.len()]);
+            let room = limit - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
                 complete = false;
                 break;
             }
             body.extend_from_slice(&chunk);
+        }
+        if !complete {
+            // An unfinished body is never parsed: only a report's excerpt of it is kept.
+            body.truncate(RECORD_CAP);
+            body.shrink_to_fit();
         }
         let body = self.redactor.redact_bytes(body);
         Ok(Incoming { status, headers, body, complete })
@@ -380,20 +568,69 @@ impl Http {
 
     fn classify(&self, e: &reqwest::Error) -> HarnessError {
         let mut chain = e.to_string();
+        let mut cause = chain.clone();
         let mut source = std::error::Error::source(e);
         while let Some(s) = source {
+            cause = s.to_string();
             chain.push_str(": ");
-            chain.push_str(&s.to_string());
+            chain.push_str(&cause);
             source = s.source();
         }
-        let message = self.redactor.redact(&chain);
-        let lower = message.to_ascii_lowercase();
-        let kind = if e.is_timeout() {
-            ErrorKind::Timeout
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            ErrorKind::Tls
+        let (chain, cause) = (self.redactor.redact(&chain), self.redactor.redact(&cause));
+        if e.is_timeout() {
+            return HarnessError::new(ErrorKind::Timeout, chain);
+        }
+        // The mistakes people make with a URL get a sentence that says what
+        // to change; the innermost cause stays, for whoever looks further.
+        let lower = chain.to_ascii_lowercase();
+        let https = self.base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let host = reqwest::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0))))
+            .unwrap_or_else(|| self.base.clone());
+        let (kind, message) = if https
+            && (lower.contains("invalidcontenttype") || lower.contains("corrupt message"))
+        {
+            (
+                ErrorKind::Tls,
+                format!(
+                    "{host} answered the TLS handshake in plain HTTP: it serves http, not https; use --url {} ({cause})",
+                    with_scheme(&self.base, "http")
+                ),
+            )
+        } else if lower.contains("certificate") {
+            (
+                ErrorKind::Tls,
+                format!(
+                    "the TLS certificate of {host} was refused ({cause}): it must be signed by a CA this machine \
+                     trusts and name the host in --url (SSL_CERT_FILE can name a PEM file of more CAs to trust)"
+                ),
+            )
+        } else if lower.contains("tls") || lower.contains("handshake") {
+            (ErrorKind::Tls, chain)
+        } else if lower.contains("connection refused") {
+            (
+                ErrorKind::Network,
+                format!(
+                    "nothing accepts connections at {host} ({cause}): check the host and port in --url, and that the server runs"
+                ),
+            )
+        } else if lower.contains("dns error") {
+            (ErrorKind::Network, format!("cannot find the host of {host} ({cause}): check --url"))
+        } else if !https
+            && (lower.contains("reset by peer")
+                || lower.contains("invalid http version")
+                || lower.contains("connection closed before message completed"))
+        {
+            (
+                ErrorKind::Network,
+                format!(
+                    "{chain}; if the target serves https, use --url {}",
+                    with_scheme(&self.base, "https")
+                ),
+            )
         } else {
-            ErrorKind::Network
+            (ErrorKind::Network, chain)
         };
         HarnessError::new(kind, message)
     }
@@ -427,17 +664,31 @@ impl Http {
     }
 
     fn response_record(&self, incoming: &Incoming) -> ResponseRecord {
-        let text = String::from_utf8_lossy(&incoming.body);
-        let pretty = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| text.into_owned());
+        // Only a body a report keeps whole is worth parsing to indent it.
+        let shown = if incoming.body.len() <= RECORD_CAP {
+            let text = String::from_utf8_lossy(&incoming.body);
+            serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| text.into_owned())
+        } else {
+            let excerpt = String::from_utf8_lossy(&incoming.body[..RECORD_CAP]);
+            format!("{excerpt}… ({} bytes read)", incoming.body.len())
+        };
         ResponseRecord {
             status: incoming.status,
             headers: incoming.headers.iter().map(|(n, v)| (n.clone(), self.redactor.redact(v))).collect(),
-            truncated: !incoming.complete || pretty.len() > RECORD_CAP,
-            body: cap(&pretty),
+            truncated: !incoming.complete || shown.len() > RECORD_CAP,
+            body: cap(&shown),
         }
+    }
+}
+
+/// `base` with its scheme replaced, for a message that says what to write.
+fn with_scheme(base: &str, scheme: &str) -> String {
+    match base.split_once("://") {
+        Some((_, rest)) => format!("{scheme}://{rest}"),
+        None => format!("{scheme}://{base}"),
     }
 }
 
@@ -458,11 +709,11 @@ fn cap(text: &str) -> String {
     }
 }
 
-/// Seconds or an HTTP date (RFC 9110 §10.2.3); capped, and 1 s when unreadable.
+/// Seconds or an HTTP date (RFC 9110 §10.2.3); 1 s when absent or unreadable.
 fn retry_after(value: Option<&str>) -> Duration {
     let Some(v) = value.map(str::trim) else { return Duration::from_secs(1) };
     if let Ok(seconds) = v.parse::<u64>() {
-        return Duration::from_secs(seconds).min(LONGEST_RETRY_WAIT);
+        return Duration::from_secs(seconds);
     }
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -470,9 +721,21 @@ fn retry_after(value: Option<&str>) -> Duration {
     match time::PrimitiveDateTime::parse(v, &format) {
         Ok(when) => {
             let wait = when.assume_utc() - time::OffsetDateTime::now_utc();
-            Duration::try_from(wait).unwrap_or(Duration::ZERO).min(LONGEST_RETRY_WAIT)
+            Duration::try_from(wait).unwrap_or(Duration::ZERO)
         }
         Err(_) => Duration::from_secs(1),
+    }
+}
+
+/// A wait as a person reads it: `500 ms`, `30 s`, `5 min`, `24 h`, `106751991167300 days`.
+fn describe_wait(wait: Duration) -> String {
+    let s = wait.as_secs();
+    match s {
+        0 => format!("{} ms", wait.as_millis()),
+        1..120 => format!("{s} s"),
+        120..7200 => format!("{} min", s / 60),
+        7200..172_800 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
     }
 }
 
@@ -493,8 +756,14 @@ pub fn encode_component(s: &str) -> String {
 /// The request failed because the pooled connection it went out on was
 /// already closed by the server (reset, broken pipe, closed before any
 /// response): the signs of a keep-alive race, not of a server that is down.
-fn stale_connection(e: &reqwest::Error) -> bool {
-    if e.is_timeout() || e.is_connect() {
+/// Whether a request failed the way one sent on a connection the server had
+/// just closed does, after `tries` such retries. A pool race ends the
+/// connection before any answer ("connection closed before message
+/// completed"): that is retried a few times, once per pooled connection. A
+/// reset may as well be a server that resets everything, so it is retried
+/// once, on a fresh connection, and then believed.
+fn stale_connection(e: &reqwest::Error, tries: u32) -> bool {
+    if e.is_timeout() || e.is_connect() || tries >= STALE_RETRIES {
         return false;
     }
     let mut source = std::error::Error::source(e);
@@ -507,7 +776,7 @@ fn stale_connection(e: &reqwest::Error) -> bool {
                     | std::io::ErrorKind::ConnectionAborted
             )
         {
-            return true;
+            return tries == 0;
         }
         if s.to_string().contains("connection closed before message completed") {
             return true;
@@ -528,12 +797,31 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_dates_and_caps_them() {
+    fn retry_after_reads_seconds_and_dates() {
         assert_eq!(retry_after(Some("3")), Duration::from_secs(3));
-        assert_eq!(retry_after(Some("3600")), LONGEST_RETRY_WAIT);
+        assert_eq!(retry_after(Some("86400")), Duration::from_secs(86400));
+        assert_eq!(retry_after(Some("18446744073709551615")), Duration::from_secs(u64::MAX));
         assert_eq!(retry_after(None), Duration::from_secs(1));
         assert_eq!(retry_after(Some("soon")), Duration::from_secs(1));
         assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_body_of_too_many_json_values_is_not_parsed() {
+        let incoming = |body: Vec<u8>| Incoming { status: 200, headers: Vec::new(), body, complete: true };
+        let dense = format!("[{}0]", "0,".repeat(JSON_VALUE_CAP));
+        assert!(incoming(dense.into_bytes()).json().unwrap_err().contains("more than 100000 JSON values"));
+        let page = format!("[{}0]", "0,".repeat(JSON_VALUE_CAP - 2));
+        assert!(incoming(page.into_bytes()).json().is_ok());
+    }
+
+    #[test]
+    fn waits_read_as_a_person_reads_them() {
+        assert_eq!(describe_wait(Duration::from_millis(250)), "250 ms");
+        assert_eq!(describe_wait(Duration::from_secs(30)), "30 s");
+        assert_eq!(describe_wait(Duration::from_secs(600)), "10 min");
+        assert_eq!(describe_wait(Duration::from_secs(86_400)), "24 h");
+        assert_eq!(describe_wait(Duration::from_secs(u64::MAX)), "213503982334601 days");
     }
 
     #[test]

@@ -216,6 +216,9 @@ pub(crate) fn add_case_headers(case: &Case, out: &mut Outgoing) {
     }
 }
 
+/// How a case the run stopped before it finished begins its error.
+pub const NOT_FINISHED: &str = "not finished, the run stopped";
+
 /// Progress of a run, for a live display.
 #[derive(Debug)]
 pub enum Event {
@@ -224,8 +227,9 @@ pub enum Event {
     Finished(Box<CaseReport>),
 }
 
-/// Runs cases, at most `jobs` at once, until all are done or `cancel` turns
-/// true; cases not finished by then are reported as interrupted.
+/// Runs cases, at most `jobs` at once, until all are done, `cancel` turns
+/// true (cases not finished by then are reported as interrupted), or the run
+/// stops talking to the target (they are reported with the reason).
 pub async fn run_all(
     ctx: Arc<RunContext>,
     cases: Vec<Arc<Case>>,
@@ -267,9 +271,16 @@ pub async fn run_all(
                     break;
                 }
             }
+            // A case still running now has nothing more to learn from the target.
+            () = ctx.http.until_stopped() => {
+                set.abort_all();
+                while set.join_next().await.is_some() {}
+                break;
+            }
         }
     }
     let interrupted = *cancel.borrow();
+    let stop = ctx.http.stopped();
     reports
         .into_iter()
         .zip(cases.iter())
@@ -277,6 +288,8 @@ pub async fn run_all(
             report.unwrap_or_else(|| {
                 let (kind, message) = if interrupted {
                     (ErrorKind::Interrupted, "the run was interrupted before this case finished".to_string())
+                } else if let Some(stop) = stop {
+                    (stop.kind, format!("{NOT_FINISHED}: {}", stop.message))
                 } else {
                     (ErrorKind::Suite, "the case panicked in the harness; this is a scimitar bug".to_string())
                 };

@@ -75,6 +75,28 @@ impl TargetAuth {
     }
 }
 
+/// A base URL from the command line or a target file, or what to write
+/// instead: scimitar talks to SCIM servers over http and https only.
+pub fn parse_base_url(url: &str) -> Result<reqwest::Url, String> {
+    let trimmed = url.trim();
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        let bare = trimmed.trim_start_matches('/');
+        return Err(format!(
+            "{url:?} has no scheme: write http://{bare} or https://{bare} (the server's base URL, path prefix included)"
+        ));
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(format!(
+            "{url:?}: a SCIM server is reached over http or https, not {scheme}: write https://{rest}"
+        ));
+    }
+    let parsed = reqwest::Url::parse(trimmed).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{url:?} names no host"));
+    }
+    Ok(parsed)
+}
+
 /// What DELETE does on this target (vendors differ; see the vendor docs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -271,6 +293,19 @@ mod tests {
         assert!(e.to_string().contains("urll"), "{e}");
         let file: TargetFile = toml::from_str("url = \"x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
         assert!(file.into_target(&|_| None).unwrap_err().contains("MISSING is not set"));
+    }
+
+    #[test]
+    fn a_base_url_without_a_scheme_or_with_another_says_what_to_write() {
+        let e = parse_base_url("127.0.0.1:8080/scim/v2").unwrap_err();
+        assert!(e.contains("write http://127.0.0.1:8080/scim/v2 or https://127.0.0.1:8080/scim/v2"), "{e}");
+        let e = parse_base_url("localhost:8080/scim/v2").unwrap_err();
+        assert!(e.contains("has no scheme"), "{e}");
+        let e = parse_base_url("ftp://example.com/scim").unwrap_err();
+        assert!(e.contains("not ftp: write https://example.com/scim"), "{e}");
+        assert!(parse_base_url("http://").is_err());
+        assert!(parse_base_url("https://[::1").is_err());
+        assert_eq!(parse_base_url("HTTPS://example.com/scim/v2").unwrap().scheme(), "https");
     }
 
     #[test]

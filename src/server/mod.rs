@@ -361,7 +361,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let line = format!("{} {}", request.method(), request.uri());
     let response = next.run(request).await;
-    eprintln!("{line} {} {:.1}ms", response.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
+    errln!("{line} {} {:.1}ms", response.status().as_u16(), started.elapsed().as_secs_f64() * 1000.0);
     response
 }
 

@@ -58,6 +58,14 @@ fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Resul
         let name = after[..end].trim();
         let value = lookup(name, vars)?;
         out.push_str(&quote(&text_of(value)));
+        // A large captured value named many times would grow without end.
+        if out.len() > MOST_BYTES {
+            return Err(format!(
+                "\"{:.60}...\" renders to more than {} MiB",
+                text,
+                MOST_BYTES / (1024 * 1024)
+            ));
+        }
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -66,19 +74,58 @@ fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Resul
 
 /// Substitutes variables in every string of a JSON value, keys included.
 pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
+    render_within(value, vars, &mut Budget { items: MOST_REPEATS, nodes: MOST_NODES, bytes: MOST_BYTES })
+}
+
+/// What one value may still grow to, `$repeat`s included: each within its
+/// own limit, a `$repeat` inside another, or around a large item, would
+/// multiply them.
+struct Budget {
+    items: u64,
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    fn spend(&mut self, nodes: usize, bytes: usize) -> Result<(), String> {
+        match (self.nodes.checked_sub(nodes), self.bytes.checked_sub(bytes)) {
+            (Some(n), Some(b)) => {
+                (self.nodes, self.bytes) = (n, b);
+                Ok(())
+            }
+            _ => Err(format!(
+                "the rendered value grows past {MOST_NODES} JSON values or {} MiB of text",
+                MOST_BYTES / (1024 * 1024)
+            )),
+        }
+    }
+}
+
+fn render_within(value: &Value, vars: &Vars, budget: &mut Budget) -> Result<Value, String> {
+    budget.spend(1, 0)?;
     Ok(match value {
         Value::String(s) => match whole_variable(s) {
-            Some(name) => lookup(name, vars)?.clone(),
-            None => Value::String(render_str(s, vars)?),
+            Some(name) => {
+                let v = lookup(name, vars)?;
+                budget.spend(0, v.to_string().len())?;
+                v.clone()
+            }
+            None => {
+                let text = render_str(s, vars)?;
+                budget.spend(0, text.len())?;
+                Value::String(text)
+            }
         },
         Value::Array(items) => {
-            Value::Array(items.iter().map(|v| render_value(v, vars)).collect::<Result<_, _>>()?)
+            Value::Array(items.iter().map(|v| render_within(v, vars, budget)).collect::<Result<_, _>>()?)
         }
-        Value::Object(obj) if obj.len() == 1 && obj.contains_key(REPEAT) => repeat(&obj[REPEAT], vars)?,
+        Value::Object(obj) if obj.len() == 1 && obj.contains_key(REPEAT) => {
+            repeat(&obj[REPEAT], vars, budget)?
+        }
         Value::Object(obj) => {
             let mut out = serde_json::Map::new();
             for (k, v) in obj {
-                out.insert(render_str(k, vars)?, render_value(v, vars)?);
+                out.insert(render_str(k, vars)?, render_within(v, vars, budget)?);
             }
             Value::Object(out)
         }
@@ -87,37 +134,41 @@ pub fn render_value(value: &Value, vars: &Vars) -> Result<Value, String> {
 }
 
 const REPEAT: &str = "$repeat";
-/// A generated array larger than this is a suite mistake, not a test.
+/// More generated items than this in one value is a suite mistake, not a test.
 const MOST_REPEATS: u64 = 100_000;
-/// A joined string may be far longer: a body past `maxPayloadSize` is one.
-const MOST_JOINED_BYTES: usize = 64 * 1024 * 1024;
+/// JSON values in one rendered value: a Bulk request past `maxOperations`,
+/// or a group of many members, needs far fewer.
+const MOST_NODES: usize = 1_000_000;
+/// Text in one rendered value: a body past `maxPayloadSize` takes a long string.
+const MOST_BYTES: usize = 64 * 1024 * 1024;
 
-fn repeat(spec: &Value, vars: &Vars) -> Result<Value, String> {
+fn repeat(spec: &Value, vars: &Vars, budget: &mut Budget) -> Result<Value, String> {
     let obj = spec.as_object().ok_or("$repeat takes an object: {count, plus, item}")?;
     if let Some(key) = obj.keys().find(|k| !["count", "plus", "item", "join"].contains(&k.as_str())) {
         return Err(format!("$repeat has an unknown key '{key}'; it takes count, plus, item and join"));
     }
-    let number = |key: &str| -> Result<u64, String> {
+    let mut number = |key: &str| -> Result<u64, String> {
         match obj.get(key) {
             None => Ok(0),
-            Some(v) => render_value(v, vars)?
+            Some(v) => render_within(v, vars, budget)?
                 .as_u64()
                 .ok_or_else(|| format!("$repeat.{key} must be a whole number (or a variable holding one)")),
         }
     };
     let n = number("count")?.checked_add(number("plus")?).ok_or("$repeat: count + plus is too large")?;
     if let Some(separator) = obj.get("join") {
-        return join(obj, n, separator, vars);
+        return join(obj, n, separator, vars, budget);
     }
-    if n > MOST_REPEATS {
-        return Err(format!("$repeat asks for {n} items; at most {MOST_REPEATS}"));
+    if n > budget.items {
+        return Err(format!("$repeat asks for {n} items, past at most {MOST_REPEATS} in one value"));
     }
+    budget.items -= n;
     let item = obj.get("item").ok_or("$repeat needs an item")?;
     let mut scoped = vars.clone();
     (1..=n)
         .map(|i| {
             scoped.insert("i".into(), Value::from(i));
-            render_value(item, &scoped)
+            render_within(item, &scoped, budget)
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Value::Array)
@@ -130,29 +181,42 @@ fn join(
     n: u64,
     separator: &Value,
     vars: &Vars,
+    budget: &mut Budget,
 ) -> Result<Value, String> {
     let separator = separator.as_str().ok_or("$repeat.join must be a string")?;
     let item = obj.get("item").ok_or("$repeat needs an item")?;
+    let too_long = || format!("$repeat with join makes more than {MOST_BYTES} bytes in one value");
     let uses_index = item.to_string().contains("{{i}}");
     if !uses_index {
-        let text = text_of(&render_value(item, vars)?);
-        let bytes = (text.len() + separator.len()).saturating_mul(n as usize);
-        if bytes > MOST_JOINED_BYTES + separator.len() {
-            return Err(format!("$repeat with join makes more than {MOST_JOINED_BYTES} bytes"));
+        let text = text_of(&render_within(item, vars, budget)?);
+        if n == 0 || (text.is_empty() && separator.is_empty()) {
+            return Ok(Value::String(String::new()));
         }
-        return Ok(Value::String(vec![text.as_str(); n as usize].join(separator)));
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        let bytes = (text.len() + separator.len()).saturating_mul(n) - separator.len();
+        if bytes > budget.bytes {
+            return Err(too_long());
+        }
+        budget.bytes -= bytes;
+        let mut out = String::with_capacity(bytes);
+        for i in 0..n {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            out.push_str(&text);
+        }
+        return Ok(Value::String(out));
     }
+    // Each item's text is charged to the budget as it is rendered.
     let mut scoped = vars.clone();
     let mut out = String::new();
     for i in 1..=n {
         if i > 1 {
+            budget.spend(0, separator.len())?;
             out.push_str(separator);
         }
         scoped.insert("i".into(), Value::from(i));
-        out.push_str(&text_of(&render_value(item, &scoped)?));
-        if out.len() > MOST_JOINED_BYTES {
-            return Err(format!("$repeat with join makes more than {MOST_JOINED_BYTES} bytes"));
-        }
+        out.push_str(&text_of(&render_within(item, &scoped, budget)?));
     }
     Ok(Value::String(out))
 }
@@ -214,6 +278,30 @@ mod tests {
         assert!(render_value(&json!({ "$repeat": { "count": "x", "item": 1 } }), &vars()).is_err());
         assert!(render_value(&json!({ "$repeat": { "count": 1, "itme": 1 } }), &vars()).is_err());
         assert!(render_value(&json!({ "$repeat": { "count": 1000000, "item": 1 } }), &vars()).is_err());
+    }
+
+    #[test]
+    fn a_join_of_nothing_many_times_is_nothing() {
+        let spec = json!({ "$repeat": { "count": u64::MAX, "item": "", "join": "" } });
+        assert_eq!(render_value(&spec, &vars()).unwrap(), json!(""));
+        let spec = json!({ "$repeat": { "count": u64::MAX, "item": "", "join": "," } });
+        assert!(render_value(&spec, &vars()).is_err());
+    }
+
+    #[test]
+    fn a_large_value_named_many_times_is_refused() {
+        let mut v = vars();
+        v.insert("big".into(), json!("x".repeat(1024 * 1024)));
+        let text = "{{big}}".repeat(100);
+        assert!(render_str(&text, &v).unwrap_err().contains("more than 64 MiB"));
+    }
+
+    #[test]
+    fn nested_repeats_share_one_budget() {
+        let nested = json!({ "$repeat": { "count": 100_000, "item": { "$repeat": { "count": 100_000, "item": 1 } } } });
+        let started = std::time::Instant::now();
+        assert!(render_value(&nested, &vars()).unwrap_err().contains("at most 100000"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -215,11 +215,19 @@ fn ctrl_c_stops_the_run_and_deletes_what_it_created() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stdout(&out));
     assert!(stdout(&out).contains("0 resources left behind"), "{}", stdout(&out));
     assert_eq!((count(&base, "Users"), count(&base, "Groups")), (0, 0), "the run left resources behind");
+}
+
+/// Ctrl-C, as a terminal sends it. The shell's own `kill`: procps, which
+/// ships /bin/kill, is not on every machine.
+#[cfg(unix)]
+fn interrupt(child: &std::process::Child) {
+    let sent = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
+    assert!(sent.success());
 }
 
 fn count(base: &str, endpoint: &str) -> u64 {
@@ -430,4 +438,175 @@ fn a_plain_web_server_is_no_scim_service() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("no SCIM service at") && err.contains("check the base URL"), "{err}");
+}
+
+#[test]
+fn numeric_flags_out_of_range_exit_2_naming_the_range() {
+    for (args, says) in [
+        (&["run", "--users", "18446744073709551615", "--profile", "entra"][..], "not in 1..=100000"),
+        (&["run", "--users", "4000000000", "--profile", "entra"], "not in 1..=100000"),
+        (&["run", "--users", "99999999999999999999999"], "--users"),
+        (&["run", "--jobs", "0"], "not in 1..=16"),
+        (&["run", "--timeout", "0"], "not in 1..=600"),
+        (&["run", "--rate", "nan"], "0.1 to 10000 requests per second, or 0"),
+        (&["run", "--rate=-3"], "0.1 to 10000 requests per second, or 0"),
+        (&["run", "--profile", "entra", "--users", "5", "--groups", "10001"], "not in 0..=10000"),
+        (&["selftest", "--jobs", "17"], "not in 1..=16"),
+        (&["coverage", "--min-must", "101"], "0 to 100"),
+        (
+            &["record", "--upstream", "http://127.0.0.1:1", "--out", "x.yaml", "--timeout", "0"],
+            "not in 1..=600",
+        ),
+        (&["serve", "--port", "65536"], "65536"),
+    ] {
+        let out = scimitar(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+    let help = stdout(&scimitar(&["run", "--help"]));
+    for range in ["1 to 16", "1 to 600", "0.1 to 10000", "1 to 100000", "0 to 10000"] {
+        assert!(help.contains(range), "--help shows {range}:\n{help}");
+    }
+}
+
+#[test]
+fn load_mode_takes_exactly_one_idp_profile_that_has_a_sync() {
+    let err = |args: &[&str]| {
+        let out = scimitar(args);
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let two = err(&["run", "--profile", "okta,entra", "--users", "10"]);
+    assert!(
+        two.contains("exactly one profile, not okta,entra")
+            && two.contains("--profile okta or --profile entra"),
+        "{two}"
+    );
+    let google = err(&["run", "--profile", "google", "--users", "10"]);
+    assert!(google.contains("Google Workspace's is not modelled"), "{google}");
+    assert!(err(&["run", "--users", "10"]).contains("add --profile okta or --profile entra"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_in_load_mode_deletes_what_the_sync_created_and_says_so() {
+    let server = ReferenceServer::start(
+        ServerConfig::new(Auth::bearer("t"))
+            .with_leniency(scimitar::scim::quirks::Leniency::for_idps(&[scimitar::scim::quirks::Idp::Entra])),
+    )
+    .unwrap();
+    let base = server.base_url();
+    let child = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["run", "--url", &base, "--token", "t", "--profile", "entra", "--users", "400", "--rate", "40"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while count(&base, "Users") < 5 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the sync had created nothing yet; the test proves nothing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(130), "{text}{err}");
+    assert!(err.contains("interrupted: stopping, then deleting the users and groups"), "{err}");
+    assert!(text.contains("interrupted: the sync stopped early"), "{text}");
+    let deleted: usize = text
+        .split("deleted afterwards: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("says what it deleted: {text}"));
+    assert!((5..400).contains(&deleted), "{text}");
+    assert_eq!((count(&base, "Users"), count(&base, "Groups")), (0, 0), "the sync left resources behind");
+}
+
+/// Runs scimitar with its stdout read up to the first line, then closed, as
+/// `| head -1` does; its exit code and stderr.
+#[cfg(unix)]
+fn with_stdout_closed_after_a_line(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(!first.is_empty(), "{args:?} printed nothing");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{args:?} went on after its reader left"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (status.code(), err)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_ends_every_command_quietly_with_exit_0() {
+    for args in [
+        &["coverage"][..],
+        &["list"],
+        &["list", "--json", "-"],
+        &["serve", "--list-faults"],
+        &["man"],
+        &["completions", "bash"],
+        &["run", "--help"],
+        &["run"],
+        &["selftest", "rfc7644::crud::create_user"],
+    ] {
+        let (code, err) = with_stdout_closed_after_a_line(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_whose_reader_goes_away_still_deletes_what_it_created() {
+    let server = ReferenceServer::start(ServerConfig::new(Auth::bearer("t"))).unwrap();
+    let base = server.base_url();
+    let (code, err) =
+        with_stdout_closed_after_a_line(&["run", "--url", &base, "--token", "t", "--rate", "50"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "quietly: {err}");
+    assert_eq!((count(&base, "Users"), count(&base, "Groups")), (0, 0), "the run left resources behind");
+}
+
+#[test]
+fn https_to_a_plain_http_server_says_to_use_http() {
+    let server = ReferenceServer::start(ServerConfig::new(Auth::bearer("t"))).unwrap();
+    let base = server.base_url();
+    let out = scimitar(&["run", "--url", &base.replace("http://", "https://"), "--token", "t"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("it serves http, not https; use --url {base}")), "{err}");
+}
+
+#[test]
+fn a_url_without_a_scheme_says_what_to_write() {
+    for url in ["127.0.0.1:8080/scim/v2", "localhost:8080/scim/v2"] {
+        let out = scimitar(&["run", "--url", url]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("has no scheme: write http://{url} or https://{url}")), "{err}");
+    }
 }

@@ -1,10 +1,13 @@
 //! The runner against hostile targets: each ends as a classified Fail or
 //! Error in bounded time, never a panic or a hang.
 
-use scimitar::runner::outcome::{CaseReport, ErrorKind, Outcome};
+use crate::hostile_target::{HostileTarget, Misbehaviour};
+use scimitar::runner::http::{BODY_CAP, Http, Outgoing};
+use scimitar::runner::outcome::{CaseReport, ErrorKind, HarnessError, Outcome};
 use scimitar::runner::target::{Target, TargetAuth};
 use scimitar::runner::{self, RunOptions};
 use scimitar::suite::Suite;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -353,4 +356,176 @@ fn a_kept_alive_connection_the_server_dropped_is_retried_on_a_fresh_one() {
         runner::run_case(&ctx, &suite.cases[0]).await
     });
     assert!(matches!(report.outcome, Outcome::Pass), "{:?}", report.outcome);
+}
+
+/// Cases that each create a user, more than a stopped run would finish.
+fn creating_cases(n: usize) -> Vec<Arc<scimitar::suite::Case>> {
+    let mut sources = vec![("requirements/test.yaml".to_string(), CATALOGUE.to_string())];
+    for i in 0..n {
+        sources.push((
+            format!("hostile/create{i}.yaml"),
+            format!(
+                "id: hostile::create{i}\ntitle: t\nrequirements: [test.req]\nsteps:\n  - request: {{ method: POST, path: /Users, json: {{ userName: \"{{{{unique}}}}\" }} }}\n    expect: {{ status: 201 }}\n    capture: {{ user: /id }}\ncleanup:\n  - request: {{ method: DELETE, path: \"/Users/{{{{user}}}}\" }}\n"
+            ),
+        ));
+    }
+    Suite::from_sources(sources).unwrap().cases
+}
+
+/// Runs `cases` one at a time against `base`; the reports, why the run
+/// stopped if it did, and how long it took.
+fn run_stopping(
+    base: &str,
+    timeout: Duration,
+    cases: usize,
+) -> (Vec<CaseReport>, Option<HarnessError>, Duration) {
+    runtime().block_on(async {
+        let target = Target::new(base, TargetAuth::Bearer(SECRET.into()));
+        let options = RunOptions { timeout, ..RunOptions::default() };
+        let ctx = Arc::new(runner::prepare(&target, &options, runner::new_run_id()).await.unwrap());
+        let (_cancel, cancelled) = tokio::sync::watch::channel(false);
+        let started = Instant::now();
+        let reports = runner::run_all(ctx.clone(), creating_cases(cases), 1, None, cancelled).await;
+        (reports, ctx.http.stopped().cloned(), started.elapsed())
+    })
+}
+
+#[test]
+fn a_target_that_stops_answering_stops_the_run_within_twice_the_timeout() {
+    let target = HostileTarget::start(Misbehaviour::Drip);
+    let timeout = Duration::from_secs(2);
+    let (reports, stop, took) = run_stopping(&target.base, timeout, 10);
+    let stop = stop.expect("the run stopped");
+    assert_eq!(stop.kind, ErrorKind::Timeout);
+    assert!(stop.message.contains("2 requests in a row got no answer"), "{}", stop.message);
+    // Failing each case one timeout at a time would take 20 s.
+    assert!(took < 2 * timeout + Duration::from_secs(4), "took {took:?}");
+    assert_eq!(target.misbehaved.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert!(reports.iter().all(|r| matches!(r.outcome, Outcome::Error { .. })));
+    // Cases after the stop end with its reason: those that had not started
+    // as not finished, one that starts as the stop comes sends nothing.
+    let cut_short = reports
+        .iter()
+        .filter(|r| {
+            matches!(&r.outcome, Outcome::Error { message, .. }
+            if message.starts_with(runner::NOT_FINISHED) || *message == stop.message)
+        })
+        .count();
+    assert!(cut_short >= 8, "the cases after the stop say why they did not run: {cut_short}");
+}
+
+#[test]
+fn resets_stop_the_run_as_a_network_error() {
+    let target = HostileTarget::start(Misbehaviour::Reset);
+    let (reports, stop, took) = run_stopping(&target.base, Duration::from_secs(5), 10);
+    let stop = stop.expect("the run stopped");
+    assert_eq!(stop.kind, ErrorKind::Network, "{}", stop.message);
+    assert!(took < BOUND, "took {took:?}");
+    let misbehaved = target.misbehaved.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(misbehaved <= 4, "{misbehaved} requests met a reset: {:#?}", reports[0].outcome);
+}
+
+#[test]
+fn a_retry_after_longer_than_a_run_waits_stops_it_at_once_saying_what_was_asked() {
+    let target = HostileTarget::start(Misbehaviour::TooManyRequests("86400"));
+    let (_, stop, took) = run_stopping(&target.base, Duration::from_secs(5), 10);
+    let stop = stop.expect("the run stopped");
+    assert_eq!(stop.kind, ErrorKind::RateLimited);
+    assert!(
+        stop.message.contains("asked to wait 24 h") && stop.message.contains("Retry-After: 86400"),
+        "{}",
+        stop.message
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert_eq!(
+        target.misbehaved.load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "nothing is sent after the stop"
+    );
+}
+
+#[test]
+fn a_429_that_never_ends_stops_the_run() {
+    let target = HostileTarget::start(Misbehaviour::TooManyRequests("0"));
+    let (_, stop, took) = run_stopping(&target.base, Duration::from_secs(5), 10);
+    let stop = stop.expect("the run stopped");
+    assert_eq!(stop.kind, ErrorKind::RateLimited);
+    assert!(stop.message.contains("still answered 429"), "{}", stop.message);
+    assert!(took < BOUND, "took {took:?}");
+    assert_eq!(
+        target.misbehaved.load(std::sync::atomic::Ordering::Relaxed),
+        6,
+        "the first try and 5 retries"
+    );
+}
+
+/// Sends GET /Users to a hostile target; its answer and how long it took.
+fn get_users(base: &str) -> (Result<scimitar::runner::http::Incoming, HarnessError>, Duration) {
+    runtime().block_on(async {
+        let http = Http::new(&Target::new(base, TargetAuth::None), Duration::from_secs(5), None).unwrap();
+        let started = Instant::now();
+        let (_, result) = http.send(1, &Outgoing::get("/Users")).await;
+        (result, started.elapsed())
+    })
+}
+
+/// What the target managed to send, once its writes have had time to fail.
+fn sent_after_a_while(target: &HostileTarget) -> u64 {
+    std::thread::sleep(Duration::from_millis(300));
+    target.written()
+}
+
+#[test]
+fn a_body_that_never_ends_is_read_up_to_the_cap_then_no_further() {
+    let target = HostileTarget::start(Misbehaviour::Flood);
+    let (result, took) = get_users(&target.base);
+    let incoming = result.unwrap();
+    assert!(!incoming.complete && incoming.body.len() <= BODY_CAP);
+    assert!(incoming.json().unwrap_err().contains("larger than 1 MiB"));
+    assert!(took < BOUND, "took {took:?}");
+    // Socket buffers take a few MiB more; a reader that went on would take all.
+    let sent = sent_after_a_while(&target);
+    assert!(sent < 32 * 1024 * 1024, "{sent} bytes were sent");
+}
+
+#[test]
+fn a_body_declared_past_the_cap_is_not_read() {
+    let target = HostileTarget::start(Misbehaviour::Declared(200 * 1024 * 1024));
+    let (result, took) = get_users(&target.base);
+    let incoming = result.unwrap();
+    assert!(!incoming.complete);
+    assert!(incoming.body.len() <= 64 * 1024, "only an excerpt is kept: {} bytes", incoming.body.len());
+    assert!(took < BOUND, "took {took:?}");
+    let sent = sent_after_a_while(&target);
+    assert!(sent < 32 * 1024 * 1024, "{sent} of 200 MiB were sent");
+}
+
+#[test]
+fn the_command_line_ends_a_run_against_a_target_that_stopped_answering_with_one_error() {
+    let target = HostileTarget::start(Misbehaviour::Drip);
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["run", "--url", &target.base, "--timeout", "1", "--jobs", "2"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{text}{err}");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(text.contains("error: the run stopped: the target stopped answering"), "{text}{err}");
+    assert!(text.lines().count() < 40, "one error, not one per case:\n{text}");
+}
+
+#[test]
+fn the_command_line_ends_a_run_at_once_when_the_target_asks_for_a_day() {
+    let target = HostileTarget::start(Misbehaviour::TooManyRequests("86400"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(["run", "--url", &target.base])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("asked to wait 24 h before the next request (Retry-After: 86400)"), "{text}");
 }

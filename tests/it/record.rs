@@ -76,3 +76,19 @@ async fn a_recording_of_the_okta_profile_replays_against_a_second_server() {
     let report = run(&broken.base_url(), vec![replay]).await.remove(0);
     assert!(matches!(report.outcome, Outcome::Fail { .. }), "{:#?}", report.outcome);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_answer_that_never_ends_is_refused_not_held() {
+    let upstream = crate::hostile_target::HostileTarget::start(crate::hostile_target::Misbehaviour::Flood);
+    let out = std::env::temp_dir().join(format!("scimitar-record-flood-{}.yaml", std::process::id()));
+    let recorder = Arc::new(Recorder::new(&upstream.base, out, "flood", Duration::from_secs(10)).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(record::serve(listener, recorder.clone(), std::future::pending()));
+    let started = std::time::Instant::now();
+    let answer = reqwest::get(format!("{proxy}/Users")).await.unwrap();
+    assert_eq!(answer.status(), 502);
+    assert!(answer.text().await.unwrap().contains("larger than 16 MiB"));
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(recorder.count(), 0, "nothing was recorded");
+}

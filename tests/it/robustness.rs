@@ -156,3 +156,62 @@ fn a_stopped_server_releases_its_port() {
     drop(api);
     assert!(std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)).is_err());
 }
+
+/// Read-modify-write through If-Match, from many threads at once: in each
+/// round every thread reads the user (all see the same version), then all
+/// PATCH its counter one up at once, naming that version. Exactly one PATCH
+/// per round may apply; every other names a version that is gone and must
+/// get 412 (RFC 7644 §3.14). The counter then ends at the number of rounds:
+/// no update lost, none applied twice.
+#[test]
+fn concurrent_patches_with_if_match_lose_no_update_and_stale_ones_get_412() {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 15;
+    let api = Arc::new(Api::start());
+    let id = api.user_with(json!({ "schemas": [USER], "userName": "counter", "nickName": "0" }));
+    let path = format!("/Users/{id}");
+    let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (api, path, barrier) = (api.clone(), path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for _ in 0..ROUNDS {
+                    let read = api.get(&path);
+                    assert_eq!(read.status, 200, "{}", read.text);
+                    let etag = read.header("etag").expect("the user has an ETag").to_string();
+                    let counter: u64 = read.body["nickName"].as_str().unwrap().parse().unwrap();
+                    let body = json!({ "schemas": [PATCH_OP], "Operations": [
+                        { "op": "replace", "path": "nickName", "value": (counter + 1).to_string() }
+                    ] });
+                    // Everyone has read before anyone writes.
+                    barrier.wait();
+                    let r = api.send(
+                        api.request("PATCH", &path)
+                            .header("Content-Type", "application/scim+json")
+                            .header("If-Match", &etag)
+                            .body(body.to_string()),
+                    );
+                    if r.status == 412 {
+                        r.assert_error(412, None);
+                    } else {
+                        assert!(r.status == 200 || r.status == 204, "{}: {}", r.status, r.text);
+                    }
+                    statuses.push(r.status);
+                    // Everyone has written before anyone reads again.
+                    barrier.wait();
+                }
+                statuses
+            })
+        })
+        .collect();
+    let statuses: Vec<Vec<u16>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    for round in 0..ROUNDS {
+        let applied = statuses.iter().filter(|s| s[round] != 412).count();
+        assert_eq!(applied, 1, "round {round}: {applied} PATCHes naming one version applied");
+    }
+    let last = api.get(&path);
+    assert_eq!(last.body["nickName"], json!(ROUNDS.to_string()), "an update was lost");
+    let stale = statuses.iter().flatten().filter(|s| **s == 412).count();
+    assert_eq!(stale, ROUNDS * (THREADS - 1), "every stale PATCH gets 412");
+}
