@@ -114,9 +114,9 @@ pub struct ServerConfig {
 
 pub const DEFAULT_PREFIX: &str = "/scim/v2";
 
-/// The page size of the `small-pages` variant: small enough that a case's
-/// handful of users spans pages.
-const SMALL_PAGE: usize = 2;
+/// The page size of the `small-pages` variant: the smallest a server that
+/// pages at all can choose, so every count a case sends gets fewer results.
+const SMALL_PAGE: usize = 1;
 
 impl ServerConfig {
     /// One tenant at `/scim/v2`, strict, no faults, quiet.
