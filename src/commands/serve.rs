@@ -42,6 +42,9 @@ pub fn run(args: ServeArgs) -> u8 {
     if let Some(n) = args.max_page_size {
         config = config.with_max_page_size(n as usize);
     }
+    if let Some(rate) = args.rate_limit {
+        config = config.with_rate_limit(rate);
+    }
     if let Some(n) = args.max_members_per_patch {
         config = config.with_max_members_per_patch(n as usize);
     }

@@ -20,7 +20,7 @@ fn plan(profile: Profile) -> Plan {
         users: 20,
         groups: 2,
         members_per_patch: 4,
-        jobs: 4,
+        jobs: Some(4),
     }
 }
 
@@ -100,7 +100,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
             users: 3,
             groups: 0,
             members_per_patch: 10,
-            jobs: 1,
+            jobs: Some(1),
         };
         load::run(&http, &plan, "scimitar-loadtest", &not_cancelled()).await
     });
