@@ -7,6 +7,7 @@
 mod auth;
 mod bent;
 mod bulk;
+mod cursor;
 mod discovery;
 pub mod http;
 mod query;

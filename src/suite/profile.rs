@@ -62,7 +62,7 @@ impl Profile {
     pub fn of_case(id: &str) -> Option<Profile> {
         let mut parts = id.split("::");
         match parts.next()? {
-            "rfc7643" | "rfc7644" => Some(Profile::Rfc),
+            "rfc7643" | "rfc7644" | "rfc9865" => Some(Profile::Rfc),
             "idp" => {
                 let name = parts.next()?;
                 Profile::ALL.into_iter().find(|p| *p != Profile::Rfc && p.name() == name)
@@ -110,6 +110,7 @@ mod tests {
     #[test]
     fn a_case_belongs_to_the_profile_its_id_names() {
         assert_eq!(Profile::of_case("rfc7644::patch::add"), Some(Profile::Rfc));
+        assert_eq!(Profile::of_case("rfc9865::pagination::cursor_walk"), Some(Profile::Rfc));
         assert_eq!(Profile::of_case("idp::okta::import"), Some(Profile::Okta));
         assert_eq!(Profile::of_case("idp::jumpcloud::create"), Some(Profile::JumpCloud));
         assert_eq!(Profile::of_case("idp::rfc::x"), None);
