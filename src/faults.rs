@@ -180,6 +180,10 @@ faults! {
     CursorNotUrlSafe = "cursor-not-url-safe": "cursors carry '/', outside RFC 3986's unreserved characters",
     CursorBypassesAuth = "cursor-bypasses-auth": "a request carrying a cursor is served without credentials",
     CursorSearchIgnored = "cursor-search-ignored": "POST .search ignores a cursor in its body and pages by index",
+    PatchEmptyIgnored = "patch-empty-ignored": "a PATCH replace whose value is \"\" or null keeps the old value, as if nothing were sent",
+    StartIndexNotEchoed = "start-index-not-echoed": "a listing says startIndex 1 whatever startIndex was asked for",
+    GroupSchemaUnlisted = "group-schema-unlisted": "/Schemas leaves out the Group schema, though /Groups is served",
+    NoUserAgent403 = "no-user-agent-403": "a request without a User-Agent gets an HTML 403, as from a web application firewall",
     SpcPaginationIncomplete = "spc-pagination-incomplete": "ServiceProviderConfig pagination omits index, names its default method \"offset\" and its maxPageSize 0",
 }
 

@@ -122,8 +122,12 @@ pub fn resource_type(
 }
 
 pub fn schemas(registry: &Registry, base: &str, faults: FaultSet) -> Vec<Value> {
-    let mut docs: Vec<Value> =
-        registry.schemas.iter().map(|s| schema_doc(&s.document, base, faults)).collect();
+    let mut docs: Vec<Value> = registry
+        .schemas
+        .iter()
+        .filter(|s| !(faults.has(Fault::GroupSchemaUnlisted) && s.id == crate::scim::schema::CORE_GROUP))
+        .map(|s| schema_doc(&s.document, base, faults))
+        .collect();
     if faults.has(Fault::SchemasListMessages) {
         for name in ["ListResponse", "SearchRequest", "PatchOp", "BulkRequest", "BulkResponse", "Error"] {
             let id = format!("urn:ietf:params:scim:api:messages:2.0:{name}");

@@ -327,7 +327,7 @@ pub fn run(
     Ok(json!({
         "schemas": [urn],
         "totalResults": number(total),
-        "startIndex": number(start_index as usize),
+        "startIndex": number(if faults.has(Fault::StartIndexNotEchoed) { 1 } else { start_index as usize }),
         "itemsPerPage": number(items),
         "Resources": resources,
     }))
