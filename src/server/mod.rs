@@ -343,9 +343,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 /// The `no-user-agent-403` fault: what a web application firewall in front
-/// of an app answers a client that sends no User-Agent (Entra sends none).
+/// of an app answers a client that sends no User-Agent (Entra) or an empty one
+/// (OneLogin).
 async fn refuse_without_user_agent(request: Request, next: Next) -> Response {
-    if request.headers().contains_key(header::USER_AGENT) {
+    if request.headers().get(header::USER_AGENT).is_some_and(|ua| !ua.is_empty()) {
         return next.run(request).await;
     }
     let page = "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
