@@ -174,6 +174,20 @@ faults! {
     RemoveByValueClearsAll = "remove-by-value-clears-all": "--compat: Entra's remove of members with a value removes every member",
     StringBooleanTrue = "string-boolean-true": "--compat: a boolean sent as a string (\"False\") is read as true",
     PathKeysDropped = "path-keys-dropped": "--compat: dotted keys in a path-less replace value are accepted and ignored",
+    CursorNextMissing = "cursor-next-missing": "cursor paging gives no nextCursor, so a client stops after the first page",
+    CursorIgnored = "cursor-ignored": "the cursor parameter is not read: every cursor request answers the first page",
+    CursorPreviousOnFirst = "cursor-previous-on-first": "the first cursor page carries a previousCursor",
+    CursorForgedFirstPage = "cursor-forged-first-page": "a cursor the server never issued is read as the first page, not refused with 400 invalidCursor",
+    CursorNotUrlSafe = "cursor-not-url-safe": "cursors carry '/', outside RFC 3986's unreserved characters",
+    CursorBypassesAuth = "cursor-bypasses-auth": "a request carrying a cursor is served without credentials",
+    CursorSearchIgnored = "cursor-search-ignored": "POST .search ignores a cursor in its body and pages by index",
+    PatchEmptyIgnored = "patch-empty-ignored": "a PATCH replace whose value is \"\" or null keeps the old value, as if nothing were sent",
+    StartIndexNotEchoed = "start-index-not-echoed": "a listing says startIndex 1 whatever startIndex was asked for",
+    GroupSchemaUnlisted = "group-schema-unlisted": "/Schemas leaves out the Group schema, though /Groups is served",
+    NoUserAgent403 = "no-user-agent-403": "a request without a User-Agent, or with an empty one, gets an HTML 403, as from a web application firewall",
+    CreatedBumped = "created-bumped": "an update sets meta.created to the time of the update",
+    LastModifiedFrozen = "last-modified-frozen": "meta.lastModified keeps the creation time whatever changes",
+    SpcPaginationIncomplete = "spc-pagination-incomplete": "ServiceProviderConfig pagination omits index, names its default method \"offset\" and its maxPageSize 0",
 }
 
 impl Fault {
@@ -233,6 +247,18 @@ impl Fault {
                 if eq_only =>
             {
                 Some("the bug is in filters an eq-only server refuses before it would show")
+            }
+            F::CursorNextMissing
+            | F::CursorIgnored
+            | F::CursorPreviousOnFirst
+            | F::CursorForgedFirstPage
+            | F::CursorNotUrlSafe
+            | F::CursorBypassesAuth
+            | F::CursorSearchIgnored
+            | F::SpcPaginationIncomplete
+                if has(V::NoCursor) =>
+            {
+                Some("cursor pagination is left out (no-cursor)")
             }
             F::FilterBooleanAsString if eq_only => Some(
                 "on an eq-only server no filter can ask for the inactive users among a case's own (that needs `and`)",

@@ -81,6 +81,14 @@ pub fn render(coverage: &Coverage, only_uncovered: bool, style: Style) -> String
         let _ = writeln!(out, "{} (--profile {}):", idp.profile.title(), idp.profile.name());
         let _ = writeln!(out, "  {}", tally_line("all", &idp.tally));
     }
+    for catalogue in &coverage.catalogues {
+        let _ = writeln!(out, "{} ({}*):", catalogue.name, catalogue.prefix);
+        for (level, tally) in
+            [("MUST", &catalogue.must), ("SHOULD", &catalogue.should), ("MAY", &catalogue.may)]
+        {
+            let _ = writeln!(out, "  {}", tally_line(level, tally));
+        }
+    }
     out
 }
 

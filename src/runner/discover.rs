@@ -56,6 +56,14 @@ impl Capabilities {
             Document::Missing(why) => format!("/ServiceProviderConfig not served ({why})"),
             _ => format!("ServiceProviderConfig {key}.supported is {has}"),
         };
+        caps.set(
+            Capability::Cursor,
+            config.cursor,
+            match &model.service_provider_config {
+                Document::Missing(why) => format!("/ServiceProviderConfig not served ({why})"),
+                _ => format!("ServiceProviderConfig pagination.cursor is {}", config.cursor),
+            },
+        );
         for (c, key, has) in [
             (Capability::Patch, "patch", config.patch),
             (Capability::Bulk, "bulk", config.bulk),

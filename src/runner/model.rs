@@ -55,6 +55,9 @@ pub struct Config {
     pub sort: bool,
     pub etag: bool,
     pub change_password: bool,
+    /// RFC 9865 §4 `pagination.cursor`: pages by cursor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cursor: bool,
 }
 
 impl Config {
@@ -77,6 +80,8 @@ impl Config {
             sort: flag("sort"),
             etag: flag("etag"),
             change_password: flag("changePassword"),
+            cursor: feature("pagination").and_then(|p| get_ci(p, "cursor")).and_then(Value::as_bool)
+                == Some(true),
         }
     }
 }

@@ -18,10 +18,16 @@ pub enum ScimType {
     InvalidValue,
     InvalidVers,
     Sensitive,
+    /// RFC 9865 §2.1 Table 3, which extends Table 9: a cursor the server did not issue.
+    InvalidCursor,
+    /// RFC 9865 §2.1: a cursor past its `cursorTimeout`.
+    ExpiredCursor,
+    /// RFC 9865 §2.1: a count other than the first page's, or out of bounds.
+    InvalidCount,
 }
 
 impl ScimType {
-    pub const ALL: [ScimType; 10] = [
+    pub const ALL: [ScimType; 13] = [
         ScimType::InvalidFilter,
         ScimType::TooMany,
         ScimType::Uniqueness,
@@ -32,6 +38,9 @@ impl ScimType {
         ScimType::InvalidValue,
         ScimType::InvalidVers,
         ScimType::Sensitive,
+        ScimType::InvalidCursor,
+        ScimType::ExpiredCursor,
+        ScimType::InvalidCount,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +55,9 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::ExpiredCursor => "expiredCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 

@@ -306,6 +306,11 @@ impl<'a> Normalizer<'a> {
                         Quirk::BareStringForComplex
                     )));
                 }
+                // Entra removes a manager by sending "" (its Validator's
+                // "Remove Manager", the gallery's manager test).
+                if s.is_empty() {
+                    return Ok(None);
+                }
                 let mut obj = Map::new();
                 obj.insert("value".into(), value.clone());
                 return self.complex(attr, &obj, at);

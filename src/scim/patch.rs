@@ -175,6 +175,10 @@ struct Target<'r> {
     attr: &'r Attribute,
     sub: Option<&'r Attribute>,
     filter: Option<Matcher<'r>>,
+    /// The sub-attribute values a filter of `attr eq value` terms pins
+    /// (`type eq "work"` pins type "work"): the value Entra means to create
+    /// when the filter matches nothing.
+    pinned: Map<String, Value>,
     text: String,
 }
 
@@ -279,7 +283,11 @@ impl<'a> Patcher<'a> {
                 ))
             })?);
         }
-        Ok(Target { container: r.container, attr: r.attr, sub, filter, text: text.to_string() })
+        let mut pinned = Map::new();
+        if let Some(f) = &path.filter {
+            pin(f, &mut pinned);
+        }
+        Ok(Target { container: r.container, attr: r.attr, sub, filter, pinned, text: text.to_string() })
     }
 
     /// `add`/`replace` with no path: the value is a set of attributes (§3.5.2.1, §3.5.2.3).
@@ -319,8 +327,14 @@ impl<'a> Patcher<'a> {
                 if attr.name == "id" && self.tolerates_echoed_id(resource, v)? {
                     continue;
                 }
-                let target =
-                    Target { container: Container::Core, attr, sub: None, filter: None, text: key.clone() };
+                let target = Target {
+                    container: Container::Core,
+                    attr,
+                    sub: None,
+                    filter: None,
+                    pinned: Map::new(),
+                    text: key.clone(),
+                };
                 self.write(resource, kind, &target, v)?;
                 continue;
             }
@@ -346,8 +360,14 @@ impl<'a> Patcher<'a> {
                 .rt
                 .resolve_attr(&path)
                 .map_err(|m| ScimError::invalid_path(format!("\"{key}\": {m}")))?;
-            let target =
-                Target { container: r.container, attr: r.attr, sub: r.sub, filter: None, text: key.clone() };
+            let target = Target {
+                container: r.container,
+                attr: r.attr,
+                sub: r.sub,
+                filter: None,
+                pinned: Map::new(),
+                text: key.clone(),
+            };
             self.write(resource, kind, &target, v)?;
         }
         Ok(())
@@ -417,6 +437,7 @@ impl<'a> Patcher<'a> {
                 attr,
                 sub: None,
                 filter: None,
+                pinned: Map::new(),
                 text: format!("{}:{}", schema.id, attr.name),
             };
             self.write(resource, kind, &target, v)?;
@@ -435,6 +456,13 @@ impl<'a> Patcher<'a> {
         let norm = self.normalizer();
         let exists = has_value(resource, t.container, t.attr);
         check_mutable(t.attr, t.sub, exists)?;
+        // The `patch-empty-ignored` fault: "" and null taken as "no change".
+        if kind == OpKind::Replace
+            && matches!(value, Value::Null | Value::String(_) if value.as_str().is_none_or(str::is_empty))
+            && self.faults.has(Fault::PatchEmptyIgnored)
+        {
+            return Ok(());
+        }
         if kind == OpKind::Replace
             && !exists
             && t.filter.is_none()
@@ -584,9 +612,30 @@ impl<'a> Patcher<'a> {
                     }
                     _ => {}
                 }
+                let creates = matched.is_empty()
+                    && t.attr.multi_valued
+                    && !t.pinned.is_empty()
+                    && self.leniency.accepts(Quirk::FilteredPathCreates);
+                if creates {
+                    // Entra brings an absent value to the state it expects:
+                    // `addresses[type eq "work"].locality` with no work
+                    // address adds {"type": "work", "locality": ...}.
+                    let mut item = Value::Object(t.pinned.clone());
+                    change.apply(t.attr, &mut item, self.faults)?;
+                    let items = holder.entry(t.attr.name.clone()).or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(items) = items {
+                        items.push(item);
+                        matched.push(items.len() - 1);
+                    }
+                }
                 if matched.is_empty() && !self.faults.has(Fault::ReplaceNoTargetIgnored) {
+                    let quirk = if t.pinned.is_empty() || !t.attr.multi_valued {
+                        String::new()
+                    } else {
+                        format!("; {}", Quirk::FilteredPathCreates)
+                    };
                     return Err(ScimError::no_target(format!(
-                        "\"{}\" matches no value of {} (RFC 7644 §3.5.2.3)",
+                        "\"{}\" matches no value of {} (RFC 7644 §3.5.2.3){quirk}",
                         t.text, t.attr.name
                     )));
                 }
@@ -823,6 +872,26 @@ impl Change<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The `attr eq value` terms of a value filter, alone or joined by `and`.
+fn pin(filter: &crate::scim::filter::Filter, out: &mut Map<String, Value>) {
+    use crate::scim::filter::{CompareOp, Filter, Literal};
+    match filter {
+        Filter::And(parts) => parts.iter().for_each(|p| pin(p, out)),
+        Filter::Compare { path, op: CompareOp::Eq, value, .. }
+            if path.sub.is_none() && path.urn.is_none() =>
+        {
+            let v = match value {
+                Literal::String(s) => Value::from(s.as_str()),
+                Literal::Number(n) => Value::Number(n.clone()),
+                Literal::Bool(b) => Value::Bool(*b),
+                Literal::Null => return,
+            };
+            out.insert(path.name.clone(), v);
+        }
+        _ => {}
     }
 }
 

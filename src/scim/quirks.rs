@@ -66,6 +66,9 @@ pub enum Quirk {
     /// `"emails": {"value": ..., "type": "work"}`: one object where a
     /// multi-valued attribute takes an array (OneLogin's enterprise template).
     ObjectForMultiValued,
+    /// `addresses[type eq "work"].locality` (add or replace) on a user with no
+    /// work address: Entra means "create it" (ssoready PR 249, SCIM-SDK issue 416).
+    FilteredPathCreates,
     /// `urn:scim:schemas:core:2.0` (or `:1.0`) in place of the core schema
     /// URN, and `urn:scim:schemas:extension:enterprise:2.0` (or `:1.0`) in
     /// place of the enterprise extension's (OneLogin's templates).
@@ -73,7 +76,7 @@ pub enum Quirk {
 }
 
 impl Quirk {
-    pub const ALL: [Quirk; 9] = [
+    pub const ALL: [Quirk; 10] = [
         Quirk::CapitalisedOp,
         Quirk::BooleanString,
         Quirk::RemoveByValue,
@@ -83,6 +86,7 @@ impl Quirk {
         Quirk::ForeignSchemaUrn,
         Quirk::ObjectForMultiValued,
         Quirk::LegacySchemaUrns,
+        Quirk::FilteredPathCreates,
     ];
 
     /// The identity providers known to send this (see suites/requirements/
@@ -95,7 +99,10 @@ impl Quirk {
             Quirk::BooleanString | Quirk::ForeignSchemaUrn => &[Idp::Entra, Idp::Google],
             // JumpCloud removes members by value (two captures agree).
             Quirk::RemoveByValue => &[Idp::Entra, Idp::JumpCloud],
-            Quirk::CapitalisedOp | Quirk::BareStringForComplex | Quirk::PathKeysInValue => &[Idp::Entra],
+            Quirk::CapitalisedOp
+            | Quirk::BareStringForComplex
+            | Quirk::PathKeysInValue
+            | Quirk::FilteredPathCreates => &[Idp::Entra],
             // OneLogin's documented templates (developers.onelogin.com/scim/define-user-schema).
             Quirk::ObjectForMultiValued | Quirk::LegacySchemaUrns => &[Idp::OneLogin],
         }
@@ -118,6 +125,9 @@ impl Quirk {
                 "RFC 7643 §3: \"schemas\" lists the resource type's schema and extensions"
             }
             Quirk::ObjectForMultiValued => "RFC 7643 §2.4: a multi-valued attribute's value is a JSON array",
+            Quirk::FilteredPathCreates => {
+                "RFC 7644 §3.5.2.3: a value filter that matches no record is 400 noTarget; it does not create one"
+            }
             Quirk::LegacySchemaUrns => {
                 "RFC 7643 §8.7: the User schema is urn:ietf:params:scim:schemas:core:2.0:User and the enterprise extension urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
             }

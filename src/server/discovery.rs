@@ -65,6 +65,22 @@ pub fn service_provider_config(config: &ServerConfig, base: &str) -> Value {
     {
         obj.shift_remove("etag");
     }
+    if !has(Variant::NoCursor) {
+        // RFC 9865 §4: both methods, index the default (§2.4: "should use
+        // index as the default pagination method"); no cursorTimeout, since
+        // a cursor here does not expire.
+        let mut pagination = json!({
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": limits.default_page_size,
+            "maxPageSize": limits.max_results,
+        });
+        if faults.has(Fault::SpcPaginationIncomplete) {
+            pagination = json!({ "cursor": true, "defaultPaginationMethod": "offset", "maxPageSize": 0 });
+        }
+        spc["pagination"] = pagination;
+    }
     if let Some(bulk) = spc["bulk"].as_object_mut()
         && faults.has(Fault::BulkLimitsNotAdvertised)
     {
@@ -106,8 +122,12 @@ pub fn resource_type(
 }
 
 pub fn schemas(registry: &Registry, base: &str, faults: FaultSet) -> Vec<Value> {
-    let mut docs: Vec<Value> =
-        registry.schemas.iter().map(|s| schema_doc(&s.document, base, faults)).collect();
+    let mut docs: Vec<Value> = registry
+        .schemas
+        .iter()
+        .filter(|s| !(faults.has(Fault::GroupSchemaUnlisted) && s.id == crate::scim::schema::CORE_GROUP))
+        .map(|s| schema_doc(&s.document, base, faults))
+        .collect();
     if faults.has(Fault::SchemasListMessages) {
         for name in ["ListResponse", "SearchRequest", "PatchOp", "BulkRequest", "BulkResponse", "Error"] {
             let id = format!("urn:ietf:params:scim:api:messages:2.0:{name}");

@@ -7,6 +7,7 @@
 mod auth;
 mod bent;
 mod bulk;
+mod cursor;
 mod discovery;
 pub mod http;
 mod query;
@@ -28,7 +29,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use query::Paging;
 use service::Service;
 use std::future::Future;
@@ -361,6 +362,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
     } else {
         app
     };
+    let app = if shared.config.faults.has(crate::faults::Fault::NoUserAgent403) {
+        app.layer(middleware::from_fn(refuse_without_user_agent))
+    } else {
+        app
+    };
     let app = if shared.config.log_requests { app.layer(middleware::from_fn(log_request)) } else { app };
     if shared.config.faults.has(crate::faults::Fault::AnyVersionServed) {
         // The rewrite must happen before routing, so it wraps the whole app.
@@ -369,6 +375,17 @@ pub fn router(shared: Arc<Shared>) -> Router {
             .layer(middleware::from_fn_with_state(shared, any_version));
     }
     app
+}
+
+/// The `no-user-agent-403` fault: what a web application firewall in front
+/// of an app answers a client that sends no User-Agent (Entra) or an empty one
+/// (OneLogin).
+async fn refuse_without_user_agent(request: Request, next: Next) -> Response {
+    if request.headers().get(header::USER_AGENT).is_some_and(|ua| !ua.is_empty()) {
+        return next.run(request).await;
+    }
+    let page = "<html><body><h1>403 Forbidden</h1><p>Request blocked.</p></body></html>";
+    (axum::http::StatusCode::FORBIDDEN, axum::response::Html(page)).into_response()
 }
 
 /// The `any-version-served` fault: `/scim/v99/Users` is routed as `/scim/v2/Users`.

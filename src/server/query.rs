@@ -1,5 +1,6 @@
 //! Listing and searching (RFC 7644 §3.4.2, §3.4.3): filter, sort, page, project.
 
+use super::cursor::{self, Position};
 use super::http::ScimRequest;
 use super::service::Service;
 use super::store::{Collection, Id};
@@ -17,9 +18,9 @@ use crate::scim::urn::{LIST_RESPONSE, SCIM1_CORE, SEARCH_REQUEST};
 use serde_json::{Map, Value, json};
 use std::cmp::Ordering;
 
-/// The query parameters a listing reads (RFC 7644 §3.4.2, §3.9).
-pub const PARAMETERS: [&str; 7] =
-    ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes"];
+/// The query parameters a listing reads (RFC 7644 §3.4.2, §3.9; `cursor`, RFC 9865 §2).
+pub const PARAMETERS: [&str; 8] =
+    ["filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes", "cursor"];
 
 /// The query parameters of a list or search, as the client sent them.
 #[derive(Debug, Default, Clone)]
@@ -31,6 +32,8 @@ pub struct Query {
     pub count: Option<i64>,
     pub attributes: Option<String>,
     pub excluded_attributes: Option<String>,
+    /// RFC 9865: empty for the first page, else a `nextCursor` or `previousCursor`.
+    pub cursor: Option<String>,
 }
 
 impl Query {
@@ -55,6 +58,7 @@ impl Query {
             count: int("count")?,
             attributes: req.param("attributes").map(str::to_string),
             excluded_attributes: req.param("excludedAttributes").map(str::to_string),
+            cursor: req.param("cursor").map(str::to_string),
         })
     }
 
@@ -92,6 +96,7 @@ impl Query {
                 "count" => q.count = Some(int(value)?),
                 "attributes" => q.attributes = Some(list(value)?),
                 "excludedattributes" => q.excluded_attributes = Some(list(value)?),
+                "cursor" => q.cursor = Some(text(value)?),
                 _ => {
                     return Err(ScimError::invalid_syntax(format!(
                         "\"{key}\" is not a SearchRequest attribute"
@@ -201,6 +206,26 @@ pub fn run(
     if faults.has(Fault::CountIgnored) || (count == 0 && faults.has(Fault::CountZeroReturnsResources)) {
         count = usize::MAX;
     }
+    // RFC 9865: a cursor, where this server pages by cursor, says where the
+    // page starts; startIndex is not read then.
+    let cursor_query = q.cursor.as_deref().filter(|_| !svc.variants.has(Variant::NoCursor)).map(|text| {
+        let types: Vec<&str> = rts.iter().map(|rt| rt.name.as_str()).collect();
+        let types = types.join(",");
+        let key = cursor::fingerprint(&[
+            Some(types.as_str()),
+            q.filter.as_deref(),
+            q.sort_by.as_deref(),
+            q.sort_order.as_deref(),
+            q.attributes.as_deref(),
+            q.excluded_attributes.as_deref(),
+        ]);
+        (text, key)
+    });
+    let offset = match cursor_query {
+        Some(_) if faults.has(Fault::CursorIgnored) => 0,
+        Some((text, key)) => cursor::read(text, count, key, faults)?.offset,
+        None => offset,
+    };
     // The `unstable-order` fault: a fresh order per request, as a database
     // queried without ORDER BY may give.
     let unstable = faults.has(Fault::UnstableOrder);
@@ -280,10 +305,29 @@ pub fn run(
     let items = resources.len();
     let number =
         |n: usize| if faults.has(Fault::ListNumbersAsStrings) { json!(n.to_string()) } else { json!(n) };
+    if let Some((_, key)) = cursor_query {
+        // A cursor page has no startIndex (RFC 9865 §2's examples).
+        let mut body = json!({
+            "schemas": [urn],
+            "totalResults": number(total),
+            "itemsPerPage": number(items),
+            "Resources": resources,
+        });
+        let more = count > 0 && offset.saturating_add(items) < total;
+        if more && !faults.has(Fault::CursorNextMissing) {
+            let next = Position { offset: offset + items, count };
+            body["nextCursor"] = json!(cursor::issue(next, key, faults));
+        }
+        if offset > 0 || faults.has(Fault::CursorPreviousOnFirst) {
+            let previous = Position { offset: offset.saturating_sub(count), count };
+            body["previousCursor"] = json!(cursor::issue(previous, key, faults));
+        }
+        return Ok(body);
+    }
     Ok(json!({
         "schemas": [urn],
         "totalResults": number(total),
-        "startIndex": number(start_index as usize),
+        "startIndex": number(if faults.has(Fault::StartIndexNotEchoed) { 1 } else { start_index as usize }),
         "itemsPerPage": number(items),
         "Resources": resources,
     }))

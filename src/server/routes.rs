@@ -183,7 +183,10 @@ async fn search_all(State(ctx): State<TenantCtx>, uri: OriginalUri, req: ScimReq
 }
 
 fn search_request(ctx: &TenantCtx, req: &ScimRequest) -> Result<Query, ScimError> {
-    let q = Query::from_search_request(&req.json(ctx.faults())?)?;
+    let mut q = Query::from_search_request(&req.json(ctx.faults())?)?;
+    if ctx.faults().has(Fault::CursorSearchIgnored) {
+        q.cursor = None;
+    }
     Ok(if ctx.faults().has(Fault::SearchIgnoresBody) { Query::default() } else { q })
 }
 

@@ -417,7 +417,13 @@ impl<'a> Service<'a> {
         mut new: Map<String, Value>,
     ) {
         let mut meta = old.get("meta").cloned().unwrap_or_else(|| json!({}));
-        meta["lastModified"] = Value::from(self.timestamp(datetime::now()));
+        let now = Value::from(self.timestamp(datetime::now()));
+        if !self.faults.has(Fault::LastModifiedFrozen) {
+            meta["lastModified"] = now.clone();
+        }
+        if self.faults.has(Fault::CreatedBumped) {
+            meta["created"] = now;
+        }
         if let (Some(Value::Object(sent)), Some(kept)) = (new.get("meta"), meta.as_object_mut())
             && self.faults.has(Fault::ReadOnlyStored)
         {

@@ -95,6 +95,9 @@ variants! {
     NoChangePassword = "no-change-password":
         "changePassword.supported is false, and a password in a PUT or PATCH is ignored (501 with not-implemented-501)"
         => "RFC 7643 §5 changePassword.supported: \"A Boolean value specifying whether or not the operation is supported.\" No text says what a server answers to a password change it does not support; the reading taken is that it ignores it, as it may ignore any content (RFC 7644 §3.3).",
+    NoCursor = "no-cursor":
+        "no cursor pagination: ServiceProviderConfig has no pagination attribute, and a cursor parameter is ignored like any other it does not know"
+        => "RFC 9865 §4: the pagination attribute is \"OPTIONAL\", and its Abstract offers cursors \"in SCIM service providers that are implemented with existing codebases ... where cursor-based pagination is already well established\"; a server of RFC 7644 alone pages by index (RFC 7644 §3.4.2.4).",
 }
 
 impl Variant {
@@ -115,6 +118,7 @@ impl Variant {
         Variant::NoEtag,
         Variant::NoBulk,
         Variant::NoChangePassword,
+        Variant::NoCursor,
     ];
 
     /// The SHOULD requirements the variant departs from, knowingly: where it

@@ -36,10 +36,13 @@ pub enum Capability {
     SchemaById,
     /// The User resource type has an extension marked required (RFC 7643 §6).
     RequiredExtension,
+    /// Cursor-based pagination (RFC 9865), as ServiceProviderConfig
+    /// `pagination.cursor` announces it.
+    Cursor,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 17] = [
+    pub const ALL: [Capability; 18] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -57,6 +60,7 @@ impl Capability {
         Capability::Schemas,
         Capability::SchemaById,
         Capability::RequiredExtension,
+        Capability::Cursor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Capability {
             Capability::Schemas => "schemas",
             Capability::SchemaById => "schema-by-id",
             Capability::RequiredExtension => "required-extension",
+            Capability::Cursor => "cursor",
         }
     }
 

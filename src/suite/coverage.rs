@@ -36,15 +36,53 @@ impl Tally {
     }
 }
 
-/// The RFC tallies count the RFCs' requirements only; each identity
-/// provider's requirements are tallied apart, in `idps`.
+/// The RFC tallies count the requirements of RFC 7643 and RFC 7644 (and
+/// the few of other RFCs they lean on); each identity provider's
+/// requirements are tallied apart, in `idps`, and each catalogue of
+/// [`CATALOGUES`] apart again, in `catalogues`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
     pub must: Tally,
     pub should: Tally,
     pub may: Tally,
     pub idps: Vec<IdpTally>,
+    pub catalogues: Vec<CatalogueTally>,
     pub sections: Vec<Section>,
+}
+
+/// Catalogues tallied on their own, by the id prefix of their requirements:
+/// an RFC that extends RFC 7643/7644, and an identity provider's own test
+/// programmes, whose requirements count for that IdP's profile too.
+pub const CATALOGUES: &[(&str, &str)] = &[
+    ("rfc9865.", "RFC 9865, cursor-based pagination"),
+    ("entra.gallery.", "Microsoft Entra gallery validation (the Logic App's criteria)"),
+    ("entra-validator.", "Microsoft Entra SCIM Validator (its named tests)"),
+    ("okta.entitlements.", "Okta entitlements (Identity Governance)"),
+];
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CatalogueTally {
+    pub name: String,
+    /// The id prefix of its requirements.
+    pub prefix: String,
+    pub must: Tally,
+    pub should: Tally,
+    pub may: Tally,
+}
+
+impl CatalogueTally {
+    fn level_mut(&mut self, level: Level) -> &mut Tally {
+        match level {
+            Level::Must => &mut self.must,
+            Level::Should => &mut self.should,
+            Level::May => &mut self.may,
+        }
+    }
+}
+
+/// The catalogue of [`CATALOGUES`] a requirement belongs to.
+fn catalogue_of(id: &str) -> Option<usize> {
+    CATALOGUES.iter().position(|(prefix, _)| id.starts_with(prefix))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -59,6 +97,16 @@ impl Coverage {
         let mut sections: Vec<Section> = Vec::new();
         let (mut must, mut should, mut may) = (Tally::default(), Tally::default(), Tally::default());
         let mut idps: Vec<IdpTally> = Vec::new();
+        let mut catalogues: Vec<CatalogueTally> = CATALOGUES
+            .iter()
+            .map(|(prefix, name)| CatalogueTally {
+                name: name.to_string(),
+                prefix: prefix.to_string(),
+                must: Tally::default(),
+                should: Tally::default(),
+                may: Tally::default(),
+            })
+            .collect();
         for r in suite.catalogue.values() {
             let cases: Vec<String> = suite
                 .cases
@@ -67,6 +115,10 @@ impl Coverage {
                 .map(|c| c.id().to_string())
                 .collect();
             let idp = Profile::of_requirement(&r.id);
+            let catalogue = catalogue_of(&r.id);
+            if let Some(c) = catalogue {
+                count(catalogues[c].level_mut(r.level), r, &cases);
+            }
             let tally = match (idp, r.level) {
                 (Some(profile), _) => {
                     if !idps.iter().any(|t| t.profile == profile) {
@@ -74,16 +126,13 @@ impl Coverage {
                     }
                     &mut idps.iter_mut().find(|t| t.profile == profile).expect("just added").tally
                 }
+                // An RFC with a catalogue of its own is tallied there only.
+                (None, _) if catalogue.is_some() => &mut Tally::default(),
                 (None, Level::Must) => &mut must,
                 (None, Level::Should) => &mut should,
                 (None, Level::May) => &mut may,
             };
-            if r.observable {
-                tally.observable += 1;
-                tally.covered += usize::from(!cases.is_empty());
-            } else {
-                tally.not_observable += 1;
-            }
+            count(tally, r, &cases);
             let name = match idp {
                 Some(profile) => profile.title().to_string(),
                 None => section_of(&r.source),
@@ -94,7 +143,7 @@ impl Coverage {
                 None => sections.push(Section { name, entries: vec![entry] }),
             }
         }
-        Coverage { must, should, may, idps, sections }
+        Coverage { must, should, may, idps, catalogues, sections }
     }
 
     /// Observable requirements no case checks, strongest first.
@@ -108,6 +157,15 @@ impl Coverage {
             .collect();
         out.sort_by_key(|r| r.level);
         out
+    }
+}
+
+fn count(tally: &mut Tally, r: &Requirement, cases: &[String]) {
+    if r.observable {
+        tally.observable += 1;
+        tally.covered += usize::from(!cases.is_empty());
+    } else {
+        tally.not_observable += 1;
     }
 }
 
@@ -127,6 +185,14 @@ fn section_of(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_catalogue_is_found_by_its_prefix() {
+        assert_eq!(catalogue_of("rfc9865.2.next-cursor-until-last"), Some(0));
+        assert_eq!(catalogue_of("entra.gallery.null-update"), Some(1));
+        assert_eq!(catalogue_of("entra.lookup"), None);
+        assert_eq!(catalogue_of("rfc7644.3.3.created"), None);
+    }
 
     #[test]
     fn sections_come_from_the_first_source() {

@@ -13,20 +13,31 @@ pub enum Profile {
     Rfc,
     Okta,
     Entra,
+    /// Microsoft's SCIM Validator (scimvalidator.microsoft.com): its named
+    /// tests as it runs them, which a gallery ISV must pass.
+    EntraValidator,
     Google,
     JumpCloud,
     OneLogin,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 6] =
-        [Profile::Rfc, Profile::Okta, Profile::Entra, Profile::Google, Profile::JumpCloud, Profile::OneLogin];
+    pub const ALL: [Profile; 7] = [
+        Profile::Rfc,
+        Profile::Okta,
+        Profile::Entra,
+        Profile::EntraValidator,
+        Profile::Google,
+        Profile::JumpCloud,
+        Profile::OneLogin,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Profile::Rfc => "rfc",
             Profile::Okta => "okta",
             Profile::Entra => "entra",
+            Profile::EntraValidator => "entra-validator",
             Profile::Google => "google",
             Profile::JumpCloud => "jumpcloud",
             Profile::OneLogin => "onelogin",
@@ -39,6 +50,7 @@ impl Profile {
             Profile::Rfc => "RFC 7643/7644",
             Profile::Okta => "Okta",
             Profile::Entra => "Microsoft Entra ID",
+            Profile::EntraValidator => "Microsoft Entra SCIM Validator",
             Profile::Google => "Google Workspace",
             Profile::JumpCloud => "JumpCloud",
             Profile::OneLogin => "OneLogin",
@@ -62,7 +74,7 @@ impl Profile {
     pub fn of_case(id: &str) -> Option<Profile> {
         let mut parts = id.split("::");
         match parts.next()? {
-            "rfc7643" | "rfc7644" => Some(Profile::Rfc),
+            "rfc7643" | "rfc7644" | "rfc9865" => Some(Profile::Rfc),
             "idp" => {
                 let name = parts.next()?;
                 Profile::ALL.into_iter().find(|p| *p != Profile::Rfc && p.name() == name)
@@ -85,7 +97,8 @@ impl Profile {
         match self {
             Profile::Rfc => None,
             Profile::Okta => Some(Idp::Okta),
-            Profile::Entra => Some(Idp::Entra),
+            // The Validator sends what Entra's provisioning service sends.
+            Profile::Entra | Profile::EntraValidator => Some(Idp::Entra),
             Profile::Google => Some(Idp::Google),
             Profile::JumpCloud => Some(Idp::JumpCloud),
             Profile::OneLogin => Some(Idp::OneLogin),
@@ -110,8 +123,12 @@ mod tests {
     #[test]
     fn a_case_belongs_to_the_profile_its_id_names() {
         assert_eq!(Profile::of_case("rfc7644::patch::add"), Some(Profile::Rfc));
+        assert_eq!(Profile::of_case("rfc9865::pagination::cursor_walk"), Some(Profile::Rfc));
         assert_eq!(Profile::of_case("idp::okta::import"), Some(Profile::Okta));
         assert_eq!(Profile::of_case("idp::jumpcloud::create"), Some(Profile::JumpCloud));
+        assert_eq!(Profile::of_case("idp::entra-validator::users"), Some(Profile::EntraValidator));
+        assert_eq!(Profile::of_requirement("entra-validator.create-user"), Some(Profile::EntraValidator));
+        assert_eq!(Profile::of_requirement("entra.gallery.manager"), Some(Profile::Entra));
         assert_eq!(Profile::of_case("idp::rfc::x"), None);
         assert_eq!(Profile::of_case("recorded::okta"), None);
     }
