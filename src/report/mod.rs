@@ -76,6 +76,10 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
     let mut subjects: Vec<String> = vec!["RFC 7643".into(), "RFC 7644".into()];
     subjects.extend(Profile::ALL.into_iter().filter(|p| p.is_idp()).map(|p| p.title().to_string()));
     subjects.push(RECORDING.into());
+    subjects.push(CLIENT.into());
+    subjects.extend(
+        Profile::ALL.into_iter().filter(|p| p.is_idp()).map(|p| format!("{CLIENT_LIKE}{}", p.title())),
+    );
     let mut out = Vec::new();
     for subject in subjects {
         let cases: Vec<&CaseReport> =
@@ -114,6 +118,9 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
 }
 
 const RECORDING: &str = "The recording";
+/// An audit of a client (`scimitar audit`), and its comparison with an IdP.
+const CLIENT: &str = "The client (RFC 7643/7644)";
+const CLIENT_LIKE: &str = "The client, as ";
 
 /// What a case's verdict speaks for: an RFC, an identity provider, or a
 /// replayed recording.
@@ -124,6 +131,11 @@ fn subject_of(id: &str) -> Option<String> {
         Some("RFC 7644".into())
     } else if id.starts_with("recorded::") {
         Some(RECORDING.into())
+    } else if let Some(rest) = id.strip_prefix("audit::like::") {
+        let name = rest.split("::").next().unwrap_or_default();
+        Profile::ALL.into_iter().find(|p| p.name() == name).map(|p| format!("{CLIENT_LIKE}{}", p.title()))
+    } else if id.starts_with("audit::") {
+        Some(CLIENT.into())
     } else {
         Profile::of_case(id).filter(|p| p.is_idp()).map(|p| p.title().to_string())
     }
