@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use std::sync::{Arc, OnceLock};
 
 /// `cases` per property, unless PROPTEST_CASES says otherwise.
-fn config(cases: u32) -> Config {
+pub(crate) fn config(cases: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(cases);
     Config { cases, ..Config::default() }
 }
@@ -953,10 +953,10 @@ const QUERY_KEYS: &[&str] =
     &["filter", "attributes", "excludedAttributes", "sortBy", "sortOrder", "startIndex", "count", "x"];
 
 /// Method, path under the tenant, query, headers, content type, body.
-type Request = (String, String, String, Vec<(&'static str, String)>, Option<String>, Vec<u8>);
+pub(crate) type Request = (String, String, String, Vec<(&'static str, String)>, Option<String>, Vec<u8>);
 
 /// A request: method, path under the tenant, query, headers and body.
-fn request() -> impl Strategy<Value = Request> {
+pub(crate) fn request() -> impl Strategy<Value = Request> {
     let any_method = prop_oneof![
         8 => prop::sample::select(&["GET", "POST", "PUT", "PATCH", "DELETE"][..]),
         1 => prop::sample::select(&["HEAD", "OPTIONS", "BREW", "get"][..]),
