@@ -192,8 +192,12 @@ impl Audit {
         )
     }
 
-    fn asked_to_wait(&self, seq: u64, seconds: u64) {
-        self.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner).asked_to_wait(seq, seconds);
+    fn asked_to_wait(&self, seq: u64, fingerprint: u64, seconds: u64) {
+        self.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner).asked_to_wait(
+            seq,
+            fingerprint,
+            seconds,
+        );
     }
 
     fn decide(&self, head: &Head) -> Action {

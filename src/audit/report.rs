@@ -104,7 +104,7 @@ fn case(rule: &Rule, tally: Option<&Tally>, tallies: &Tallies) -> CaseReport {
                         check: f.check.clone(),
                         expected: f.expected.clone(),
                         actual,
-                        location: format!("request {} of the audit", f.seq),
+                        location: format!("audit rule {}", rule.case),
                         exchange: Some(keep(f.exchange, &mut exchanges)),
                     }
                 })

@@ -119,7 +119,7 @@ impl Scenario {
     pub fn expects(self) -> &'static str {
         match self {
             Scenario::RateLimit { .. } => {
-                "The client waits as long as Retry-After asks before its next request, then sends the refused one again."
+                "The client waits as long as Retry-After asks before it sends the refused request again."
             }
             Scenario::StaleEtag => {
                 "The client reads the resource again before it writes it again: it neither repeats the stale If-Match nor drops it to overwrite (an observation, MAY)."

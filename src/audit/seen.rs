@@ -106,8 +106,8 @@ impl Injected {
 pub struct Arrival {
     /// An identical request still unanswered when this one arrived.
     pub duplicate_of: Option<u64>,
-    /// It came after an answer that asked the client to wait (Retry-After):
-    /// while it was to wait, or as the first request after.
+    /// It is a request whose earlier answer asked the client to wait
+    /// (Retry-After) before sending it again.
     pub wait: Option<Wait>,
 }
 

@@ -1,18 +1,22 @@
 //! What was true when each request arrived, which its own exchange cannot
-//! show: an identical request still unanswered, and an earlier answer that
-//! asked the client to wait.
+//! show: an identical request still unanswered, and an earlier answer to the
+//! same request that asked the client to wait.
 
 use super::seen::{Arrival, Wait};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// Answers asking to wait remembered at once; a long audit forgets them past this.
+const REMEMBERED: usize = 10_000;
 
 #[derive(Default)]
 pub struct Timeline {
     /// Requests unanswered: fingerprint, and whether a repeat of it matters
     /// (a POST or a PATCH).
     in_flight: HashMap<u64, (u64, bool)>,
-    /// The request whose answer asked to wait, when it was answered, and for how long.
-    wait: Option<(u64, Instant, Duration)>,
+    /// Requests whose answer asked to wait, by fingerprint: which request,
+    /// when it was answered, and for how long.
+    waits: HashMap<u64, (u64, Instant, Duration)>,
 }
 
 impl Timeline {
@@ -22,22 +26,25 @@ impl Timeline {
         } else {
             None
         };
-        let wait = self.wait.map(|(after, answered, asked)| Wait {
-            after,
+        let wait = self.waits.get(&fingerprint).map(|(after, answered, asked)| Wait {
+            after: *after,
             asked_ms: asked.as_millis() as u64,
             waited_ms: answered.elapsed().as_millis() as u64,
         });
-        // The first request after the wait is judged too (it waited long
-        // enough); the ones after it owe the old answer nothing.
+        // Judged until the refused request comes back on time.
         if wait.as_ref().is_some_and(|w| w.waited_ms >= w.asked_ms) {
-            self.wait = None;
+            self.waits.remove(&fingerprint);
         }
         self.in_flight.insert(seq, (fingerprint, non_idempotent));
         Arrival { duplicate_of, wait }
     }
 
-    pub fn asked_to_wait(&mut self, seq: u64, seconds: u64) {
-        self.wait = Some((seq, Instant::now(), Duration::from_secs(seconds)));
+    /// The answer to request `seq` asked the client to wait before sending it again.
+    pub fn asked_to_wait(&mut self, seq: u64, fingerprint: u64, seconds: u64) {
+        if self.waits.len() >= REMEMBERED {
+            self.waits.clear();
+        }
+        self.waits.insert(fingerprint, (seq, Instant::now(), Duration::from_secs(seconds)));
     }
 
     pub fn finished(&mut self, seq: u64) {
@@ -58,10 +65,11 @@ mod tests {
         t.finished(1);
         t.finished(2);
         assert_eq!(t.arrive(4, 7, true).duplicate_of, None);
-        t.asked_to_wait(4, 60);
-        let early = t.arrive(5, 8, false).wait.unwrap();
+        t.asked_to_wait(4, 7, 60);
+        assert_eq!(t.arrive(5, 8, false).wait, None, "another request owes that answer nothing");
+        let early = t.arrive(6, 7, true).wait.unwrap();
         assert_eq!((early.after, early.asked_ms), (4, 60_000));
         assert!(early.waited_ms < early.asked_ms);
-        assert!(t.arrive(6, 9, false).wait.is_some(), "still within the wait");
+        assert!(t.arrive(7, 7, true).wait.is_some(), "still within the wait");
     }
 }

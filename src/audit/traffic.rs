@@ -134,7 +134,11 @@ pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Ne
     let mut bytes = axum::body::to_bytes(response_body, usize::MAX).await.unwrap_or_default().to_vec();
     for old in audit.moved(tenant) {
         let (from, to) = (format!("{base}{old}"), format!("{base}{ALIAS}{old}"));
-        bytes = replace_quoted(&bytes, &from, &to);
+        if let Some(rewritten) = replace_quoted(&bytes, &from, &to) {
+            bytes = rewritten;
+            // The new body's length goes out with it.
+            response_parts.headers.remove(header::CONTENT_LENGTH);
+        }
         for name in [header::LOCATION, header::CONTENT_LOCATION] {
             let renamed =
                 response_parts.headers.get(&name).and_then(|v| v.to_str().ok()) == Some(from.as_str());
@@ -144,7 +148,7 @@ pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Ne
         }
     }
     if let Some(Injected::RateLimited { seconds }) = &injected {
-        audit.asked_to_wait(seq, *seconds);
+        audit.asked_to_wait(seq, print, *seconds);
     }
     let answer = Answer {
         status: response_parts.status.as_u16(),
@@ -198,12 +202,9 @@ async fn read(body: Body, cap: usize) -> Vec<u8> {
     out
 }
 
-/// `bytes` with every JSON string `"from"` made `"to"`.
-fn replace_quoted(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
-    let Ok(text) = std::str::from_utf8(bytes) else { return bytes.to_vec() };
+/// `bytes` with every JSON string `"from"` made `"to"`, when there is one.
+fn replace_quoted(bytes: &[u8], from: &str, to: &str) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).ok()?;
     let (from, to) = (serde_json::Value::from(from).to_string(), serde_json::Value::from(to).to_string());
-    if !text.contains(&from) {
-        return bytes.to_vec();
-    }
-    text.replace(&from, &to).into_bytes()
+    text.contains(&from).then(|| text.replace(&from, &to).into_bytes())
 }

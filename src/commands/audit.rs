@@ -9,6 +9,7 @@ use crate::gate::Gate;
 use crate::gate::waiver::Waivers;
 use crate::report::run::RunReport;
 use crate::report::{self, terminal};
+use crate::runner::outcome::Verdict;
 use crate::server::{self, Shared};
 use crate::suite::requirement::Level;
 use std::net::SocketAddr;
@@ -123,8 +124,23 @@ pub fn run(args: AuditArgs) -> u8 {
     };
     let report = audit.finish(&gate, &url, false);
     let style = terminal::Style::detect();
+    // Most requirements never arise in a short session: they are counted
+    // here, and listed with their reasons in the file reports.
+    let mut not_applicable = 0;
     for case in &report.cases {
-        outln!("{}", terminal::progress_line(case, style));
+        if case.verdict() == Verdict::NotApplicable {
+            not_applicable += 1;
+        } else {
+            outln!("{}", terminal::progress_line(case, style));
+        }
+    }
+    if not_applicable > 0 {
+        outln!(
+            "{}",
+            style.dim(&format!(
+                "N/A   {not_applicable} requirements: the client had no occasion to show them (--json and --html say why, each)"
+            ))
+        );
     }
     out!("{}", terminal::details(&report, style));
     let wrote = write_reports(&args, &report);

@@ -107,7 +107,12 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
         }
         let not_applicable = t.get(Verdict::NotApplicable);
         if not_applicable > 0 {
-            notes.push(format!("{not_applicable} not applicable to this server"));
+            let why = if subject.starts_with(CLIENT) || subject.starts_with(CLIENT_LIKE) {
+                "the client had no occasion to show"
+            } else {
+                "not applicable to this server"
+            };
+            notes.push(format!("{not_applicable} {why}"));
         }
         if !notes.is_empty() {
             text.push_str(&format!(" ({})", notes.join("; ")));

@@ -30,7 +30,7 @@ impl Retries {
             if wait.waited_ms < wait.asked_ms {
                 out.depart(
                     RETRY_AFTER,
-                    "time since the answer that asked to wait",
+                    "time before sending the refused request again",
                     format!(
                         "at least {:.1} s: the Retry-After of the answer to request {}",
                         wait.asked_ms as f64 / 1000.0,
