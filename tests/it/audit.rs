@@ -1028,3 +1028,148 @@ proptest::proptest! {
         let _ = scimitar::report::terminal::details(&report, scimitar::report::terminal::Style { color: false });
     }
 }
+
+/// A client that copes with what a scenario does to it.
+struct Coping {
+    scenario: Scenario,
+    judged: &'static str,
+    client: fn(&str),
+}
+
+fn coping() -> Vec<Coping> {
+    vec![
+        Coping {
+            scenario: Scenario::RateLimit { seconds: 1 },
+            judged: RETRY_AFTER,
+            client: |b| {
+                let c = Client::new(b.into());
+                c.get("/Users");
+                assert_eq!(c.get("/Users").0, 429);
+                std::thread::sleep(std::time::Duration::from_millis(1100));
+                assert_eq!(c.get("/Users").0, 200);
+            },
+        },
+        Coping {
+            scenario: Scenario::ServerError,
+            judged: NO_AUTO_RETRY,
+            client: |b| {
+                let c = Client::new(b.into());
+                let body = json!({ "schemas": [CORE_USER], "userName": "jdoe" });
+                assert_eq!(c.send("POST", "/Users", Some(body.clone())).0, 500);
+                assert_eq!(c.get(&format!("/Users?filter={}", enc("userName eq \"jdoe\""))).0, 200);
+                assert_eq!(c.send("POST", "/Users", Some(body)).0, 201);
+            },
+        },
+        Coping {
+            scenario: Scenario::StaleEtag,
+            judged: REREAD_AFTER_412,
+            client: |b| {
+                let c = Client::new(b.into());
+                let user = format!("/Users/{}", c.user("jdoe"));
+                let body = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "displayName", "value": "J" }] });
+                for expected in [412, 200] {
+                    let tag = c.etag(&user);
+                    let headers = [
+                        ("Accept", "application/scim+json"),
+                        ("Content-Type", "application/scim+json"),
+                        ("If-Match", tag.as_str()),
+                    ];
+                    assert_eq!(
+                        c.raw("PATCH", &user, &headers, Some(body.to_string().into_bytes())).0,
+                        expected
+                    );
+                }
+            },
+        },
+        Coping {
+            scenario: Scenario::Conflict,
+            judged: AFTER_409,
+            client: |b| {
+                let c = Client::new(b.into());
+                assert_eq!(
+                    c.send("POST", "/Users", Some(json!({ "schemas": [CORE_USER], "userName": "jdoe" }))).0,
+                    409
+                );
+                let (_, found) = c.get(&format!("/Users?filter={}", enc("userName eq \"jdoe\"")));
+                assert_eq!(found["totalResults"], 1, "the other writer's user is there to find");
+            },
+        },
+        Coping {
+            scenario: Scenario::ShortPages,
+            judged: SHORT_PAGES,
+            client: |b| {
+                let c = Client::new(b.into());
+                for n in 0..5 {
+                    c.user(&format!("walk-{n}"));
+                }
+                let filter = enc("userName sw \"walk-\"");
+                let mut start = 1;
+                loop {
+                    let (_, page) = c.get(&format!("/Users?filter={filter}&startIndex={start}&count=10"));
+                    let held = page["Resources"].as_array().map_or(0, Vec::len) as u64;
+                    start += held;
+                    if held == 0 || start > page["totalResults"].as_u64().unwrap() {
+                        break;
+                    }
+                }
+                assert_eq!(start, 6, "every user was read");
+            },
+        },
+        Coping {
+            scenario: Scenario::Redirect,
+            judged: TEMPORARY_REDIRECT,
+            client: |b| {
+                let c = Client::new(b.into());
+                let user = format!("/Users/{}", c.user("jdoe"));
+                let (status, _, headers) = c.send("GET", &user, None);
+                assert_eq!(status, 307);
+                assert_eq!(c.get(headers.get("location").unwrap().to_str().unwrap()).0, 200);
+                assert_eq!(c.get(&user).0, 200, "the original URL still serves it");
+            },
+        },
+        Coping {
+            scenario: Scenario::Moved,
+            judged: PERMANENT_REDIRECT,
+            client: |b| {
+                let c = Client::new(b.into());
+                let user = format!("/Users/{}", c.user("jdoe"));
+                let (status, _, headers) = c.send("GET", &user, None);
+                assert_eq!(status, 308);
+                let location = headers.get("location").unwrap().to_str().unwrap().to_string();
+                let (status, moved) = c.get(&location);
+                assert_eq!(status, 200);
+                assert_eq!(moved["meta"]["location"], location.as_str(), "the answer names its new URL");
+                c.patch(&location, json!([{ "op": "replace", "path": "displayName", "value": "J" }]));
+            },
+        },
+    ]
+}
+
+#[test]
+fn each_scenario_provokes_and_a_client_that_copes_passes() {
+    assert_eq!(
+        coping().iter().map(|c| c.scenario.name()).collect::<Vec<_>>().len(),
+        Scenario::ALL.len() - 1,
+        "every scenario but slow, whose careful client has nothing to show"
+    );
+    for c in coping() {
+        let report = audit(with(c.scenario), c.client);
+        let judged = case(&report, c.judged);
+        assert_eq!(judged.verdict(), Verdict::Pass, "{}: {:#?}", c.scenario.name(), judged.outcome);
+        let others: Vec<(String, usize)> =
+            with_findings(&report).into_iter().filter(|(id, _)| !BACKGROUND.contains(&id.as_str())).collect();
+        assert_eq!(others, vec![], "{}: nothing else is reported", c.scenario.name());
+    }
+}
+
+#[test]
+fn by_default_the_audit_server_answers_every_case_as_the_reference_server_does() {
+    let server = AuditServer::start(AuditConfig::new(ServerConfig::new(Auth::bearer("audit-token")))).unwrap();
+    let run = scimitar(&["run", "--url", &server.base_url(), "--token", "audit-token"]);
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.ends_with(" passed, 0 failed, 1 not applicable"), "as against scimitar serve: {last}");
+    let report = server.finish(&Gate::default());
+    assert!(report.summary.requests > 1000, "every request was seen: {}", report.summary.requests);
+}
