@@ -471,11 +471,11 @@ pub struct ServeArgs {
 #[derive(Args)]
 #[command(after_long_help = "\
 The server behaves exactly as `scimitar serve` (tenants, credentials, --compat, variants) unless a
---scenario asks otherwise. Point the client at it; when the audit ends (Ctrl-C, or an --until
-condition) every requirement of RFC 7643/7644 on a client is reported as a case: pass, fail (MUST),
-warn (SHOULD), note (MAY), or not applicable when the client never had occasion to show it. What a
-server with --compat accepts from an IdP is reported as declared. Reports and exit codes are those of
-`scimitar run`.
+--scenario asks otherwise. Point the client at it. When the audit ends (Ctrl-C, or an --until
+condition), every requirement RFC 7643/7644 put on a client is a case: pass, fail (MUST), warn
+(SHOULD), note (MAY), or not applicable when the client never had occasion to show it. What the
+server accepts from an IdP under --compat is reported as declared. Reports and exit codes are
+those of `scimitar run`; Ctrl-C is the ordinary end, and a second one quits without reports.
 
 Examples:
   scimitar audit --token t --until idle=30 --html audit.html
