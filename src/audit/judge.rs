@@ -12,6 +12,9 @@ use crate::scim::quirks::Leniency;
 use crate::suite::profile::Profile;
 use std::collections::BTreeMap;
 
+/// Finished exchanges held back, at most, for one that has not finished.
+const MOST_WAITING: usize = 1_000;
+
 pub struct Judge {
     ctx: Ctx,
     leniency: Leniency,
@@ -53,7 +56,18 @@ impl Judge {
 
     /// A finished exchange; it and every one it was waiting for are judged.
     pub fn record(&mut self, seen: Seen) {
+        if seen.seq < self.next {
+            // Its turn was skipped (see below): judged as it comes.
+            return self.judge(&seen);
+        }
         self.waiting.insert(seen.seq, seen);
+        // An exchange that never arrives (its handling failed) must not hold
+        // back every later one: past this many, the gap is skipped.
+        if self.waiting.len() > MOST_WAITING
+            && let Some(first) = self.waiting.keys().next()
+        {
+            self.next = *first;
+        }
         while let Some(seen) = self.waiting.remove(&self.next) {
             self.next += 1;
             self.judge(&seen);
@@ -98,5 +112,52 @@ impl Judge {
         if self.like.contains(&Profile::Entra) {
             self.entra.see(&req, &mut out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::Registry;
+
+    fn seen(seq: u64) -> Seen {
+        Seen {
+            seq,
+            started: std::time::Instant::now(),
+            started_at: String::new(),
+            elapsed_ms: 0.0,
+            tenant: Some(0),
+            base: "http://localhost/scim/v2".into(),
+            method: "GET".into(),
+            path: "/Users".into(),
+            raw_query: None,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            via_alias: false,
+            answer: None,
+            injected: None,
+            arrival: Default::default(),
+        }
+    }
+
+    fn judge() -> Judge {
+        let ctx = Ctx { registry: Registry::builtin(), etag: true };
+        Judge::new(ctx, Leniency::strict(), Vec::new(), Redactor::default())
+    }
+
+    #[test]
+    fn exchanges_are_judged_in_arrival_order_and_a_missing_one_holds_back_only_so_many() {
+        let mut j = judge();
+        j.record(seen(2));
+        assert_eq!(j.judged(), 0, "the second waits for the first");
+        j.record(seen(1));
+        assert_eq!(j.judged(), 2);
+        for seq in 4..4 + MOST_WAITING as u64 + 1 {
+            j.record(seen(seq));
+        }
+        assert_eq!(j.judged(), 2 + MOST_WAITING as u64 + 1, "past the limit, the gap at 3 is skipped");
+        j.record(seen(3));
+        assert_eq!(j.judged(), 3 + MOST_WAITING as u64 + 1, "and 3 is judged when it comes");
     }
 }

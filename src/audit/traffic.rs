@@ -20,11 +20,13 @@ use std::time::Instant;
 pub const ALIAS: &str = "/scimitar-moved";
 
 pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Next) -> Response {
-    let seq = audit.next_seq();
     let started = Instant::now();
     let started_at = datetime::format(datetime::now());
     let (mut parts, body) = request.into_parts();
     let body = read(body, audit.body_cap()).await;
+    // Numbered once its body is in: from here to the guard below nothing
+    // waits, so every number reaches the judge, answered or not.
+    let seq = audit.next_seq();
     let raw_path = parts.uri.path().to_string();
     let (tenant, prefix, mut path) = audit.locate(&raw_path);
     let via_alias = tenant.is_some() && path.starts_with(&format!("{ALIAS}/"));

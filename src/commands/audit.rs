@@ -16,6 +16,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long requests still in flight when the audit ends may take to finish;
+/// those that do not are judged as unanswered.
+const STRAGGLERS_SECONDS: u64 = 10;
+
 pub fn run(args: AuditArgs) -> u8 {
     if args.serve.list_faults || args.serve.list_variants {
         return super::serve::run(args.serve);
@@ -97,12 +101,15 @@ pub fn run(args: AuditArgs) -> u8 {
         let urls: Vec<String> =
             shared.tenants.iter().map(|t| format!("http://{local}{}", t.prefix)).collect();
         let ending = audit.clone();
+        let ended = Arc::new(tokio::sync::Notify::new());
+        let told = ended.clone();
         let shutdown = async move {
             let why = tokio::select! {
                 () = super::serve::wait_for_stop() => "stopped",
                 why = reached(&ending, &until) => why,
             };
             errln!("audit ended ({why}): judging what the client sent");
+            told.notify_one();
             // A second Ctrl-C quits at once, without the reports.
             tokio::spawn(async {
                 if tokio::signal::ctrl_c().await.is_ok() {
@@ -110,12 +117,20 @@ pub fn run(args: AuditArgs) -> u8 {
                 }
             });
         };
-        match server::serve_wrapped(listener, shared.clone(), audit.wrapper(), shutdown).await {
-            Ok(()) => Ok(urls.join(" ")),
-            Err(e) => {
-                errln!("error: {e}");
-                Err(exit::HARNESS_ERROR)
-            }
+        // A client that never finishes its request must not hold the report back.
+        let deadline = async move {
+            ended.notified().await;
+            tokio::time::sleep(Duration::from_secs(STRAGGLERS_SECONDS)).await;
+        };
+        tokio::select! {
+            served = server::serve_wrapped(listener, shared.clone(), audit.wrapper(), shutdown) => match served {
+                Ok(()) => Ok(urls.join(" ")),
+                Err(e) => {
+                    errln!("error: {e}");
+                    Err(exit::HARNESS_ERROR)
+                }
+            },
+            () = deadline => Ok(urls.join(" ")),
         }
     });
     let url = match served {

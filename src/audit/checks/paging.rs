@@ -14,8 +14,9 @@ use std::collections::HashMap;
 /// A listing: its tenant, path and every parameter but the paging ones.
 type Key = (Option<usize>, String, Vec<(String, String)>);
 
-/// Walks in progress: the most a long audit keeps.
-const MAX_WALKS: usize = 10_000;
+/// Walks in progress: the most a long audit keeps (each holds its last page,
+/// cut to what a report shows).
+const MAX_WALKS: usize = 1_000;
 
 #[derive(Default)]
 pub struct Paging {
