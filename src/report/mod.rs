@@ -146,6 +146,24 @@ fn subject_of(id: &str) -> Option<String> {
     }
 }
 
+/// Whether the report is a client audit's (`scimitar audit`): its cases
+/// judge a client, its target is the server the client talked to.
+pub fn is_client_audit(run: &RunReport) -> bool {
+    !run.cases.is_empty() && run.cases.iter().all(|c| c.id.starts_with("audit::"))
+}
+
+/// The profiles line of a report's header: who the run played, or for a
+/// client audit which IdPs the client was compared with.
+pub fn profiles_line(run: &RunReport, name: fn(&Profile) -> &'static str, recording: &str) -> String {
+    let names = run.profiles.iter().map(name).collect::<Vec<_>>().join(", ");
+    match (is_client_audit(run), run.profiles.is_empty()) {
+        (true, true) => "none (an audit of a client)".into(),
+        (true, false) => format!("the client compared with {names}"),
+        (false, true) => recording.to_string(),
+        (false, false) => names,
+    }
+}
+
 /// The run's verdict in one line. "compliant" only when nothing fails at
 /// the gating level: a run that passes against a baseline still says how
 /// many cases fail.

@@ -938,8 +938,10 @@ fn an_audit_ends_after_its_requests_with_every_report_and_exit_1_for_a_failing_c
     assert_eq!(case["verdict"], "fail");
     assert_eq!(report["summary"]["requests"], 2);
     assert!(std::fs::read_to_string(&junit).unwrap().contains("<failure"));
-    assert!(std::fs::read_to_string(&html).unwrap().contains("audit::resource::schemas_present"));
-    assert!(std::fs::read_to_string(&md).unwrap().contains("schemas_present"));
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("<h1>SCIM client audit</h1>") && html.contains("audit::resource::schemas_present"));
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("an audit of a client") && md.contains("schemas_present"), "{md}");
     let har: Value = serde_json::from_str(&std::fs::read_to_string(&har).unwrap()).unwrap();
     assert!(!har["log"]["entries"].as_array().unwrap().is_empty());
 }
