@@ -190,7 +190,7 @@ fn pathless(rt: &ResourceType, id: &str, kind: Op, value: Option<&Value>, out: &
                     Some(attr) => {
                         named(attr, Some(&schema.id), &format!("{key}:{name}"), kind, inner_value, out)
                     }
-                    None => unknown(&format!("{key}:{name}"), out),
+                    None => unknown(out),
                 }
             }
             continue;
@@ -212,6 +212,11 @@ fn pathless(rt: &ResourceType, id: &str, kind: Op, value: Option<&Value>, out: &
                 // Okta echoes the resource's own id in a rename: nothing is modified.
                 out.occasion(NO_READONLY);
             }
+            Some(attr) if attr.name.eq_ignore_ascii_case("meta") => {
+                // meta "SHALL be ignored when provided by clients" (RFC 7643 §3.1):
+                // sent back with the rest of a resource, it modifies nothing.
+                out.occasion(NO_READONLY);
+            }
             Some(attr) => named(attr, None, key, kind, v, out),
             None => match unqualified_extension(rt, key) {
                 Some(full) => out.depart(
@@ -220,20 +225,16 @@ fn pathless(rt: &ResourceType, id: &str, kind: Op, value: Option<&Value>, out: &
                     format!("the extension attribute qualified: {full}"),
                     key.clone(),
                 ),
-                None => unknown(key, out),
+                None => unknown(out),
             },
         }
     }
 }
 
-fn unknown(at: &str, out: &mut Sink) {
+/// An attribute the server's schema does not define: not the client's fault,
+/// as a server may ignore what it lacks (RFC 7644 §3.3); only an occasion.
+fn unknown(out: &mut Sink) {
     out.occasion(PATCH_COMPATIBLE);
-    out.depart(
-        PATCH_COMPATIBLE,
-        at.to_string(),
-        "an attribute the server's schema defines (see /Schemas)",
-        format!("{at}, which it does not"),
-    );
 }
 
 /// An operation on an attribute named at the top level of a path-less value.
@@ -263,9 +264,9 @@ fn readonly(at: &str, value: &Value, out: &mut Sink) {
 fn compatible(p: values::Problem, out: &mut Sink) {
     match p.kind {
         Kind::Quirk(q) => out.quirk(PATCH_COMPATIBLE, q, p.at, p.expected, p.actual),
-        Kind::JsonType | Kind::Binary | Kind::UnknownSub => {
-            out.depart(PATCH_COMPATIBLE, p.at, p.expected, p.actual)
-        }
+        Kind::JsonType | Kind::Binary => out.depart(PATCH_COMPATIBLE, p.at, p.expected, p.actual),
+        // As for an attribute the schema lacks: a server may ignore it.
+        Kind::UnknownSub => {}
     }
 }
 
@@ -332,15 +333,7 @@ fn with_path(
     out.occasion(PATCH_COMPATIBLE);
     let resolved = match rt.resolve(&path.attr) {
         Ok(r) => r,
-        Err(why) => {
-            out.depart(
-                PATCH_COMPATIBLE,
-                format!("path {text:?}"),
-                "an attribute the server's schema defines (see /Schemas)",
-                why,
-            );
-            return;
-        }
+        Err(_) => return unknown(out),
     };
     let aref = match resolved {
         Resolved::Attr(a) => a,
@@ -352,7 +345,7 @@ fn with_path(
                         Some(attr) => {
                             named(attr, Some(&schema.id), &format!("{}:{name}", schema.id), kind, v, out)
                         }
-                        None => unknown(&format!("{}:{name}", schema.id), out),
+                        None => unknown(out),
                     }
                 }
             }
@@ -366,15 +359,7 @@ fn with_path(
     let sub = match (&path.sub_after_filter, aref.sub) {
         (Some(name), _) => match attr.sub(name) {
             Some(s) => Some(s),
-            None => {
-                out.depart(
-                    PATCH_COMPATIBLE,
-                    format!("path {text:?}"),
-                    format!("a sub-attribute of {}", attr.name),
-                    name.clone(),
-                );
-                return;
-            }
+            None => return unknown(out),
         },
         (None, s) => s,
     };
