@@ -1191,3 +1191,26 @@ fn under_every_legal_variant_an_adaptive_client_comes_out_clean() {
     }
     assert!(all_bad.is_empty(), "{}", all_bad.join("\n\n"));
 }
+
+#[test]
+fn coverage_shows_every_client_requirement_an_audit_can_see_judged_in_its_own_section() {
+    let out = scimitar(&["coverage"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("The client's side: what scimitar audit judges a SCIM client by"), "{text}");
+    let tally = text
+        .lines()
+        .find(|l| l.contains("auditable requirements judged"))
+        .expect("a tally of the client's side");
+    let numbers: Vec<u64> = tally.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(numbers.len() >= 3 && numbers[0] == numbers[1] && numbers[1] >= 50, "{tally}");
+    assert!(text.contains("by audit::patch::compatible"), "each names the case that judges it");
+    assert!(
+        text.contains("not auditable: the audit server speaks plain HTTP"),
+        "and why the rest cannot be seen"
+    );
+    let uncovered = String::from_utf8_lossy(&scimitar(&["coverage", "--uncovered"]).stdout).into_owned();
+    assert!(
+        !uncovered.contains("The client's side:"),
+        "no client requirement is left unjudged:\n{uncovered}"
+    );
+}
