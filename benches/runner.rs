@@ -51,7 +51,7 @@ fn main() {
                     reports.iter().all(|r| matches!(r.outcome, scimitar::runner::outcome::Outcome::Pass)),
                     "the suite must pass to be measured"
                 );
-                ctx.tracker.clean(&ctx.http).await;
+                ctx.tracker.clean(&ctx.http, false).await;
                 walls.push(round.elapsed());
             }
             let rps = (ctx.http.requests_sent() - before) as f64 / started.elapsed().as_secs_f64();

@@ -202,8 +202,18 @@ pub struct SelftestArgs {
     pub suites: Option<PathBuf>,
 }
 
-#[derive(Args)]
-#[command(after_long_help = "\
+/// `run --help`: examples, every key of a target file, exit codes.
+fn run_after_help() -> String {
+    let target_file: String = crate::runner::target_file::EXAMPLE
+        .lines()
+        .map(|l| if l.is_empty() { "\n".into() } else { format!("  {l}\n") })
+        .collect();
+    format!(
+        "{RUN_EXAMPLES}\n\nTarget file (--target FILE), every key it takes:\n{target_file}\n{RUN_EXIT_CODES}"
+    )
+}
+
+const RUN_EXAMPLES: &str = "\
 Examples:
   scimitar run
       All suites against an in-process reference server: a passing run
@@ -230,11 +240,18 @@ In CI:
   scimitar run --url \"$URL\" --waivers waivers.yaml --junit junit.xml --html report.html --markdown summary.md
       Known gaps waived (each with a reason and an expiry date), reports to upload
   scimitar run --url \"$URL\" --baseline main.json --json this.json
-      Fail only on regressions against an earlier run's report; list what was fixed
+      Fail only on regressions against an earlier run's report; list what was fixed";
 
-Exit codes: 0 compliant (findings below --fail-on, MUST by default, and waived ones do not count);
-1 not compliant, a regression against --baseline, or an expired waiver; 2 usage or suite error;
-3 the harness could not run (network, TLS, timeouts, refused credentials); 130 interrupted.")]
+const RUN_EXIT_CODES: &str = "\
+Exit codes:
+  0    compliant: no finding at or above --fail-on (waived and declared ones do not count)
+  1    not compliant, a regression against --baseline, or an expired waiver
+  2    usage error, or a bad suite, waiver or target file
+  3    the harness could not run (network, TLS, timeouts, credentials, no SCIM service there)
+  130  interrupted";
+
+#[derive(Args)]
+#[command(after_long_help = run_after_help())]
 pub struct RunArgs {
     #[command(flatten)]
     pub select: SelectArgs,
@@ -255,7 +272,8 @@ pub struct RunArgs {
     #[arg(long = "header", value_name = "NAME: VALUE", env = "SCIMITAR_HEADER", hide_env_values = true)]
     pub auth_header: Option<String>,
 
-    /// A target file (TOML): URL, which environment variable holds the secret, capabilities, limits
+    /// A target file (TOML): URL, which environment variable holds the secret, capabilities, and
+    /// what the vendor declares (limits, what DELETE does); `run --help` lists every key
     #[arg(long, value_name = "FILE")]
     pub target: Option<PathBuf>,
 
@@ -288,9 +306,10 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "fail_on")]
     pub strict: bool,
 
-    /// The weakest level whose findings fail the run: must, should or may
-    #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "must")]
-    pub fail_on: Level,
+    /// What fails the run: the weakest level whose findings do (must, should or may), and
+    /// `declared` for the deviations a target file declares; comma-separated, e.g. should,declared
+    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
+    pub fail_on: Vec<FailOn>,
 
     /// A waiver file (YAML): case or requirement ids whose failures are accepted, with a reason and
     /// an optional expiry date; waived failures are reported as waived, an expired waiver fails the run
@@ -459,6 +478,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub list_variants: bool,
 
+    /// Serve pages of at most N resources, however many a client asks for (as a vendor's
+    /// documented page limit does; advertised as filter.maxResults)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_page_size: Option<u32>,
+
+    /// Refuse (400) a PATCH carrying more than N member values, as some vendors do
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_members_per_patch: Option<u32>,
+
     /// Load users and groups from a JSON file ({"Users": [...], "Groups": [...]}) into every tenant
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
@@ -512,9 +540,10 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with = "fail_on")]
     pub strict: bool,
 
-    /// The weakest level whose findings fail the audit: must, should or may
-    #[arg(long, value_name = "LEVEL", value_parser = parse_level, default_value = "must")]
-    pub fail_on: Level,
+    /// What fails the audit: the weakest level whose findings do (must, should or may), and
+    /// `declared` for what the server accepts under --compat; comma-separated, e.g. should,declared
+    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
+    pub fail_on: Vec<FailOn>,
 
     /// A waiver file (YAML), as for `scimitar run`: audit case or requirement ids whose findings are accepted
     #[arg(long, value_name = "FILE")]
@@ -620,12 +649,33 @@ fn parse_profile(s: &str) -> Result<ProfileChoice, String> {
     Profile::parse(s).map(ProfileChoice)
 }
 
-fn parse_level(s: &str) -> Result<Level, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "must" => Ok(Level::Must),
-        "should" => Ok(Level::Should),
-        "may" => Ok(Level::May),
-        _ => Err(format!("'{s}' is not a level; use must, should or may")),
+/// One `--fail-on` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// MUST findings (the default)
+    Must,
+    /// SHOULD findings and stronger
+    Should,
+    /// MAY findings and stronger: every finding
+    May,
+    /// Deviations the target file declares
+    Declared,
+}
+
+impl FailOn {
+    /// The weakest level named (MUST when none is), and whether `declared` is.
+    pub fn resolve(values: &[FailOn]) -> (Level, bool) {
+        let level = values
+            .iter()
+            .filter_map(|v| match v {
+                FailOn::Must => Some(Level::Must),
+                FailOn::Should => Some(Level::Should),
+                FailOn::May => Some(Level::May),
+                FailOn::Declared => None,
+            })
+            .max()
+            .unwrap_or(Level::Must);
+        (level, values.contains(&FailOn::Declared))
     }
 }
 

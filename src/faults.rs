@@ -122,6 +122,7 @@ faults! {
     ImmutableAddRefused = "immutable-add-refused": "PATCH add of a value with an immutable sub-attribute (a new member) answers 400 mutability",
     NoOpPatchTouches = "no-op-patch-touches": "a PATCH that changes nothing still bumps meta.lastModified and the version",
     AddDuplicatesValue = "add-duplicates-value": "PATCH add appends a value equal to one already there",
+    AddFirstValueOnly = "add-first-value-only": "PATCH add of several values to a multi-valued attribute keeps only the first",
     Patch204WithAttributes = "patch-204-with-attributes": "PATCH answers 204 even when the attributes parameter asks for the resource",
     PatchReadOnlyIgnored = "patch-read-only-ignored": "PATCH operations on readOnly attributes (id, meta) succeed and do nothing",
     PatchRequiredNotEnforced = "patch-required-not-enforced": "PATCH may remove a required attribute such as userName",

@@ -21,6 +21,9 @@ use tokio::sync::watch;
 /// server answering in 100 ms can still reach Entra's 25 per second.
 pub const DEFAULT_JOBS: usize = 8;
 
+/// Members added per group PATCH unless the target file declares a limit.
+pub const MEMBERS_PER_PATCH: usize = 50;
+
 /// What to replay.
 #[derive(Debug, Clone)]
 pub struct Plan {

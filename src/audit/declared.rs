@@ -46,6 +46,7 @@ pub fn declarations(cited: &BTreeSet<&'static str>) -> Vec<Declaration> {
             out.push(Declaration {
                 key: format!("--compat {}", idp.name()),
                 resource: resource.to_string(),
+                endpoint: format!("/{resource}s"),
                 says: format!(
                     "the server accepts what {} sends here although the RFCs do not allow it",
                     idp.title()

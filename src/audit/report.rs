@@ -52,7 +52,11 @@ pub fn build(tallies: &Tallies, meta: &Meta, gate: &Gate) -> RunReport {
         fail_on_declared: gate.fail_on_declared,
         summary,
         waivers: judgement.waivers,
+        // What --compat accepts is no target file's declaration: each such
+        // finding says itself what accepted it.
+        declarations: Vec::new(),
         baseline: judgement.baseline,
+        left_behind: Vec::new(),
         cases,
     }
 }
@@ -184,5 +188,6 @@ fn target(meta: &Meta) -> TargetInfo {
         capability_notes: capabilities.notes(),
         model: model.summary(),
         highlights,
+        declared: None,
     }
 }

@@ -18,7 +18,7 @@ pub enum Scenario {
     StaleEtag,
     /// Another writer creates the user of the first POST /Users just before it.
     Conflict,
-    /// Pages of at most two resources.
+    /// Pages of one resource.
     ShortPages,
     /// 500 on the first create, which is not applied.
     ServerError,
@@ -102,7 +102,7 @@ impl Scenario {
             ),
             Scenario::StaleEtag => "The first PUT, PATCH or DELETE that carries If-Match is answered 412 Precondition Failed, as if another client had changed the resource, and not served.".into(),
             Scenario::Conflict => "Just before the first POST /Users is served, another writer creates the same user, so the server answers it 409 uniqueness.".into(),
-            Scenario::ShortPages => "Every page holds at most 2 resources, whatever count asks (the small-pages variant: /ServiceProviderConfig says filter.maxResults 2).".into(),
+            Scenario::ShortPages => "Every page holds one resource, whatever count asks (the small-pages variant: /ServiceProviderConfig says filter.maxResults 1).".into(),
             Scenario::ServerError => "The first POST that creates a resource is answered 500 Internal Server Error, and nothing is created.".into(),
             Scenario::Slow { seconds } => format!(
                 "The first POST that creates a resource is held {seconds} s before the server handles it; it is then created."

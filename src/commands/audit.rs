@@ -4,7 +4,7 @@
 
 use crate::audit::scenario::Scenario;
 use crate::audit::{Audit, AuditConfig};
-use crate::cli::{AuditArgs, Until, exit};
+use crate::cli::{AuditArgs, FailOn, Until, exit};
 use crate::gate::Gate;
 use crate::gate::waiver::Waivers;
 use crate::report::run::RunReport;
@@ -37,11 +37,15 @@ pub fn run(args: AuditArgs) -> u8 {
         return exit::SUCCESS;
     }
     let gate = match args.waivers.as_deref().map(Waivers::load).transpose() {
-        Ok(waivers) => Gate {
-            fail_on: if args.strict { Level::May } else { args.fail_on },
-            waivers: waivers.unwrap_or_default(),
-            ..Gate::default()
-        },
+        Ok(waivers) => {
+            let (level, declared) = FailOn::resolve(&args.fail_on);
+            Gate {
+                fail_on: if args.strict { Level::May } else { level },
+                fail_on_declared: declared,
+                waivers: waivers.unwrap_or_default(),
+                ..Gate::default()
+            }
+        }
         Err(e) => {
             errln!("error: {e}");
             return exit::USAGE;

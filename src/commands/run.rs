@@ -7,10 +7,11 @@ use crate::gate::Gate;
 use crate::gate::baseline::Baseline;
 use crate::gate::waiver::Waivers;
 use crate::report::progress;
-use crate::report::run::{REPORT_FORMAT, RunReport, Summary, TargetInfo};
+use crate::report::run::{DeclaredInfo, REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use crate::report::{self, terminal};
-use crate::runner::outcome::{CaseReport, HarnessError, Outcome};
-use crate::runner::target::{Target, TargetAuth, TargetFile};
+use crate::runner::outcome::{CaseReport, ErrorKind, HarnessError, Outcome};
+use crate::runner::target::{Target, TargetAuth};
+use crate::runner::target_file::TargetFile;
 use crate::runner::{self, RunOptions};
 use crate::scim::datetime;
 use crate::scim::quirks::{Idp, Leniency};
@@ -114,7 +115,10 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
         target_rate: pace,
         users,
         groups: args.groups.unwrap_or((users / 10).max(1)),
-        members_per_patch: target.limits.max_members_per_patch.map_or(50, |n| n as usize),
+        members_per_patch: target
+            .resource("Group")
+            .and_then(|g| g.max_members_per_patch)
+            .map_or(crate::load::MEMBERS_PER_PATCH, |n| n as usize),
         jobs,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -241,9 +245,10 @@ fn target(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Referen
 /// What decides the verdicts, read before the run so a bad file stops it
 /// before it starts.
 fn gate(args: &RunArgs) -> Result<Gate, String> {
+    let (level, declared) = crate::cli::FailOn::resolve(&args.fail_on);
     Ok(Gate {
-        fail_on: if args.strict { Level::May } else { args.fail_on },
-        fail_on_declared: false,
+        fail_on: if args.strict { Level::May } else { level },
+        fail_on_declared: declared,
         waivers: args.waivers.as_deref().map(Waivers::load).transpose()?.unwrap_or_default(),
         declarations: Vec::new(),
         baseline: args.baseline.as_deref().map(Baseline::load).transpose()?,
@@ -255,7 +260,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     let started = Instant::now();
     let options = RunOptions {
         timeout: Duration::from_secs(args.timeout.max(1)),
-        rate: args.rate,
+        rate: pace(args.rate, target.limits.rate),
         assume: args.assume.clone(),
         deny: args.deny.clone(),
     };
@@ -263,9 +268,12 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         Ok(ctx) => Arc::new(ctx),
         Err(e) => {
             errln!("error: {e}");
-            return exit::HARNESS_ERROR;
+            return if e.kind == ErrorKind::Config { exit::USAGE } else { exit::HARNESS_ERROR };
         }
     };
+    // The declarations name endpoints, which only discovery knows.
+    let gate = &Gate { declarations: crate::gate::declared::of_target(&target, &ctx.model), ..gate.clone() };
+    let target_info = target_info(&ctx, &target, in_process, options.rate);
     let style = terminal::Style::detect();
     let where_ = if in_process {
         format!("{} (in-process reference server)", ctx.http.redactor().redact(ctx.http.base()))
@@ -275,7 +283,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     outln!("scimitar {}: {} cases against {where_}", env!("CARGO_PKG_VERSION"), cases.len());
     let present: Vec<String> = ctx.capabilities.present().iter().map(ToString::to_string).collect();
     outln!("capabilities: {}", if present.is_empty() { "none found".into() } else { present.join(", ") });
-    out!("{}", terminal::target_lines(&target_info(&ctx, in_process), style));
+    out!("{}", terminal::target_lines(&target_info, style));
     outln!();
 
     let cancelled = stop_on_interrupt("what this run created");
@@ -313,65 +321,102 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     let _ = printer.await;
     let interrupted = *cancelled.borrow();
 
-    let left_behind = if args.keep {
-        ctx.tracker.count()
+    let cleanup = if args.keep {
+        ctx.tracker.kept()
     } else {
         let created = ctx.tracker.count();
-        let left = ctx.tracker.clean(&ctx.http).await;
-        let swept = if ctx.capabilities.has(crate::suite::capability::Capability::Filter) {
-            ctx.tracker.sweep(&ctx.http).await
-        } else {
-            0
-        };
+        let sweep = ctx.capabilities.has(crate::suite::capability::Capability::Filter);
+        let cleanup = ctx.tracker.clean(&ctx.http, sweep).await;
         // A reader that went away (`| head`) asked for quiet, not for this.
         if interrupted && crate::output::exit_code().is_none() {
             errln!(
-                "interrupted: deleted {} of the {created} resources this run created{}; {left} left behind",
-                created - left,
-                if swept > 0 { format!(", and {swept} more its names gave away") } else { String::new() }
+                "interrupted: deleted {} of the {created} resources this run created{}; {} left behind",
+                cleanup.deleted,
+                if cleanup.swept > 0 {
+                    format!(", and {} more its names gave away", cleanup.swept)
+                } else {
+                    String::new()
+                },
+                cleanup.left_behind.len()
             );
         }
-        left
+        cleanup
     };
     let judgement = gate.judge(&mut reports, crate::gate::waiver::today());
     let mut summary = Summary::of(&reports);
     summary.requests = ctx.http.requests_sent();
     summary.rate_limited = ctx.http.rate_limited();
-    summary.left_behind = left_behind;
+    summary.left_behind = cleanup.left_behind.len();
     let run = RunReport {
         format: REPORT_FORMAT,
         scimitar: env!("CARGO_PKG_VERSION").to_string(),
         run_id: ctx.run_id().to_string(),
         started_at,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        target: target_info(&ctx, in_process),
+        target: target_info,
         profiles: profiles_run,
         fail_on: gate.fail_on,
         fail_on_declared: gate.fail_on_declared,
         summary,
         waivers: judgement.waivers,
+        declarations: judgement.declarations,
         baseline: judgement.baseline,
+        left_behind: cleanup.left_behind,
         cases: reports,
     };
     match ctx.http.stopped() {
         None => out!("{}", terminal::details(&run, style)),
         Some(stop) => out!("{}", stopped_details(&run, stop, style)),
     }
-    if args.keep && left_behind > 0 {
-        outln!("kept {left_behind} resources this run created (names start with {}; --keep)", run.run_id);
-    }
     let wrote_all = write_reports(args, &run);
     verdict(&run, interrupted, wrote_all)
 }
 
-fn target_info(ctx: &runner::RunContext, in_process: bool) -> TargetInfo {
+fn target_info(ctx: &runner::RunContext, target: &Target, in_process: bool, rate: Option<f64>) -> TargetInfo {
+    let mut highlights = ctx.model.highlights();
+    highlights.extend(declared_lines(target, rate));
     TargetInfo {
         url: ctx.http.redactor().redact(ctx.http.base()),
         in_process,
         capabilities: ctx.capabilities.present(),
         capability_notes: ctx.capabilities.notes(),
         model: ctx.model.summary(),
-        highlights: ctx.model.highlights(),
+        highlights,
+        declared: DeclaredInfo::of(target),
+    }
+}
+
+/// What the target file declares, a line each, for the report's header.
+fn declared_lines(target: &Target, rate: Option<f64>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(declared) = target.limits.rate {
+        let pace = rate.unwrap_or(declared);
+        lines.push(format!("declared: at most {declared} requests/s; the run kept to {pace}"));
+    }
+    if let Some(n) = target.limits.max_page_size {
+        lines.push(format!("declared: pages of at most {n} resources; no request asked for more"));
+    }
+    for (name, d) in &target.resources {
+        let at = d.declared_at.as_deref().map_or(String::new(), |at| format!(" ({at})"));
+        if d.delete == crate::runner::target::DeleteSemantics::Deactivates {
+            lines.push(format!(
+                "declared: DELETE of a {name} deactivates it{at}; its RFC 7644 §3.6 findings are reported as declared"
+            ));
+        }
+        if let Some(n) = d.max_members_per_patch {
+            lines.push(format!(
+                "declared: at most {n} member values per PATCH of a {name}{at}; larger changes were split"
+            ));
+        }
+    }
+    lines
+}
+
+/// The pace the run keeps: `--rate` (0 for none), never above a declared rate.
+fn pace(asked: Option<f64>, declared: Option<f64>) -> Option<f64> {
+    match (asked.filter(|r| *r > 0.0), declared) {
+        (Some(a), Some(d)) => Some(a.min(d)),
+        (a, d) => a.or(d),
     }
 }
 

@@ -100,6 +100,12 @@ pub(crate) fn server_config(args: &ServeArgs) -> (ServerConfig, Auth, Option<Str
         .with_leniency(Leniency::for_idps(&args.compat))
         .with_faults(FaultSet::of(&args.faults))
         .with_variants(VariantChoice::resolve(&args.variants));
+    if let Some(n) = args.max_page_size {
+        config = config.with_max_page_size(n as usize);
+    }
+    if let Some(n) = args.max_members_per_patch {
+        config = config.with_max_members_per_patch(n as usize);
+    }
     config.log_requests = !args.quiet;
     (config, auth, generated)
 }

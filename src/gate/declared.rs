@@ -5,7 +5,9 @@
 //! their own, failing the run only with `--fail-on declared`. A declaration
 //! the run never saw the server act on is reported too, as not observed.
 
+use crate::runner::model::TargetModel;
 use crate::runner::outcome::{CaseReport, Finding};
+use crate::runner::target::{DeleteSemantics, Target};
 use serde::Serialize;
 
 /// One deviation a target file declares, for one resource type.
@@ -13,8 +15,10 @@ use serde::Serialize;
 pub struct Declaration {
     /// Where it is written: `[resources.User] delete = "deactivates"`.
     pub key: String,
-    /// The RFC resource type it concerns: `User`, `Group`.
+    /// The resource type it concerns: `User`, `Group`.
     pub resource: String,
+    /// Where the target serves that resource type: `/Users`.
+    pub endpoint: String,
     /// What the vendor says the server does.
     pub says: String,
     /// The requirements it departs from.
@@ -34,19 +38,37 @@ pub const DELETE_DEACTIVATES: &[&str] = &[
     "rfc7644.3.6.delete-recreate-username",
 ];
 
+/// The deviations a target file declares, each at the endpoint the target
+/// serves its resource type (discovery found it).
+pub fn of_target(target: &Target, model: &TargetModel) -> Vec<Declaration> {
+    target
+        .resources
+        .iter()
+        .filter(|(_, d)| d.delete == DeleteSemantics::Deactivates)
+        .map(|(name, _)| {
+            let endpoint =
+                model.resource_type(name).map_or_else(|| format!("/{name}s"), |rt| rt.endpoint.clone());
+            Declaration::delete_deactivates(name, &endpoint)
+        })
+        .collect()
+}
+
 impl Declaration {
-    pub fn delete_deactivates(resource: &str) -> Declaration {
+    pub fn delete_deactivates(resource: &str, endpoint: &str) -> Declaration {
         Declaration {
             key: format!("[resources.{resource}] delete = \"deactivates\""),
             resource: resource.to_string(),
+            endpoint: format!("/{}", endpoint.trim_matches('/')),
             says: format!("DELETE of a {resource} sets active to false and keeps it, still served"),
             requirements: DELETE_DEACTIVATES.iter().map(|s| s.to_string()).collect(),
         }
     }
 
-    /// The endpoint of its resource type, as RFC 7643 names it.
-    fn endpoint(&self) -> String {
-        format!("/{}s", self.resource)
+    /// Whether a request went to this resource type.
+    pub fn is_about(&self, url: &str) -> bool {
+        let path = url.split('?').next().unwrap_or("").to_ascii_lowercase();
+        let endpoint = self.endpoint.to_ascii_lowercase();
+        path.contains(&format!("{endpoint}/")) || path.ends_with(&endpoint)
     }
 
     /// Whether a finding of `case` is this deviation: it cites one of the
@@ -55,14 +77,9 @@ impl Declaration {
         if !self.requirements.contains(&finding.requirement.id) {
             return false;
         }
-        let endpoint = self.endpoint().to_ascii_lowercase();
-        let about = |url: &str| {
-            let path = url.split('?').next().unwrap_or("").to_ascii_lowercase();
-            path.contains(&format!("{endpoint}/")) || path.ends_with(&endpoint)
-        };
         match finding.exchange.and_then(|i| case.exchanges.get(i)) {
-            Some(exchange) => about(&exchange.request.url),
-            None => case.exchanges.iter().any(|e| about(&e.request.url)),
+            Some(exchange) => self.is_about(&exchange.request.url),
+            None => case.exchanges.iter().any(|e| self.is_about(&e.request.url)),
         }
     }
 }

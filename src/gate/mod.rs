@@ -107,12 +107,7 @@ impl Gate {
             for case in cases.iter() {
                 let checks =
                     case.requirements.iter().any(|r| status.declaration.requirements.contains(&r.id));
-                let about = case.exchanges.iter().any(|e| {
-                    e.request
-                        .url
-                        .to_ascii_lowercase()
-                        .contains(&format!("/{}s", status.declaration.resource.to_ascii_lowercase()))
-                });
+                let about = case.exchanges.iter().any(|e| status.declaration.is_about(&e.request.url));
                 if checks && about && case.verdict() == Verdict::Pass {
                     status.not_observed_in.push(case.id.clone());
                 }

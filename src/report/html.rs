@@ -166,6 +166,25 @@ fn waivers_and_baseline(out: &mut String, run: &RunReport) {
         }
         out.push_str("</ul>\n</section>\n");
     }
+    if !run.declarations.is_empty() {
+        out.push_str("<section id=\"declarations\">\n<h2>Declared by the target file</h2>\n<ul>\n");
+        for (contradicted, line) in run.declaration_lines() {
+            let class = if contradicted { " class=\"bad\"" } else { "" };
+            let _ = writeln!(out, "<li{class}>{}</li>", esc(&line));
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+    if let Some((head, lines)) = run.left_behind_text() {
+        let _ = writeln!(
+            out,
+            "<section id=\"left-behind\">\n<h2>Left on the target</h2>\n<p>{}</p>\n<ul>",
+            esc(&head)
+        );
+        for line in &lines {
+            let _ = writeln!(out, "<li><code>{}</code></li>", esc(line));
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
     if let Some(b) = &run.baseline {
         let list = |ids: &[String]| {
             if ids.is_empty() {

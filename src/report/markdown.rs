@@ -91,6 +91,21 @@ pub fn render(run: &RunReport) -> String {
             let _ = writeln!(out, "- `{}`: {} ({state})", w.id, cell(&w.reason));
         }
     }
+    if !run.declarations.is_empty() {
+        let _ = writeln!(out, "\n### Declared by the target file\n");
+        for (contradicted, line) in run.declaration_lines() {
+            let _ = writeln!(out, "- {}{}", if contradicted { "❌ " } else { "" }, cell(&line));
+        }
+    }
+    if let Some((head, lines)) = run.left_behind_text() {
+        let _ = writeln!(out, "\n### Left on the target\n\n{}\n", cell(&head));
+        for line in lines.iter().take(LISTED) {
+            let _ = writeln!(out, "- {}", cell(line));
+        }
+        if lines.len() > LISTED {
+            let _ = writeln!(out, "- …and {} more; see the JSON report.", lines.len() - LISTED);
+        }
+    }
     if let Some(b) = &run.baseline {
         let _ = writeln!(out, "\n### Against the baseline `{}`\n", b.file);
         let list = |ids: &[String]| {

@@ -3,9 +3,12 @@
 //! judged every case; nothing here re-derives a verdict.
 
 use crate::gate::baseline::Comparison;
+use crate::gate::declared::DeclarationStatus;
 use crate::gate::waiver::WaiverStatus;
 use crate::runner::model::ModelSummary;
 use crate::runner::outcome::{CaseReport, Verdict};
+use crate::runner::target::{Limits, ResourceDeclaration, Target};
+use crate::runner::tracker::{LeftBehind, Remains};
 use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
 use crate::suite::requirement::Level;
@@ -14,7 +17,9 @@ use serde::Serialize;
 /// Version of the JSON report format; bumped on any incompatible change.
 /// 2: one `verdict` per case (pass, fail, warn, note, blocked,
 /// not-applicable, waived, declared, error) and a `status` per finding.
-pub const REPORT_FORMAT: u32 = 2;
+/// 3: what the target file declares (`target.declared`, `declarations`) and
+/// what the run left on the target (`left_behind`).
+pub const REPORT_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -33,8 +38,14 @@ pub struct RunReport {
     pub summary: Summary,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<WaiverStatus>,
+    /// The deviations the target file declares, and what became of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declarations: Vec<DeclarationStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Comparison>,
+    /// What the run created and is still on the target, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_behind: Vec<LeftBehind>,
     pub cases: Vec<CaseReport>,
 }
 
@@ -48,6 +59,60 @@ impl RunReport {
             None => self.summary.failed > 0,
         };
         expired || failing
+    }
+
+    /// Each declaration and what became of it, a line each; `true` where
+    /// the server was seen to behave otherwise than declared.
+    pub fn declaration_lines(&self) -> Vec<(bool, String)> {
+        self.declarations
+            .iter()
+            .map(|d| {
+                let key = &d.declaration.key;
+                if d.not_observed() {
+                    (
+                        true,
+                        format!(
+                            "{key}: declared but not observed: {} found the server following the RFC instead",
+                            d.not_observed_in.join(", ")
+                        ),
+                    )
+                } else if d.declared_in.is_empty() {
+                    (false, format!("{key}: no case of this run exercised it"))
+                } else {
+                    (
+                        false,
+                        format!(
+                            "{key}: {}; {} cases reported as declared ({})",
+                            d.declaration.says,
+                            d.declared_in.len(),
+                            d.declared_in.join(", ")
+                        ),
+                    )
+                }
+            })
+            .collect()
+    }
+
+    /// What is still on the target, and how to remove it; `None` if nothing is.
+    pub fn left_behind_text(&self) -> Option<(String, Vec<String>)> {
+        if self.left_behind.is_empty() {
+            return None;
+        }
+        let deactivated = self.left_behind.iter().filter(|l| l.state == Remains::Deactivated).count();
+        let mut head = format!(
+            "{} resources this run created are still on the target (their names start with {})",
+            self.left_behind.len(),
+            self.run_id
+        );
+        if deactivated > 0 {
+            head.push_str(&format!(
+                "; {deactivated} of them deactivated, as the target file declares DELETE does: remove those with the \
+                 vendor's own tools (its admin console, or an API that deletes for good)"
+            ));
+        }
+        let lines =
+            self.left_behind.iter().map(|l| format!("{}: {}", l.resource, l.state.describe())).collect();
+        Some((head, lines))
     }
 
     /// The cases with this verdict, in run order.
@@ -68,8 +133,26 @@ pub struct TargetInfo {
     /// What discovery and the probes found the target to be.
     pub model: ModelSummary,
     /// The model in lines for a reader: documents, resource types, what
-    /// discovery could not read.
+    /// discovery could not read, what the target file declares.
     pub highlights: Vec<String>,
+    /// What the target file declares.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<DeclaredInfo>,
+}
+
+/// A target file's declarations, as the report records them.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeclaredInfo {
+    pub limits: Limits,
+    pub resources: std::collections::BTreeMap<String, ResourceDeclaration>,
+}
+
+impl DeclaredInfo {
+    pub fn of(target: &Target) -> Option<DeclaredInfo> {
+        let nothing = target.limits == Limits::default() && target.resources.is_empty();
+        (!nothing)
+            .then(|| DeclaredInfo { limits: target.limits.clone(), resources: target.resources.clone() })
+    }
 }
 
 /// How many cases ended with each verdict: the one set of numbers every

@@ -249,7 +249,11 @@ pub fn details(run: &RunReport, style: Style) -> String {
     out
 }
 
-/// Waivers (an expired one fails the run) and the comparison with a baseline.
+/// Resources left behind the terminal lists by name.
+const LISTED_LEFT_BEHIND: usize = 10;
+
+/// Waivers (an expired one fails the run), declarations, what was left on
+/// the target, and the comparison with a baseline.
 fn gating(out: &mut String, run: &RunReport, style: Style) {
     if !run.waivers.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("waivers"));
@@ -267,6 +271,26 @@ fn gating(out: &mut String, run: &RunReport, style: Style) {
                 format!("  {} waived {} ({})", w.id, w.waived.join(", "), w.reason)
             };
             let _ = writeln!(out, "{line}");
+        }
+    }
+    if !run.declarations.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("declared by the target file"));
+        for (contradicted, line) in run.declaration_lines() {
+            let _ = writeln!(out, "  {}", if contradicted { style.red(&line) } else { style.yellow(&line) });
+        }
+    }
+    if let Some((head, lines)) = run.left_behind_text() {
+        let _ = writeln!(out, "\n{}", style.bold("left on the target"));
+        let _ = writeln!(out, "  {}", style.yellow(&head));
+        for line in lines.iter().take(LISTED_LEFT_BEHIND) {
+            let _ = writeln!(out, "  {line}");
+        }
+        if lines.len() > LISTED_LEFT_BEHIND {
+            let _ = writeln!(
+                out,
+                "  …and {} more (the JSON report lists them all)",
+                lines.len() - LISTED_LEFT_BEHIND
+            );
         }
     }
     if let Some(b) = &run.baseline {

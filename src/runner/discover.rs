@@ -11,7 +11,7 @@
 use super::http::{Body, Http, Incoming, Outgoing};
 use super::model::{self, Config, Document, Probe, ProbeResult, Scope, Scopes, TargetModel, get_ci};
 use super::outcome::{ErrorKind, HarnessError};
-use super::target::{DeleteSemantics, Target, TargetAuth};
+use super::target::{Target, TargetAuth};
 use crate::scim::schema::{CORE_USER, ENTERPRISE_USER, Uniqueness};
 use crate::suite::capability::Capability;
 use crate::suite::case::Method;
@@ -129,9 +129,6 @@ impl Capabilities {
             has_credentials,
             if has_credentials { "the run has credentials" } else { "the run has no credentials" },
         );
-        if target.limits.delete == DeleteSemantics::Deactivates {
-            self.set(Capability::HardDelete, false, "the target file says DELETE deactivates");
-        }
         for c in &target.assume {
             self.set(*c, true, "assumed in the target file");
         }

@@ -46,7 +46,7 @@ pub const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
 const UNANSWERED_TO_STOP: u32 = 2;
 const REDACTED: &str = "‹redacted›";
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Json(Value),
     Raw(String),

@@ -9,12 +9,14 @@ pub mod adapt;
 pub mod discover;
 pub mod expect;
 pub mod http;
+pub mod limits;
 pub mod matching;
 pub mod model;
 pub mod outcome;
 pub mod refusal;
 pub mod step;
 pub mod target;
+pub mod target_file;
 pub mod tracker;
 pub mod walk;
 
@@ -38,6 +40,8 @@ pub struct RunContext {
     pub capabilities: Capabilities,
     /// Run-level variables (from the target file), visible to every case.
     pub vars: Vars,
+    /// The limits the target file declares, which every request keeps.
+    pub limits: limits::DeclaredLimits,
     pub tracker: Tracker,
     next_unique: AtomicU64,
 }
@@ -55,9 +59,15 @@ impl RunContext {
             model,
             capabilities,
             vars,
+            limits: limits::DeclaredLimits::default(),
             tracker: Tracker::new(run_id),
             next_unique: AtomicU64::new(1),
         }
+    }
+
+    pub fn with_limits(mut self, limits: limits::DeclaredLimits) -> RunContext {
+        self.limits = limits;
+        self
     }
 
     pub fn run_id(&self) -> &str {
@@ -330,15 +340,18 @@ pub async fn prepare(
     let http = Http::new(target, options.timeout, options.rate)?;
     let model = discover::discover(&http, &run_id).await?;
     let capabilities = Capabilities::of(&model).with_overrides(target, &options.assume, &options.deny);
+    let limits = limits::DeclaredLimits::of(target, &model).map_err(HarnessError::config)?;
     let mut vars = Vars::new();
     for (k, v) in &target.vars {
         vars.insert(k.clone(), Value::from(v.as_str()));
     }
-    if let Some(n) = target.limits.max_page_size {
-        vars.insert("max_page_size".into(), Value::from(n));
-    }
-    if let Some(n) = target.limits.max_members_per_patch {
-        vars.insert("max_members_per_patch".into(), Value::from(n));
-    }
-    Ok(RunContext::new(http, model, capabilities, vars, run_id))
+    let deactivating: Vec<String> = target
+        .resources
+        .iter()
+        .filter(|(_, d)| d.delete == target::DeleteSemantics::Deactivates)
+        .filter_map(|(name, _)| model.resource_type(name).map(|rt| rt.endpoint.clone()))
+        .collect();
+    let ctx = RunContext::new(http, model, capabilities, vars, run_id).with_limits(limits);
+    ctx.tracker.keeps_on_delete(&deactivating);
+    Ok(ctx)
 }

@@ -97,6 +97,8 @@ pub enum ErrorKind {
     Credentials,
     /// There is no SCIM service at the URL.
     NotScim,
+    /// The target file declares what the target does not serve.
+    Config,
 }
 
 impl ErrorKind {
@@ -111,6 +113,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate-limited",
             ErrorKind::Credentials => "credentials",
             ErrorKind::NotScim => "not-scim",
+            ErrorKind::Config => "config",
         }
     }
 }
@@ -130,6 +133,10 @@ impl HarnessError {
 
     pub fn suite(message: impl Into<String>) -> HarnessError {
         HarnessError::new(ErrorKind::Suite, message)
+    }
+
+    pub fn config(message: impl Into<String>) -> HarnessError {
+        HarnessError::new(ErrorKind::Config, message)
     }
 }
 

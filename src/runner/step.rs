@@ -47,7 +47,9 @@ pub async fn run(
     let line = step.referenced.line();
     let info = StepInfo { case, step: &step.value, number, line };
     if let Some(walk) = &step.value.walk {
-        let findings = walk::run(&ctx.http, &info, walk, &state.vars, &mut state.exchanges).await?;
+        let findings =
+            walk::run(&ctx.http, &info, walk, &state.vars, &mut state.exchanges, ctx.limits.max_page_size)
+                .await?;
         return Ok(if findings.is_empty() { StepEnd::Done } else { StepEnd::Findings(findings) });
     }
     if let Some(ms) = step.value.wait {
@@ -74,7 +76,11 @@ pub async fn run(
     ctx.tracker
         .permits(&out)
         .map_err(|m| HarnessError::new(ErrorKind::Unsafe, format!("{}: {m}", case.at(line))))?;
-    let incoming = send(ctx, state, number, &out, None).await?;
+    let page_note = ctx.limits.clamp_page(&mut out);
+    let incoming = match ctx.limits.split_patch(&out) {
+        Some(parts) => send_parts(ctx, state, number, parts).await?,
+        None => send(ctx, state, number, &out, page_note.as_deref()).await?,
+    };
     let at = state.exchanges.len() - 1;
     let refused_status = expect.status.as_ref().is_some_and(|s| !s.value.allows(incoming.status));
     if wants_success
@@ -192,6 +198,32 @@ async fn send(
     let incoming = result?;
     ctx.tracker.observe(out, &incoming);
     Ok(incoming)
+}
+
+/// A PATCH split to keep the target file's member limit: the parts in
+/// order, stopping at the first that does not succeed. The answer the step
+/// judges is the last one sent.
+async fn send_parts(
+    ctx: &RunContext,
+    state: &mut CaseState<'_>,
+    number: usize,
+    parts: Vec<Outgoing>,
+) -> Result<Incoming, HarnessError> {
+    let n = parts.len();
+    let mut last = None;
+    for (i, part) in parts.iter().enumerate() {
+        let note = format!(
+            "part {} of {n}: the PATCH carries more member values than the target file allows in one (max_members_per_patch)",
+            i + 1
+        );
+        let incoming = send(ctx, state, number, part, Some(&note)).await?;
+        let succeeded = (200..300).contains(&incoming.status);
+        last = Some(incoming);
+        if !succeeded {
+            break;
+        }
+    }
+    Ok(last.unwrap_or_else(|| unreachable!("a split PATCH has parts")))
 }
 
 /// A step that wanted success met a refusal: is it one the RFC allows for

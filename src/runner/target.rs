@@ -1,12 +1,10 @@
 //! The target: where to send requests, with which credentials, and what the
-//! vendor declares about it. From the command line, the environment, or a
-//! target file (TOML) that names environment variables, never secrets.
+//! vendor declares about it (from the command line, or a target file: see
+//! `target_file`).
 
 use crate::suite::capability::Capability;
 use base64::Engine;
-use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum TargetAuth {
@@ -97,8 +95,8 @@ pub fn parse_base_url(url: &str) -> Result<reqwest::Url, String> {
     Ok(parsed)
 }
 
-/// What DELETE does on this target (vendors differ; see the vendor docs).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// What DELETE does to a resource type (vendors differ; see the vendor docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeleteSemantics {
     #[default]
@@ -107,14 +105,28 @@ pub enum DeleteSemantics {
     Deactivates,
 }
 
-/// What the vendor declares about their server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Limits the vendor declares for the whole target: the run stays within them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Limits {
+    /// Requests per second the target accepts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// The largest page (`count`) the target serves.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_page_size: Option<u32>,
-    pub max_members_per_patch: Option<u32>,
-    #[serde(default)]
+}
+
+/// What the vendor declares about one resource type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ResourceDeclaration {
     pub delete: DeleteSemantics,
+    /// Most member values one PATCH may carry (a vendor documents 200).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_members_per_patch: Option<u32>,
+    /// Where a target file declares it (`acme.toml:12`), for errors found
+    /// only once discovery shows what the target serves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +138,8 @@ pub struct Target {
     pub assume: Vec<Capability>,
     pub deny: Vec<Capability>,
     pub limits: Limits,
+    /// Declarations per resource type, by its name (`User`, `Group`).
+    pub resources: BTreeMap<String, ResourceDeclaration>,
     /// Run-level variables for templating (`{{name}}`).
     pub vars: BTreeMap<String, String>,
 }
@@ -139,8 +153,14 @@ impl Target {
             assume: Vec::new(),
             deny: Vec::new(),
             limits: Limits::default(),
+            resources: BTreeMap::new(),
             vars: BTreeMap::new(),
         }
+    }
+
+    /// The declaration for a resource type, if the target file makes one.
+    pub fn resource(&self, name: &str) -> Option<&ResourceDeclaration> {
+        self.resources.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, d)| d)
     }
 
     /// Everything that must never appear in a report.
@@ -171,129 +191,9 @@ impl Target {
     }
 }
 
-/// A saved target: `scimitar run --target acme.toml`.
-///
-/// ```toml
-/// url = "https://api.example.com/scim/v2"
-/// [auth]
-/// bearer_env = "ACME_SCIM_TOKEN"          # or basic_env = "...", or header = "X-API-Key" + header_env = "..."
-/// [capabilities]
-/// assume = ["bulk"]
-/// deny = ["sort"]
-/// [limits]
-/// max_page_size = 100
-/// max_members_per_patch = 200
-/// delete = "deactivates"
-/// [vars]
-/// domain = "example.com"
-/// ```
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetFile {
-    pub url: String,
-    #[serde(default)]
-    pub auth: Option<AuthFile>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    #[serde(default)]
-    pub capabilities: CapabilitiesFile,
-    #[serde(default)]
-    pub limits: Limits,
-    #[serde(default)]
-    pub vars: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuthFile {
-    pub bearer_env: Option<String>,
-    /// `user:password`, or an API key alone.
-    pub basic_env: Option<String>,
-    pub header: Option<String>,
-    pub header_env: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CapabilitiesFile {
-    #[serde(default)]
-    pub assume: Vec<Capability>,
-    #[serde(default)]
-    pub deny: Vec<Capability>,
-}
-
-impl TargetFile {
-    pub fn load(path: &Path) -> Result<TargetFile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    /// Resolves the file into a target, reading secrets from the environment.
-    pub fn into_target(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
-        let read = |var: &str| {
-            env(var).filter(|v| !v.is_empty()).ok_or_else(|| format!("environment variable {var} is not set"))
-        };
-        let auth = match self.auth {
-            None => TargetAuth::None,
-            Some(a) => match (a.bearer_env, a.basic_env, a.header, a.header_env) {
-                (Some(var), None, None, None) => TargetAuth::Bearer(read(&var)?),
-                (None, Some(var), None, None) => TargetAuth::basic(&read(&var)?),
-                (None, None, Some(name), Some(var)) => TargetAuth::Header { name, value: read(&var)? },
-                _ => {
-                    return Err(
-                        "[auth] takes one of: bearer_env; basic_env; or header with header_env".into()
-                    );
-                }
-            },
-        };
-        Ok(Target {
-            base_url: self.url,
-            auth,
-            headers: self.headers.into_iter().collect(),
-            assume: self.capabilities.assume,
-            deny: self.capabilities.deny,
-            limits: self.limits,
-            vars: self.vars,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn target_file_names_env_vars_and_reads_them() {
-        let file: TargetFile = toml::from_str(
-            r#"
-            url = "https://api.example.com/scim/v2"
-            [auth]
-            bearer_env = "ACME_TOKEN"
-            [capabilities]
-            deny = ["sort", "bulk"]
-            [limits]
-            max_page_size = 100
-            delete = "deactivates"
-            "#,
-        )
-        .unwrap();
-        let target = file.into_target(&|v| (v == "ACME_TOKEN").then(|| "t0ken-value".to_string())).unwrap();
-        assert_eq!(target.auth, TargetAuth::Bearer("t0ken-value".into()));
-        assert_eq!(target.deny, [Capability::Sort, Capability::Bulk]);
-        assert_eq!(target.limits.delete, DeleteSemantics::Deactivates);
-        assert!(!format!("{:?}", target.auth).contains("t0ken"));
-    }
-
-    #[test]
-    fn target_file_errors_are_precise() {
-        let e =
-            toml::from_str::<TargetFile>("url = \"x\"\n[capabilities]\nassume = [\"teleport\"]").unwrap_err();
-        assert!(e.to_string().contains("teleport"), "{e}");
-        let e = toml::from_str::<TargetFile>("url = \"x\"\nurll = 1").unwrap_err();
-        assert!(e.to_string().contains("urll"), "{e}");
-        let file: TargetFile = toml::from_str("url = \"x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
-        assert!(file.into_target(&|_| None).unwrap_err().contains("MISSING is not set"));
-    }
 
     #[test]
     fn a_base_url_without_a_scheme_or_with_another_says_what_to_write() {

@@ -12,16 +12,71 @@ use super::matching::pointer;
 use crate::scim::message;
 use crate::suite::case::Method;
 use indexmap::IndexSet;
+use serde::Serialize;
 use serde_json::{Map, Value};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// (endpoint, id), e.g. ("Users", "2819c223-...").
+type Key = (String, String);
 
 pub struct Tracker {
     run_id: String,
-    /// (endpoint, id), e.g. ("Users", "2819c223-...").
-    created: Mutex<IndexSet<(String, String)>>,
+    created: Mutex<IndexSet<Key>>,
     /// What the run created and then deleted: a case may still send requests
     /// there, to check that they answer 404 (RFC 7644 §3.6).
-    deleted: Mutex<IndexSet<(String, String)>>,
+    deleted: Mutex<IndexSet<Key>>,
+    /// Endpoints where the target file declares that DELETE only deactivates.
+    keeps_on_delete: Mutex<Vec<String>>,
+    /// What the run deleted there: still on the target, deactivated.
+    deactivated: Mutex<IndexSet<Key>>,
+}
+
+/// A resource the run created that is still on the target when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftBehind {
+    /// `/Users/2819c223-...`
+    pub resource: String,
+    /// Why it is still there.
+    pub state: Remains,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "detail")]
+pub enum Remains {
+    /// `--keep` asked for it.
+    Kept,
+    /// The target file declares that DELETE only deactivates here.
+    Deactivated,
+    /// DELETE answered success, yet the target still lists it.
+    StillServed,
+    /// DELETE did not succeed: the status or error.
+    NotDeleted(String),
+}
+
+impl Remains {
+    pub fn describe(&self) -> String {
+        match self {
+            Remains::Kept => "kept (--keep)".into(),
+            Remains::Deactivated => {
+                "deactivated, not deleted (the target file declares DELETE deactivates)".into()
+            }
+            Remains::StillServed => "still listed after DELETE answered success".into(),
+            Remains::NotDeleted(why) => format!("not deleted: {why}"),
+        }
+    }
+}
+
+/// What cleanup did, truthfully: what it deleted and what is still there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    pub deleted: usize,
+    /// Found by name after the run, never seen created, and deleted.
+    pub swept: usize,
+    pub left_behind: Vec<LeftBehind>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Tracker {
@@ -30,19 +85,30 @@ impl Tracker {
             run_id: run_id.into(),
             created: Mutex::new(IndexSet::new()),
             deleted: Mutex::new(IndexSet::new()),
+            keeps_on_delete: Mutex::new(Vec::new()),
+            deactivated: Mutex::new(IndexSet::new()),
         }
     }
 
-    fn deleted(&self) -> std::sync::MutexGuard<'_, IndexSet<(String, String)>> {
-        self.deleted.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Endpoints (`/Users`) where DELETE only deactivates, as the target file declares.
+    pub fn keeps_on_delete(&self, endpoints: &[String]) {
+        *lock(&self.keeps_on_delete) = endpoints.iter().map(|e| e.trim_matches('/').to_string()).collect();
+    }
+
+    fn deactivates(&self, endpoint: &str) -> bool {
+        lock(&self.keeps_on_delete).iter().any(|e| e.eq_ignore_ascii_case(endpoint))
+    }
+
+    fn deleted(&self) -> MutexGuard<'_, IndexSet<Key>> {
+        lock(&self.deleted)
     }
 
     pub fn run_id(&self) -> &str {
         &self.run_id
     }
 
-    fn created(&self) -> std::sync::MutexGuard<'_, IndexSet<(String, String)>> {
-        self.created.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn created(&self) -> MutexGuard<'_, IndexSet<Key>> {
+        lock(&self.created)
     }
 
     pub fn count(&self) -> usize {
@@ -102,6 +168,9 @@ impl Tracker {
             (Method::Delete, [endpoint, id]) if ok => {
                 let key = (endpoint.to_string(), id.to_string());
                 if self.created().shift_remove(&key) {
+                    if self.deactivates(endpoint) {
+                        lock(&self.deactivated).insert(key.clone());
+                    }
                     self.deleted().insert(key);
                 }
             }
@@ -147,42 +216,89 @@ impl Tracker {
         }
     }
 
+    /// What is still recorded, as `--keep` leaves it.
+    pub fn kept(&self) -> Cleanup {
+        let left_behind = self
+            .created()
+            .iter()
+            .map(|(e, id)| LeftBehind { resource: format!("/{e}/{id}"), state: Remains::Kept })
+            .collect();
+        Cleanup { left_behind, ..Cleanup::default() }
+    }
+
     /// Deletes everything still recorded (newest first, so groups go before
-    /// their members). Returns how many are left behind.
-    pub async fn clean(&self, http: &Http) -> usize {
-        let all: Vec<(String, String)> = self.created().iter().rev().cloned().collect();
+    /// their members), then, where the target filters, sweeps for what
+    /// carries the run's prefix; and says what is still on the target.
+    pub async fn clean(&self, http: &Http, sweep: bool) -> Cleanup {
+        let mut cleanup = Cleanup::default();
+        let all: Vec<Key> = self.created().iter().rev().cloned().collect();
+        let mut failed: Vec<(Key, String)> = Vec::new();
+        let mut deleted_now: Vec<Key> = Vec::new();
         for (endpoint, id) in all {
             let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
             let (_, result) = http.send(0, &out).await;
-            // 404: already gone, which is what cleanup wants.
-            if let Ok(r) = result
-                && (r.status < 300 || r.status == 404)
-            {
-                self.created().shift_remove(&(endpoint, id));
+            match result {
+                // 404: already gone, which is what cleanup wants.
+                Ok(r) if r.status < 300 || r.status == 404 => {
+                    let key = (endpoint, id);
+                    self.created().shift_remove(&key);
+                    if r.status < 300 && self.deactivates(&key.0) {
+                        lock(&self.deactivated).insert(key.clone());
+                    } else {
+                        deleted_now.push(key.clone());
+                    }
+                    self.deleted().insert(key);
+                }
+                Ok(r) => failed.push(((endpoint, id), format!("DELETE answered {}", r.status))),
+                Err(e) => failed.push(((endpoint, id), e.message)),
             }
         }
-        self.count()
+        let mut still_served = Vec::new();
+        if sweep {
+            let (swept, seen) = self.sweep(http).await;
+            cleanup.swept = swept;
+            still_served = seen;
+        }
+        let deactivated = lock(&self.deactivated).clone();
+        for (endpoint, id) in &deactivated {
+            cleanup
+                .left_behind
+                .push(LeftBehind { resource: format!("/{endpoint}/{id}"), state: Remains::Deactivated });
+        }
+        // A DELETE's word is taken unless the listing says otherwise.
+        cleanup.deleted = deleted_now.iter().filter(|k| !still_served.contains(k)).count();
+        for key in still_served.into_iter().filter(|k| !deactivated.contains(k)) {
+            cleanup
+                .left_behind
+                .push(LeftBehind { resource: format!("/{}/{}", key.0, key.1), state: Remains::StillServed });
+        }
+        for ((endpoint, id), why) in failed {
+            cleanup
+                .left_behind
+                .push(LeftBehind { resource: format!("/{endpoint}/{id}"), state: Remains::NotDeleted(why) });
+        }
+        cleanup
     }
 
-    /// Finds and deletes resources whose names carry this run's prefix but
-    /// that the run never saw created (a create cut short by Ctrl-C or a
-    /// timeout). Needs filtering on the target. Returns how many it deleted.
-    pub async fn sweep(&self, http: &Http) -> usize {
+    /// Finds resources whose names carry this run's prefix. Those the run
+    /// never saw created (a create cut short by Ctrl-C or a timeout) are
+    /// deleted; those it already deleted are returned: DELETE answered
+    /// success but the target still lists them. Returns how many it deleted.
+    async fn sweep(&self, http: &Http) -> (usize, Vec<Key>) {
         let mut deleted = 0;
+        let mut still_served = Vec::new();
         for (endpoint, attribute) in [("Groups", "displayName"), ("Users", "userName")] {
-            let filter = format!("{attribute} sw \"{}\"", self.run_id);
-            let query = vec![("filter".to_string(), filter), ("count".to_string(), "1000".to_string())];
-            let out = Outgoing { query, ..Outgoing::get(format!("/{endpoint}")) };
-            let (_, result) = http.send(0, &out).await;
-            let Ok(body) = result.and_then(|r| r.json().map_err(super::outcome::HarnessError::suite)) else {
-                continue;
-            };
-            for resource in pointer(&body, "/Resources").and_then(Value::as_array).into_iter().flatten() {
+            for resource in self.listed(http, endpoint, attribute).await {
                 // Only what carries the prefix, whatever the server's filter did.
                 let name =
-                    pointer(resource, &format!("/{attribute}")).and_then(Value::as_str).unwrap_or_default();
-                let id = pointer(resource, "/id").and_then(Value::as_str).unwrap_or_default();
+                    pointer(&resource, &format!("/{attribute}")).and_then(Value::as_str).unwrap_or_default();
+                let id = pointer(&resource, "/id").and_then(Value::as_str).unwrap_or_default();
                 if !name.starts_with(&self.run_id) || id.is_empty() {
+                    continue;
+                }
+                let key = (endpoint.to_string(), id.to_string());
+                if self.deleted().contains(&key) {
+                    still_served.push(key);
                     continue;
                 }
                 let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
@@ -190,12 +306,45 @@ impl Tracker {
                     && r.status < 300
                 {
                     deleted += 1;
+                    self.deleted().insert(key);
                 }
             }
         }
-        deleted
+        (deleted, still_served)
+    }
+
+    /// Every resource at `endpoint` whose `attribute` starts with the run's
+    /// prefix, page by page as the target serves them.
+    async fn listed(&self, http: &Http, endpoint: &str, attribute: &str) -> Vec<Value> {
+        let filter = format!("{attribute} sw \"{}\"", self.run_id);
+        let mut found: Vec<Value> = Vec::new();
+        for _ in 0..SWEEP_PAGES {
+            let query = vec![
+                ("filter".to_string(), filter.clone()),
+                ("startIndex".to_string(), (found.len() + 1).to_string()),
+            ];
+            let out = Outgoing { query, ..Outgoing::get(format!("/{endpoint}")) };
+            let (_, result) = http.send(0, &out).await;
+            let Ok(body) = result.and_then(|r| r.json().map_err(super::outcome::HarnessError::suite)) else {
+                break;
+            };
+            let page: Vec<Value> =
+                pointer(&body, "/Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+            let total = pointer(&body, "/totalResults").and_then(Value::as_u64).unwrap_or(0);
+            if page.is_empty() {
+                break;
+            }
+            found.extend(page);
+            if found.len() as u64 >= total {
+                break;
+            }
+        }
+        found
     }
 }
+
+/// Most pages a sweep reads: a run creates a few hundred resources at most.
+const SWEEP_PAGES: usize = 50;
 
 fn segments(path: &str) -> Vec<&str> {
     path.split('?').next().unwrap_or("").split('/').filter(|s| !s.is_empty()).collect()

@@ -34,6 +34,27 @@ impl OpKind {
     }
 }
 
+/// How many member values one PatchOp operation, as JSON, carries: the
+/// measure of a per-PATCH member limit that vendors document (a client
+/// splits to keep it, a server refuses past it).
+pub fn member_values(op: &Value) -> usize {
+    let get = |key: &str| op.as_object().and_then(|o| message::get(o, key));
+    let is_members = |path: &str| {
+        let attribute = path.rsplit_once(':').map_or(path, |(_, a)| a);
+        attribute.split('[').next().unwrap_or_default().trim().eq_ignore_ascii_case("members")
+    };
+    match (get("path").and_then(Value::as_str), get("value")) {
+        // `members[value eq "..."]`: one member, named by the filter.
+        (Some(p), _) if is_members(p) && p.contains('[') => 1,
+        (Some(p), Some(Value::Array(values))) if is_members(p) => values.len(),
+        (Some(p), Some(Value::Object(_))) if is_members(p) => 1,
+        (None, Some(Value::Object(attrs))) => {
+            message::get(attrs, "members").and_then(Value::as_array).map_or(0, Vec::len)
+        }
+        _ => 0,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Operation {
     pub kind: OpKind,
@@ -597,7 +618,8 @@ impl<'a> Patcher<'a> {
         let items = holder.entry(attr.name.clone()).or_insert_with(|| Value::Array(Vec::new()));
         let Value::Array(items) = items else { return };
         let mut new_primary = None;
-        for value in new {
+        let take = if self.faults.has(Fault::AddFirstValueOnly) { 1 } else { usize::MAX };
+        for value in new.into_iter().take(take) {
             let position = items
                 .iter()
                 .position(|existing| same_value(attr, existing, &value))

@@ -81,6 +81,9 @@ pub struct Limits {
     pub max_results: usize,
     /// `bulk.maxOperations`.
     pub bulk_max_operations: usize,
+    /// Most member values one PATCH may carry, as some vendors limit it
+    /// (none by default: RFC 7644 sets no such limit).
+    pub max_members_per_patch: Option<usize>,
 }
 
 impl Default for Limits {
@@ -90,6 +93,7 @@ impl Default for Limits {
             default_page_size: 100,
             max_results: 1000,
             bulk_max_operations: 1000,
+            max_members_per_patch: None,
         }
     }
 }
@@ -110,9 +114,9 @@ pub struct ServerConfig {
 
 pub const DEFAULT_PREFIX: &str = "/scim/v2";
 
-/// The page size of the `small-pages` variant: small enough that a case's
-/// handful of users spans pages.
-const SMALL_PAGE: usize = 2;
+/// The page size of the `small-pages` variant: the smallest a server that
+/// pages at all can choose, so every count a case sends gets fewer results.
+const SMALL_PAGE: usize = 1;
 
 impl ServerConfig {
     /// One tenant at `/scim/v2`, strict, no faults, quiet.
@@ -144,6 +148,19 @@ impl ServerConfig {
 
     pub fn with_leniency(mut self, leniency: Leniency) -> ServerConfig {
         self.leniency = leniency;
+        self
+    }
+
+    /// Serves pages of at most `n` resources, however many a client asks for.
+    pub fn with_max_page_size(mut self, n: usize) -> ServerConfig {
+        self.limits.max_results = n.max(1);
+        self.limits.default_page_size = self.limits.default_page_size.min(self.limits.max_results);
+        self
+    }
+
+    /// Refuses a PATCH carrying more than `n` member values.
+    pub fn with_max_members_per_patch(mut self, n: usize) -> ServerConfig {
+        self.limits.max_members_per_patch = Some(n.max(1));
         self
     }
 

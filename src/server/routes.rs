@@ -265,6 +265,22 @@ async fn modify(
         if ctx.faults().has(Fault::PatchNotImplemented) || ctx.variants().has(Variant::NoPatch) {
             return Err(ScimError::new(501, None, "PATCH is not implemented"));
         }
+        if let Some(max) = ctx.limits().max_members_per_patch {
+            let carried: usize = body
+                .as_object()
+                .and_then(|o| crate::scim::message::get(o, "Operations"))
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, |ops| ops.iter().map(crate::scim::patch::member_values).sum());
+            if carried > max {
+                return Err(ScimError::new(
+                    400,
+                    None,
+                    format!(
+                        "a PATCH may carry at most {max} member values; this one carries {carried}: split it"
+                    ),
+                ));
+            }
+        }
         let asked = Query::from_params(&req)?;
         let projection = query::projection(&svc, rt, &asked)?.for_write(patched(&body));
         let faults = ctx.faults();

@@ -69,7 +69,7 @@ variants! {
         "a successful PATCH answers 204 No Content unless the attributes parameter asks for the resource"
         => "RFC 7644 §3.5.2: \"the server either MUST return a 200 OK response code and the entire resource ... or MAY return HTTP status code 204 (No Content) ... The server MUST return a 200 OK if the \"attributes\" parameter is specified in the request.\"",
     SmallPages = "small-pages":
-        "at most 2 resources per page, whatever count asks (filter.maxResults is 2)"
+        "one resource per page, whatever count asks (filter.maxResults is 1)"
         => "RFC 7644 §3.4.2.4 Table 6, count: \"the service provider MUST NOT return more results than specified, although it MAY return fewer results\"; RFC 7643 §5 filter.maxResults: \"the maximum number of resources returned in a response\".",
     MembersOnRequest = "members-on-request":
         "Group.members is returned: request, so a group's members come back only when attributes names them"

@@ -610,3 +610,30 @@ fn a_url_without_a_scheme_says_what_to_write() {
         assert!(err.contains(&format!("has no scheme: write http://{url} or https://{url}")), "{err}");
     }
 }
+
+#[test]
+fn run_help_lists_every_target_file_key() {
+    let help = stdout(&scimitar(&["run", "--help"]));
+    for key in [
+        "url =",
+        "[auth]",
+        "bearer_env",
+        "basic_env",
+        "header =",
+        "header_env",
+        "[headers]",
+        "[capabilities]",
+        "assume",
+        "deny",
+        "[limits]",
+        "rate =",
+        "max_page_size",
+        "[resources.User]",
+        "delete =",
+        "max_members_per_patch",
+        "[vars]",
+    ] {
+        assert!(help.contains(key), "run --help does not show {key}:\n{help}");
+    }
+    assert!(help.contains("--fail-on <WHAT>") && help.contains("declared"), "{help}");
+}
