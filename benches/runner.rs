@@ -46,7 +46,7 @@ fn main() {
             for _ in 0..rounds {
                 let round = Instant::now();
                 let reports =
-                    runner::run_all(ctx.clone(), suite.cases.clone(), jobs, None, cancel.clone()).await;
+                    runner::run_all(ctx.clone(), suite.cases.clone(), Some(jobs), None, cancel.clone()).await;
                 assert!(
                     reports.iter().all(|r| matches!(r.outcome, scimitar::runner::outcome::Outcome::Pass)),
                     "the suite must pass to be measured"

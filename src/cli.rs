@@ -189,7 +189,7 @@ pub struct SelftestArgs {
     #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
     pub faults: Vec<Fault>,
 
-    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]
+    /// Cases run at once against each reference server, 1 to 64 [default: the number of CPUs]
     #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
 
@@ -285,8 +285,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
     pub deny: Vec<Capability>,
 
-    /// Cases run at once, 1 to 16 [default: the number of CPUs, at most 16]; --jobs 1 for fragile
-    /// targets. With --users: requests in flight [default: 8]
+    /// The most cases run at once, 1 to 64 [default: 48]: the run starts with 8 and grows while
+    /// the target answers promptly, and backs off on 429, 503, errors or rising latency; --jobs 1
+    /// for fragile targets. With --users: the most requests in flight
     #[arg(long, short, value_name = "N", value_parser = jobs_range())]
     pub jobs: Option<usize>,
 
@@ -483,6 +484,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_page_size: Option<u32>,
 
+    /// Answer 429 Too Many Requests (Retry-After: 1) past N requests per second, as a vendor's
+    /// gateway does
+    #[arg(long, value_name = "N", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<f64>,
+
     /// Refuse (400) a PATCH carrying more than N member values, as some vendors do
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_members_per_patch: Option<u32>,
@@ -610,9 +616,9 @@ fn parse_like(s: &str) -> Result<Profile, String> {
 /// `--timeout`: past ten minutes a target is not answering, and a run that
 /// stops after two unanswered requests would look hung.
 const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
-/// `--jobs`: more cases at once would only trip a target's rate limits, and
-/// each in flight may hold a response body of up to 1 MiB.
-pub const MAX_JOBS: usize = 16;
+/// `--jobs`: each case in flight may hold a response body of up to 1 MiB,
+/// and more would only trip a target's rate limits.
+pub const MAX_JOBS: usize = 64;
 /// `--users`: a run keeps a latency sample per request, and an initial sync
 /// this big already takes over an hour at Entra's pace.
 const MAX_USERS: u64 = 100_000;
@@ -625,6 +631,13 @@ fn jobs_range() -> clap::builder::RangedU64ValueParser<usize> {
 /// The jobs to run when --jobs does not say: one per CPU, within the range --jobs takes.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(4, std::num::NonZero::get).clamp(1, MAX_JOBS)
+}
+
+fn parse_rate_limit(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if (0.1..=10_000.0).contains(&r) => Ok(r),
+        _ => Err(format!("'{s}' is not a rate: give 0.1 to 10000 requests per second")),
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {

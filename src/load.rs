@@ -17,10 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::watch;
 
-/// Requests in flight at once unless --jobs says otherwise: enough that a
-/// server answering in 100 ms can still reach Entra's 25 per second.
-pub const DEFAULT_JOBS: usize = 8;
-
 /// Members added per group PATCH unless the target file declares a limit.
 pub const MEMBERS_PER_PATCH: usize = 50;
 
@@ -37,8 +33,9 @@ pub struct Plan {
     pub groups: usize,
     /// Members added per group PATCH.
     pub members_per_patch: usize,
-    /// Requests in flight at once.
-    pub jobs: usize,
+    /// The most requests in flight at once (`--jobs`); the pace finds how
+    /// many the server takes below it.
+    pub jobs: Option<usize>,
 }
 
 impl Plan {
@@ -128,6 +125,8 @@ pub struct LoadReport {
     pub deleted_groups: usize,
     /// Resources the deletes at the end could not remove.
     pub left_behind: usize,
+    /// How many requests were in flight, and where the server's throughput saturated.
+    pub pace: crate::runner::pace::Settled,
 }
 
 impl LoadReport {
@@ -290,15 +289,27 @@ fn created_id(r: &crate::runner::http::Incoming) -> Option<String> {
     })
 }
 
-/// Runs `items` through `work`, at most `jobs` at once.
-async fn in_parallel<T, F, Fut>(items: Vec<T>, jobs: usize, work: F) -> Vec<Fut::Output>
+/// Runs `items` through `work`, as many at once as the pace admits.
+async fn in_parallel<T, F, Fut>(http: &Http, items: Vec<T>, work: F) -> Vec<Fut::Output>
 where
     T: Send + 'static,
     F: Fn(T) -> Fut,
     Fut: std::future::Future,
 {
     use futures_util::StreamExt;
-    futures_util::stream::iter(items.into_iter().map(work)).buffer_unordered(jobs.max(1)).collect().await
+    let pace = http.pace();
+    let admitted = |item: T| {
+        let pace = pace.clone();
+        let work = &work;
+        async move {
+            let _slot = pace.admit().await;
+            work(item).await
+        }
+    };
+    futures_util::stream::iter(items.into_iter().map(admitted))
+        .buffer_unordered(crate::cli::MAX_JOBS)
+        .collect()
+        .await
 }
 
 /// Replays the initial sync of `plan` against `http`; names start with `run_id`.
@@ -309,9 +320,12 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receive
     let go_on = || !*cancel.borrow() && http.stopped().is_none();
     let profile = plan.profile;
     let limited_before = http.rate_limited();
+    if let Some(jobs) = plan.jobs {
+        http.pace().set_ceiling(jobs);
+    }
     let started = Instant::now();
 
-    let users = in_parallel((0..plan.users).collect(), plan.jobs, |n| {
+    let users = in_parallel(http, (0..plan.users).collect(), |n| {
         let driver = driver.clone();
         async move {
             if !go_on() {
@@ -343,7 +357,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receive
     users.sort();
 
     let groups_wanted = plan.groups;
-    let groups = in_parallel((0..groups_wanted).collect(), plan.jobs, |g| {
+    let groups = in_parallel(http, (0..groups_wanted).collect(), |g| {
         let driver = driver.clone();
         let members: Vec<String> = users
             .iter()
@@ -396,7 +410,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receive
         .map(|id| (false, format!("/Groups/{id}")))
         .chain(users.iter().map(|(_, id)| (true, format!("/Users/{id}"))))
         .collect();
-    let deleted = in_parallel(doomed, plan.jobs, |(is_user, path)| {
+    let deleted = in_parallel(http, doomed, |(is_user, path)| {
         let driver = driver.clone();
         async move {
             let gone =
@@ -426,6 +440,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receive
         deleted_users,
         deleted_groups,
         left_behind,
+        pace: http.pace().settled(),
     }
 }
 
@@ -464,6 +479,20 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// Where the server's throughput stopped growing with the requests in flight.
+fn saturation(pace: &crate::runner::pace::Settled) -> String {
+    match &pace.saturated {
+        Some(s) => format!(
+            "throughput saturated at about {} requests/s with {} requests in flight ({}); the run settled at {} in flight",
+            s.served_per_second, s.in_flight, s.signal, pace.concurrency
+        ),
+        None => format!(
+            "throughput did not saturate: up to {} requests in flight (the ceiling is {}; --jobs raises it)",
+            pace.peak_concurrency, pace.ceiling
+        ),
+    }
+}
+
 /// The report as a person reads it.
 pub fn render(r: &LoadReport) -> String {
     use std::fmt::Write as _;
@@ -490,6 +519,7 @@ pub fn render(r: &LoadReport) -> String {
             k.kind, k.count, k.errors, k.p50_ms, k.p90_ms, k.p99_ms, k.max_ms
         );
     }
+    let _ = writeln!(out, "\n{}", saturation(&r.pace));
     let _ = writeln!(out, "\n429 Too Many Requests: {} (each waited out and retried)", r.rate_limited);
     if r.rate_limited > 0 && r.profile == Profile::Entra {
         let _ = writeln!(

@@ -203,8 +203,8 @@ impl FaultyServer {
             cases.iter().cloned().partition(|c| leniency_for(c).is_strict());
         let (_keep, cancel) = tokio::sync::watch::channel(false);
         let (mut a, b) = tokio::join!(
-            runner::run_all(self.strict.1.clone(), strict, jobs, None, cancel.clone()),
-            runner::run_all(self.lenient.1.clone(), lenient, jobs, None, cancel),
+            runner::run_all(self.strict.1.clone(), strict, Some(jobs), None, cancel.clone()),
+            runner::run_all(self.lenient.1.clone(), lenient, Some(jobs), None, cancel),
         );
         a.extend(b);
         let order: HashMap<&str, usize> = cases.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();

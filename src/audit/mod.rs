@@ -192,11 +192,11 @@ impl Audit {
         )
     }
 
-    fn asked_to_wait(&self, seq: u64, fingerprint: u64, seconds: u64) {
+    fn asked_to_wait(&self, seq: u64, fingerprint: u64, wait: Duration) {
         self.timeline.lock().unwrap_or_else(std::sync::PoisonError::into_inner).asked_to_wait(
             seq,
             fingerprint,
-            seconds,
+            wait,
         );
     }
 

@@ -57,6 +57,7 @@ pub fn build(tallies: &Tallies, meta: &Meta, gate: &Gate) -> RunReport {
         declarations: Vec::new(),
         baseline: judgement.baseline,
         left_behind: Vec::new(),
+        pace: None,
         cases,
     }
 }

@@ -40,16 +40,30 @@ impl Timeline {
     }
 
     /// The answer to request `seq` asked the client to wait before sending it again.
-    pub fn asked_to_wait(&mut self, seq: u64, fingerprint: u64, seconds: u64) {
+    pub fn asked_to_wait(&mut self, seq: u64, fingerprint: u64, wait: Duration) {
         if self.waits.len() >= REMEMBERED {
             self.waits.clear();
         }
-        self.waits.insert(fingerprint, (seq, Instant::now(), Duration::from_secs(seconds)));
+        self.waits.insert(fingerprint, (seq, Instant::now(), wait));
     }
 
     pub fn finished(&mut self, seq: u64) {
         self.in_flight.remove(&seq);
     }
+}
+
+/// A `Retry-After` value (RFC 9110 §10.2.3): seconds, or an HTTP date; none
+/// when it is neither, as nothing can then be held against the client.
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let when = time::PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
+    Some(Duration::try_from(when - time::OffsetDateTime::now_utc()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -65,11 +79,21 @@ mod tests {
         t.finished(1);
         t.finished(2);
         assert_eq!(t.arrive(4, 7, true).duplicate_of, None);
-        t.asked_to_wait(4, 7, 60);
+        t.asked_to_wait(4, 7, Duration::from_secs(60));
         assert_eq!(t.arrive(5, 8, false).wait, None, "another request owes that answer nothing");
         let early = t.arrive(6, 7, true).wait.unwrap();
         assert_eq!((early.after, early.asked_ms), (4, 60_000));
         assert!(early.waited_ms < early.asked_ms);
         assert!(t.arrive(7, 7, true).wait.is_some(), "still within the wait");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(retry_after(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO), "a date gone by");
+        assert!(
+            retry_after("Fri, 31 Dec 2100 23:59:59 GMT").is_some_and(|d| d > Duration::from_secs(86_400))
+        );
+        assert_eq!(retry_after("soon"), None);
     }
 }

@@ -149,8 +149,17 @@ pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Ne
             }
         }
     }
-    if let Some(Injected::RateLimited { seconds }) = &injected {
-        audit.asked_to_wait(seq, print, *seconds);
+    // Whoever asked the client to wait (a scenario, or the server's own
+    // --rate-limit), the client is held to it.
+    let status = response_parts.status.as_u16();
+    if matches!(status, 429 | 503)
+        && let Some(wait) = response_parts
+            .headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(super::timeline::retry_after)
+    {
+        audit.asked_to_wait(seq, print, wait);
     }
     let answer = Answer {
         status: response_parts.status.as_u16(),

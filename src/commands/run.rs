@@ -104,9 +104,9 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
         Some(r) => Some(r),
         None => crate::load::Plan::documented_rate(profile),
     };
-    // An IdP sends many requests at once; the CPU count would cap the pace
-    // at jobs / latency before the server's limits show.
-    let jobs = args.jobs.unwrap_or(crate::load::DEFAULT_JOBS).max(1);
+    // An IdP sends many requests at once: the pace grows the requests in
+    // flight until the server pushes back, up to --jobs when given.
+    let jobs = args.jobs;
     // The pace the server is held to: the IdP's, or --rate if slower.
     let pace = crate::load::Plan::documented_rate(profile).map(|t| rate.map_or(t, |r| r.min(t)));
     let plan = crate::load::Plan {
@@ -140,12 +140,16 @@ fn load(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) -> u8
         };
         let pace = rate.map_or("as fast as it answers".to_string(), |r| format!("at most {r} requests/s"));
         outln!(
-            "scimitar {}: {}'s initial sync of {} users and {} groups against {}, {pace}, {jobs} at once\n",
+            "scimitar {}: {}'s initial sync of {} users and {} groups against {}, {pace}, {} at once\n",
             env!("CARGO_PKG_VERSION"),
             profile.title(),
             plan.users,
             plan.groups,
-            http.redactor().redact(http.base())
+            http.redactor().redact(http.base()),
+            jobs.map_or_else(
+                || format!("up to {}", crate::runner::pace::DEFAULT_CEILING),
+                |j| format!("up to {j}")
+            )
         );
         let cancelled = stop_on_interrupt("the users and groups this sync created");
         let report = crate::load::run(&http, &plan, &runner::new_run_id(), &cancelled).await;
@@ -289,7 +293,6 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
     let cancelled = stop_on_interrupt("what this run created");
     let (events, incoming) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(progress::show(incoming, cases.len(), style));
-    let jobs = args.jobs.unwrap_or_else(crate::cli::default_jobs);
     let profiles_run: Vec<Profile> = {
         let mut p: Vec<Profile> = cases.iter().filter_map(|c| Profile::of_case(c.id())).collect();
         p.sort();
@@ -316,7 +319,8 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
             }
         })
     };
-    let mut reports = runner::run_all(ctx.clone(), cases, jobs, Some(judged_events), cancelled.clone()).await;
+    let mut reports =
+        runner::run_all(ctx.clone(), cases, args.jobs, Some(judged_events), cancelled.clone()).await;
     let _ = judge_each.await;
     let _ = printer.await;
     let interrupted = *cancelled.borrow();
@@ -362,6 +366,7 @@ async fn execute(args: &RunArgs, gate: &Gate, cases: Vec<Arc<Case>>, target: Tar
         declarations: judgement.declarations,
         baseline: judgement.baseline,
         left_behind: cleanup.left_behind,
+        pace: Some(ctx.http.pace().settled()),
         cases: reports,
     };
     match ctx.http.stopped() {

@@ -103,6 +103,9 @@ pub(crate) fn server_config(args: &ServeArgs) -> (ServerConfig, Auth, Option<Str
     if let Some(n) = args.max_page_size {
         config = config.with_max_page_size(n as usize);
     }
+    if let Some(rate) = args.rate_limit {
+        config = config.with_rate_limit(rate);
+    }
     if let Some(n) = args.max_members_per_patch {
         config = config.with_max_members_per_patch(n as usize);
     }

@@ -7,6 +7,7 @@ use crate::gate::declared::DeclarationStatus;
 use crate::gate::waiver::WaiverStatus;
 use crate::runner::model::ModelSummary;
 use crate::runner::outcome::{CaseReport, Verdict};
+use crate::runner::pace::Settled;
 use crate::runner::target::{Limits, ResourceDeclaration, Target};
 use crate::runner::tracker::{LeftBehind, Remains};
 use crate::suite::capability::Capability;
@@ -17,8 +18,9 @@ use serde::Serialize;
 /// Version of the JSON report format; bumped on any incompatible change.
 /// 2: one `verdict` per case (pass, fail, warn, note, blocked,
 /// not-applicable, waived, declared, error) and a `status` per finding.
-/// 3: what the target file declares (`target.declared`, `declarations`) and
-/// what the run left on the target (`left_behind`).
+/// 3: what the target file declares (`target.declared`, `declarations`),
+/// what the run left on the target (`left_behind`), and the pace it settled
+/// on (`pace`).
 pub const REPORT_FORMAT: u32 = 3;
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +48,9 @@ pub struct RunReport {
     /// What the run created and is still on the target, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_behind: Vec<LeftBehind>,
+    /// How many cases ran at once and how fast, as the target allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pace: Option<Settled>,
     pub cases: Vec<CaseReport>,
 }
 
@@ -91,6 +96,21 @@ impl RunReport {
                 }
             })
             .collect()
+    }
+
+    /// The pace the run settled on, in a line; `None` for a run that kept none.
+    pub fn pace_line(&self) -> Option<String> {
+        let p = self.pace.as_ref()?;
+        let mut line = format!("at most {} cases at once (ceiling {})", p.peak_concurrency, p.ceiling);
+        if p.backoffs > 0 {
+            line.push_str(&format!(", backed off {} times when the target pushed back", p.backoffs));
+        }
+        match (p.rate, p.rate_learned) {
+            (Some(rate), true) => line.push_str(&format!(", settled at {rate} requests/s after 429s")),
+            (Some(rate), false) => line.push_str(&format!(", at most {rate} requests/s")),
+            (None, _) => {}
+        }
+        Some(line)
     }
 
     /// What is still on the target, and how to remove it; `None` if nothing is.

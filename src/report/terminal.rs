@@ -244,6 +244,9 @@ pub fn details(run: &RunReport, style: Style) -> String {
         },
         s.left_behind
     );
+    if let Some(pace) = run.pace_line() {
+        let _ = writeln!(out, "{}", style.dim(&format!("pace: {pace}")));
+    }
     let line = s.line();
     let _ = writeln!(out, "{}", if s.failed + s.errors > 0 { style.red(&line) } else { style.green(&line) });
     out

@@ -14,11 +14,12 @@
 //!   not sent.
 
 use super::outcome::{ErrorKind, Exchange, HarnessError, RequestRecord, ResponseRecord};
+use super::pace::{Pace, Signal};
 use super::target::{Target, TargetAuth};
 use crate::suite::case::{Method, RequestAuth};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -167,27 +168,6 @@ impl Redactor {
     }
 }
 
-/// Spaces requests at most `rate` per second across every task.
-struct Limiter {
-    interval: Duration,
-    next: Mutex<Instant>,
-}
-
-impl Limiter {
-    async fn wait(&self) {
-        let delay = {
-            let mut next = self.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let now = Instant::now();
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
-            slot - now
-        };
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-    }
-}
-
 /// Why the run stopped talking to the target, once it has; and a signal for
 /// everything waiting on the target to give up.
 struct Stop {
@@ -202,7 +182,8 @@ pub struct Http {
     base: String,
     auth: TargetAuth,
     extra_headers: Vec<(String, String)>,
-    limiter: Option<Limiter>,
+    /// How many cases run at once and how fast requests go out.
+    pace: Arc<Pace>,
     redactor: Redactor,
     requests: AtomicU64,
     rate_limited: AtomicU64,
@@ -221,18 +202,12 @@ impl Http {
             .no_proxy()
             .build()
             .map_err(|e| HarnessError::new(ErrorKind::Tls, format!("cannot build the HTTP client: {e}")))?;
-        // Below one request a minute is not a rate anyone means; it would also
-        // overflow a Duration.
-        let limiter = rate.filter(|r| *r > 0.0).map(|r| Limiter {
-            interval: Duration::from_secs_f64(1.0 / r.max(1.0 / 60.0)),
-            next: Mutex::new(Instant::now()),
-        });
         Ok(Http {
             client,
             base: target.base_url.trim_end_matches('/').to_string(),
             auth: target.auth.clone(),
             extra_headers: target.headers.clone(),
-            limiter,
+            pace: Pace::new(None, rate),
             redactor: Redactor::new(target.secrets()),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
@@ -313,7 +288,7 @@ impl Http {
             base: base.trim_end_matches('/').to_string(),
             auth: self.auth.clone(),
             extra_headers: self.extra_headers.clone(),
-            limiter: None,
+            pace: Pace::new(None, None),
             redactor: self.redactor.clone(),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
@@ -324,6 +299,16 @@ impl Http {
                 unanswered: Mutex::new(0),
             },
         })
+    }
+
+    /// Shares one pace (its ceiling from `--jobs`) between the cases and their requests.
+    pub fn with_pace(mut self, pace: Arc<Pace>) -> Http {
+        self.pace = pace;
+        self
+    }
+
+    pub fn pace(&self) -> &Arc<Pace> {
+        &self.pace
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -364,9 +349,7 @@ impl Http {
                 break Err(self.stop_error());
             }
             let attempt = async {
-                if let Some(limiter) = &self.limiter {
-                    limiter.wait().await;
-                }
+                self.pace.before_request().await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 started = Instant::now();
                 self.attempt(out, &url).await
@@ -376,6 +359,13 @@ impl Http {
                 () = self.until_stopped() => break Err(self.stop_error()),
             };
             self.note_answer(out, &answer);
+            self.pace.observe(match &answer {
+                Ok(incoming) if incoming.status == 429 => Signal::Throttled,
+                Ok(incoming) if incoming.status == 503 => Signal::Overloaded,
+                Ok(_) => Signal::Answered(started.elapsed()),
+                Err(e) if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Network) => Signal::Overloaded,
+                Err(_) => Signal::Answered(started.elapsed()),
+            });
             let incoming = match answer {
                 Ok(incoming) if incoming.status == 429 => incoming,
                 other => break other,

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod matching;
 pub mod model;
 pub mod outcome;
+pub mod pace;
 pub mod refusal;
 pub mod step;
 pub mod target;
@@ -237,54 +238,70 @@ pub enum Event {
     Finished(Box<CaseReport>),
 }
 
-/// Runs cases, at most `jobs` at once, until all are done, `cancel` turns
-/// true (cases not finished by then are reported as interrupted), or the run
-/// stops talking to the target (they are reported with the reason).
+/// Runs cases until all are done, `cancel` turns true (cases not finished by
+/// then are reported as interrupted), or the run stops talking to the target
+/// (they are reported with the reason). As many run at once as the target's
+/// pace allows, never more than `jobs` when given; the longest start first,
+/// so the run is not left waiting on one long case at the end.
 pub async fn run_all(
     ctx: Arc<RunContext>,
     cases: Vec<Arc<Case>>,
-    jobs: usize,
+    jobs: Option<usize>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     mut cancel: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<CaseReport> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for (index, case) in cases.iter().enumerate() {
-        let (ctx, case, permits) = (ctx.clone(), case.clone(), permits.clone());
-        let started = events.clone();
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            if let Some(tx) = started {
-                let _ = tx.send(Event::Started(case.id().to_string()));
-            }
-            (index, run_case(&ctx, &case).await)
-        });
+    let pace = ctx.http.pace().clone();
+    if let Some(jobs) = jobs {
+        pace.set_ceiling(jobs);
     }
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(round_trips(&cases[*i])));
+    let (finished, mut done) = tokio::sync::mpsc::unbounded_channel::<(usize, Option<CaseReport>)>();
+    let admission = {
+        let (ctx, cases, events) = (ctx.clone(), cases.clone(), events.clone());
+        async move {
+            let mut set = tokio::task::JoinSet::new();
+            for index in order {
+                let slot = pace.admit().await;
+                let (ctx, case, finished) = (ctx.clone(), cases[index].clone(), finished.clone());
+                if let Some(tx) = &events {
+                    let _ = tx.send(Event::Started(case.id().to_string()));
+                }
+                set.spawn(async move {
+                    let report = run_case(&ctx, &case).await;
+                    drop(slot);
+                    let _ = finished.send((index, Some(report)));
+                });
+            }
+            drop(finished);
+            // A panicking case is a harness bug; its slot is reported below.
+            while set.join_next().await.is_some() {}
+        }
+    };
+    let admission = tokio::spawn(admission);
     let mut reports: Vec<Option<CaseReport>> = vec![None; cases.len()];
     loop {
         tokio::select! {
-            joined = set.join_next() => match joined {
+            next = done.recv() => match next {
                 None => break,
-                Some(Ok((index, report))) => {
-                    if let Some(tx) = &events {
+                Some((index, report)) => {
+                    if let (Some(tx), Some(report)) = (&events, &report) {
                         let _ = tx.send(Event::Finished(Box::new(report.clone())));
                     }
-                    reports[index] = Some(report);
+                    reports[index] = report;
                 }
-                // A panicking case is a harness bug; its slot is reported below.
-                Some(Err(_)) => {}
             },
             changed = cancel.changed() => {
                 if changed.is_err() || *cancel.borrow() {
-                    set.abort_all();
-                    while set.join_next().await.is_some() {}
+                    admission.abort();
+                    let _ = admission.await;
                     break;
                 }
             }
             // A case still running now has nothing more to learn from the target.
             () = ctx.http.until_stopped() => {
-                set.abort_all();
-                while set.join_next().await.is_some() {}
+                admission.abort();
+                let _ = admission.await;
                 break;
             }
         }
@@ -307,6 +324,12 @@ pub async fn run_all(
             })
         })
         .collect()
+}
+
+/// The round trips a case makes, as its file tells: what it costs at a
+/// given latency, so the longest can start first.
+fn round_trips(case: &Case) -> usize {
+    case.doc.steps.len() + case.doc.cleanup.len()
 }
 
 /// How a run talks to its target.

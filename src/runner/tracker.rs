@@ -230,17 +230,34 @@ impl Tracker {
     /// their members), then, where the target filters, sweeps for what
     /// carries the run's prefix; and says what is still on the target.
     pub async fn clean(&self, http: &Http, sweep: bool) -> Cleanup {
+        use futures_util::StreamExt;
         let mut cleanup = Cleanup::default();
         let all: Vec<Key> = self.created().iter().rev().cloned().collect();
+        // Groups before users, so no group is left naming a deleted member;
+        // within each, as many at once as the target's pace allows.
+        let (groups, others): (Vec<Key>, Vec<Key>) =
+            all.into_iter().partition(|(endpoint, _)| endpoint.eq_ignore_ascii_case("Groups"));
+        let mut answers = Vec::new();
+        for batch in [groups, others] {
+            let delete = |(endpoint, id): Key| async move {
+                let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
+                let (_, result) = http.send(0, &out).await;
+                ((endpoint, id), result)
+            };
+            let window = http.pace().window();
+            answers.extend(
+                futures_util::stream::iter(batch.into_iter().map(delete))
+                    .buffer_unordered(window)
+                    .collect::<Vec<_>>()
+                    .await,
+            );
+        }
         let mut failed: Vec<(Key, String)> = Vec::new();
         let mut deleted_now: Vec<Key> = Vec::new();
-        for (endpoint, id) in all {
-            let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
-            let (_, result) = http.send(0, &out).await;
+        for (key, result) in answers {
             match result {
                 // 404: already gone, which is what cleanup wants.
                 Ok(r) if r.status < 300 || r.status == 404 => {
-                    let key = (endpoint, id);
                     self.created().shift_remove(&key);
                     if r.status < 300 && self.deactivates(&key.0) {
                         lock(&self.deactivated).insert(key.clone());
@@ -249,8 +266,8 @@ impl Tracker {
                     }
                     self.deleted().insert(key);
                 }
-                Ok(r) => failed.push(((endpoint, id), format!("DELETE answered {}", r.status))),
-                Err(e) => failed.push(((endpoint, id), e.message)),
+                Ok(r) => failed.push((key, format!("DELETE answered {}", r.status))),
+                Err(e) => failed.push((key, e.message)),
             }
         }
         let mut still_served = Vec::new();
@@ -285,10 +302,15 @@ impl Tracker {
     /// deleted; those it already deleted are returned: DELETE answered
     /// success but the target still lists them. Returns how many it deleted.
     async fn sweep(&self, http: &Http) -> (usize, Vec<Key>) {
+        use futures_util::StreamExt;
+        let (groups, users) =
+            tokio::join!(self.listed(http, "Groups", "displayName"), self.listed(http, "Users", "userName"));
         let mut deleted = 0;
         let mut still_served = Vec::new();
-        for (endpoint, attribute) in [("Groups", "displayName"), ("Users", "userName")] {
-            for resource in self.listed(http, endpoint, attribute).await {
+        for (endpoint, attribute, found) in [("Groups", "displayName", groups), ("Users", "userName", users)]
+        {
+            let mut unseen = Vec::new();
+            for resource in found {
                 // Only what carries the prefix, whatever the server's filter did.
                 let name =
                     pointer(&resource, &format!("/{attribute}")).and_then(Value::as_str).unwrap_or_default();
@@ -299,12 +321,22 @@ impl Tracker {
                 let key = (endpoint.to_string(), id.to_string());
                 if self.deleted().contains(&key) {
                     still_served.push(key);
-                    continue;
+                } else {
+                    unseen.push(key);
                 }
+            }
+            let delete = |(endpoint, id): Key| async move {
                 let out = Outgoing { method: Method::Delete, ..Outgoing::get(format!("/{endpoint}/{id}")) };
-                if let (_, Ok(r)) = http.send(0, &out).await
-                    && r.status < 300
-                {
+                let (_, result) = http.send(0, &out).await;
+                (result.is_ok_and(|r| r.status < 300), (endpoint, id))
+            };
+            let window = http.pace().window();
+            let answers: Vec<(bool, Key)> = futures_util::stream::iter(unseen.into_iter().map(delete))
+                .buffer_unordered(window)
+                .collect()
+                .await;
+            for (gone, key) in answers {
+                if gone {
                     deleted += 1;
                     self.deleted().insert(key);
                 }

@@ -15,6 +15,7 @@ mod seed;
 mod service;
 pub mod shaped;
 mod store;
+mod throttle;
 pub mod variant;
 
 pub use seed::Seed;
@@ -71,7 +72,7 @@ impl Auth {
 }
 
 /// Sizes the server advertises in `/ServiceProviderConfig` and enforces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Largest request body, Bulk included (`bulk.maxPayloadSize`).
     pub max_body_bytes: usize,
@@ -84,6 +85,8 @@ pub struct Limits {
     /// Most member values one PATCH may carry, as some vendors limit it
     /// (none by default: RFC 7644 sets no such limit).
     pub max_members_per_patch: Option<usize>,
+    /// Requests per second before 429 Too Many Requests (none by default).
+    pub rate_limit: Option<f64>,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
             max_results: 1000,
             bulk_max_operations: 1000,
             max_members_per_patch: None,
+            rate_limit: None,
         }
     }
 }
@@ -158,6 +162,12 @@ impl ServerConfig {
         self
     }
 
+    /// Answers 429 past `rate` requests per second.
+    pub fn with_rate_limit(mut self, rate: f64) -> ServerConfig {
+        self.limits.rate_limit = Some(rate);
+        self
+    }
+
     /// Refuses a PATCH carrying more than `n` member values.
     pub fn with_max_members_per_patch(mut self, n: usize) -> ServerConfig {
         self.limits.max_members_per_patch = Some(n.max(1));
@@ -187,6 +197,8 @@ pub struct Shared {
     pub registry: &'static Registry,
     pub config: ServerConfig,
     pub tenants: Vec<Tenant>,
+    /// Requests past `limits.rate_limit` per second answer 429.
+    pub throttle: Option<throttle::Throttle>,
     /// `host:port` the server listens on, for requests without a Host header.
     listen: OnceLock<String>,
 }
@@ -204,7 +216,8 @@ impl Shared {
             .into_iter()
             .map(|prefix| Tenant { prefix, data: RwLock::new(Data::new(registry)) })
             .collect();
-        Ok(Shared { registry, config, tenants, listen: OnceLock::new() })
+        let throttle = config.limits.rate_limit.map(throttle::Throttle::new);
+        Ok(Shared { registry, config, tenants, throttle, listen: OnceLock::new() })
     }
 
     /// Loads the same seed data into every tenant.
@@ -343,6 +356,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         }
     };
     let app = app.layer(middleware::from_fn_with_state(shared.clone(), auth::require));
+    let app = if shared.throttle.is_some() {
+        app.layer(middleware::from_fn_with_state(shared.clone(), throttle::limit))
+    } else {
+        app
+    };
     let app = if shared.config.log_requests { app.layer(middleware::from_fn(log_request)) } else { app };
     if shared.config.faults.has(crate::faults::Fault::AnyVersionServed) {
         // The rewrite must happen before routing, so it wraps the whole app.

@@ -852,7 +852,7 @@ fn a_recording_replayed_against_the_audit_server_comes_out_clean() {
             scimitar::runner::prepare(&target, &options, scimitar::runner::new_run_id()).await.unwrap(),
         );
         let (_keep, cancel) = tokio::sync::watch::channel(false);
-        scimitar::runner::run_all(ctx.clone(), cases, 1, None, cancel).await;
+        scimitar::runner::run_all(ctx.clone(), cases, Some(1), None, cancel).await;
         ctx.tracker.clean(&ctx.http, false).await;
         let _ = stop.send(());
         serving.await.unwrap().unwrap();
@@ -1140,7 +1140,7 @@ fn under_every_legal_variant_an_adaptive_client_comes_out_clean() {
                 scimitar::runner::prepare(&target, &options, scimitar::runner::new_run_id()).await.unwrap(),
             );
             let (_keep, cancel) = tokio::sync::watch::channel(false);
-            scimitar::runner::run_all(ctx.clone(), cases.clone(), 2, None, cancel).await;
+            scimitar::runner::run_all(ctx.clone(), cases.clone(), Some(2), None, cancel).await;
             ctx.tracker.clean(&ctx.http, false).await;
         });
         let report = server.finish(&Gate::default());
@@ -1216,4 +1216,24 @@ fn coverage_shows_every_client_requirement_an_audit_can_see_judged_in_its_own_se
         !uncovered.contains("The client's side:"),
         "no client requirement is left unjudged:\n{uncovered}"
     );
+}
+
+#[test]
+fn a_wait_the_server_itself_asks_for_is_held_against_a_client_that_does_not_wait() {
+    let throttled = || AuditConfig::new(ServerConfig::new(Auth::None).with_rate_limit(1.0));
+    let impatient = audit(throttled(), |b| {
+        let c = Client::new(b.into());
+        c.get("/Users");
+        assert_eq!(c.get("/Users").0, 429, "one request a second");
+        c.get("/Users");
+    });
+    assert_eq!(case(&impatient, RETRY_AFTER).verdict(), Verdict::Warn);
+    let patient = audit(throttled(), |b| {
+        let c = Client::new(b.into());
+        c.get("/Users");
+        assert_eq!(c.get("/Users").0, 429);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(c.get("/Users").0, 200);
+    });
+    assert_eq!(case(&patient, RETRY_AFTER).verdict(), Verdict::Pass);
 }

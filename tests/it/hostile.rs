@@ -385,7 +385,7 @@ fn run_stopping(
         let ctx = Arc::new(runner::prepare(&target, &options, runner::new_run_id()).await.unwrap());
         let (_cancel, cancelled) = tokio::sync::watch::channel(false);
         let started = Instant::now();
-        let reports = runner::run_all(ctx.clone(), creating_cases(cases), 1, None, cancelled).await;
+        let reports = runner::run_all(ctx.clone(), creating_cases(cases), Some(1), None, cancelled).await;
         (reports, ctx.http.stopped().cloned(), started.elapsed())
     })
 }

@@ -20,7 +20,7 @@ fn plan(profile: Profile) -> Plan {
         users: 20,
         groups: 2,
         members_per_patch: 4,
-        jobs: 4,
+        jobs: Some(4),
     }
 }
 
@@ -100,7 +100,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
             users: 3,
             groups: 0,
             members_per_patch: 10,
-            jobs: 1,
+            jobs: Some(1),
         };
         load::run(&http, &plan, "scimitar-loadtest", &not_cancelled()).await
     });
@@ -108,4 +108,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
     assert_eq!(report.errors(), 0, "the retried request succeeded");
     assert!(!report.sustained(), "a 429 at the IdP's pace means the server did not keep up");
     assert!(load::render(&report).contains("429 Too Many Requests: 1"));
+    let saturated = report.pace.saturated.as_ref().expect("the 429 is where the server pushed back");
+    assert_eq!(saturated.signal, "429");
+    assert!(load::render(&report).contains("throughput saturated at about"), "{}", load::render(&report));
 }

@@ -15,6 +15,7 @@ mod hostile;
 mod hostile_target;
 mod load;
 mod mock;
+mod pace;
 mod protocol;
 mod query;
 mod record;

@@ -31,7 +31,7 @@ async fn run(base: &str, cases: Vec<Arc<scimitar::suite::Case>>) -> Vec<CaseRepo
     let target = Target::new(base, TargetAuth::Bearer(TOKEN.into()));
     let ctx = Arc::new(runner::prepare(&target, &RunOptions::default(), runner::new_run_id()).await.unwrap());
     let (_keep, cancel) = tokio::sync::watch::channel(false);
-    let reports = runner::run_all(ctx.clone(), cases, 1, None, cancel).await;
+    let reports = runner::run_all(ctx.clone(), cases, Some(1), None, cancel).await;
     ctx.tracker.clean(&ctx.http, false).await;
     reports
 }
