@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The property tests of tests/it/fuzz.rs with many more cases than `cargo
 # test` runs: arbitrary input to the filter parser, PATCH paths, the PATCH
-# engine, the normalizer, templates, the case loader and the reference
-# server's request handling must give a result or an error, never a panic.
+# engine, the normalizer, templates, the case loader, the reference
+# server's request handling and the client audit must give a result or an
+# error, never a panic.
 #
-#   scripts/fuzz.sh                        # 10,000 cases per property (about a minute on two cores)
+#   scripts/fuzz.sh                        # 10,000 cases per property (about two minutes on two cores)
 #   PROPTEST_CASES=100000 scripts/fuzz.sh  # longer
 #   scripts/fuzz.sh filters                # only the properties whose name contains this
 #

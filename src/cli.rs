@@ -49,6 +49,8 @@ pub enum Command {
     Selftest(SelftestArgs),
     /// Record a client's traffic through a proxy, as a case file `scimitar run FILE` replays
     Record(RecordArgs),
+    /// Audit a SCIM client: serve as `serve` does and judge every request the client sends
+    Audit(Box<AuditArgs>),
     /// List the cases: ids, levels, requirements, and the capabilities each needs
     List(ListArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout
@@ -498,6 +500,117 @@ pub struct ServeArgs {
     /// Do not log requests to stderr
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Args)]
+#[command(after_long_help = "\
+The server behaves exactly as `scimitar serve` (tenants, credentials, --compat, variants) unless a
+--scenario asks otherwise. Point the client at it. When the audit ends (Ctrl-C, or an --until
+condition), every requirement RFC 7643/7644 put on a client is a case: pass, fail (MUST), warn
+(SHOULD), note (MAY), or not applicable when the client never had occasion to show it. What the
+server accepts from an IdP under --compat is reported as declared. Reports and exit codes are
+those of `scimitar run`; Ctrl-C is the ordinary end, and a second one quits without reports.
+
+Examples:
+  scimitar audit --token t --until idle=30 --html audit.html
+      Then point the client at http://127.0.0.1:8080/scim/v2 with the bearer token t
+  scimitar audit --no-auth --port 0 --scenario rate-limit,stale-etag --like okta
+      Provoke the client with a 429 and a 412, and compare it with what Okta sends
+  scimitar audit --token t --compat entra --like entra --until requests=200 --json audit.json
+      A connector that means to act like Entra, judged after 200 requests
+  scimitar audit --list-scenarios
+      What each scenario does, and what a client is expected to do")]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+
+    /// Provoke the client (comma-separated, repeatable): rate-limit[=SECONDS], stale-etag, conflict,
+    /// short-pages, server-error, slow[=SECONDS], redirect, moved; see --list-scenarios
+    #[arg(long = "scenario", value_name = "NAME", value_delimiter = ',', value_parser = parse_scenario)]
+    pub scenarios: Vec<crate::audit::scenario::Scenario>,
+
+    /// List the scenarios --scenario takes, what each does and what a client is expected to do, and exit
+    #[arg(long)]
+    pub list_scenarios: bool,
+
+    /// Compare the client with what these identity providers send for the same lifecycle: okta, entra
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_like)]
+    pub like: Vec<Profile>,
+
+    /// End the audit when idle=SECONDS pass without a request, or after requests=N requests
+    /// (repeatable: the first reached ends it) [default: Ctrl-C]
+    #[arg(long, value_name = "CONDITION", value_parser = parse_until)]
+    pub until: Vec<Until>,
+
+    /// Fail on SHOULD and MAY findings too: the same as --fail-on may
+    #[arg(long, conflicts_with = "fail_on")]
+    pub strict: bool,
+
+    /// What fails the audit: the weakest level whose findings do (must, should or may), and
+    /// `declared` for what the server accepts under --compat; comma-separated, e.g. should,declared
+    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
+    pub fail_on: Vec<FailOn>,
+
+    /// A waiver file (YAML), as for `scimitar run`: audit case or requirement ids whose findings are accepted
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// Write the JSON report here (format: reports/run-report.schema.json)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a self-contained HTML report here
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write the exchanges the findings show, and one that shows each requirement met, as a HAR file
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
+}
+
+/// When an audit ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// No request for this long.
+    Idle(std::time::Duration),
+    /// This many requests answered.
+    Requests(u64),
+}
+
+fn parse_until(s: &str) -> Result<Until, String> {
+    let bad = || format!("'{s}': write idle=SECONDS (1 to 86400) or requests=N (1 to 10000000)");
+    let (what, value) = s.split_once('=').ok_or_else(bad)?;
+    match what.trim() {
+        "idle" => match value.trim().trim_end_matches('s').parse::<u64>() {
+            Ok(n) if (1..=86_400).contains(&n) => Ok(Until::Idle(std::time::Duration::from_secs(n))),
+            _ => Err(bad()),
+        },
+        "requests" => match value.trim().parse::<u64>() {
+            Ok(n) if (1..=10_000_000).contains(&n) => Ok(Until::Requests(n)),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+fn parse_scenario(s: &str) -> Result<crate::audit::scenario::Scenario, String> {
+    crate::audit::scenario::Scenario::parse(s)
+}
+
+fn parse_like(s: &str) -> Result<Profile, String> {
+    let known = crate::audit::rules::like_profiles();
+    known.iter().copied().find(|p| p.name().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+        let names: Vec<&str> = known.iter().map(|p| p.name()).collect();
+        format!("no comparison with '{s}'; --like takes {}", names.join(", "))
+    })
 }
 
 /// `--timeout`: past ten minutes a target is not answering, and a run that

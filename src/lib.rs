@@ -8,6 +8,7 @@
 #[macro_use]
 pub mod output;
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod faults;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Command::Coverage(args) => scimitar::commands::coverage::run(args),
         Command::Selftest(args) => scimitar::commands::selftest::run(args),
         Command::Record(args) => scimitar::commands::record::run(args),
+        Command::Audit(args) => scimitar::commands::audit::run(*args),
         Command::List(args) => scimitar::commands::list::run(args),
         Command::Completions(args) => scimitar::commands::docs::completions(args.shell),
         Command::Man => scimitar::commands::docs::man(),

@@ -1,6 +1,7 @@
 //! `scimitar coverage`: which catalogued requirements the cases check, section
 //! by section, and which no case checks yet.
 
+use crate::audit::coverage::ClientCoverage;
 use crate::cli::{CoverageArgs, exit};
 use crate::report::terminal::Style;
 use crate::suite::coverage::{Coverage, Tally};
@@ -13,8 +14,17 @@ pub fn run(args: CoverageArgs) -> u8 {
         Err(code) => return code,
     };
     let coverage = Coverage::of(&suite);
+    let client = ClientCoverage::of(&suite);
     if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&coverage).unwrap_or_default() + "\n";
+        #[derive(serde::Serialize)]
+        struct WithClient<'a> {
+            #[serde(flatten)]
+            coverage: &'a Coverage,
+            client: &'a ClientCoverage,
+        }
+        let json = serde_json::to_string_pretty(&WithClient { coverage: &coverage, client: &client })
+            .unwrap_or_default()
+            + "\n";
         if path.as_os_str() == "-" {
             out!("{json}");
             return verdict(&coverage, args.min_must);
@@ -24,7 +34,9 @@ pub fn run(args: CoverageArgs) -> u8 {
             return exit::HARNESS_ERROR;
         }
     }
-    out!("{}", render(&coverage, args.uncovered, Style::detect()));
+    let style = Style::detect();
+    out!("{}", render(&coverage, args.uncovered, style));
+    out!("{}", render_client(&client, args.uncovered, style));
     verdict(&coverage, args.min_must)
 }
 
@@ -89,6 +101,51 @@ pub fn render(coverage: &Coverage, only_uncovered: bool, style: Style) -> String
             let _ = writeln!(out, "  {}", tally_line(level, tally));
         }
     }
+    out
+}
+
+/// The client's side: every client requirement, with the audit case that
+/// judges it or why no audit can see it.
+pub fn render_client(client: &ClientCoverage, only_uncovered: bool, style: Style) -> String {
+    let mut out = String::new();
+    let shown: Vec<_> = client
+        .entries
+        .iter()
+        .filter(|e| !only_uncovered || (e.requirement.unaudited.is_none() && e.case.is_none()))
+        .collect();
+    if !shown.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold("The client's side: what scimitar audit judges a SCIM client by")
+        );
+    }
+    for entry in shown {
+        let r = &entry.requirement;
+        let mark = match (&r.unaudited, &entry.case) {
+            (Some(_), _) => style.dim("  n/a    "),
+            (None, Some(_)) => style.green("  audited"),
+            (None, None) => style.red("  missing"),
+        };
+        let _ = writeln!(out, "{mark} {:<6} {}  {}", r.level.as_str(), r.id, style.dim(&r.says));
+        match (&r.unaudited, &entry.case) {
+            (Some(why), _) => {
+                let _ = writeln!(out, "            {}", style.dim(&format!("not auditable: {why}")));
+            }
+            (None, Some(case)) => {
+                let _ = writeln!(out, "            {}", style.dim(&format!("by {case}")));
+            }
+            (None, None) => {}
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nThe client (scimitar audit):\n  all    {:>3} of {:>3} auditable requirements judged ({:.1}%); {} not auditable",
+        client.covered,
+        client.audited,
+        if client.audited == 0 { 100.0 } else { 100.0 * client.covered as f64 / client.audited as f64 },
+        client.unaudited
+    );
     out
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns parsed arguments into an exit code.
 
+pub mod audit;
 pub mod coverage;
 pub mod docs;
 pub mod list;

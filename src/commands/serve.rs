@@ -24,31 +24,7 @@ pub fn run(args: ServeArgs) -> u8 {
         outln!("minimal\n    the bundle: {}", bundle.join(", "));
         return exit::SUCCESS;
     }
-    let (auth, generated) = match (args.no_auth, args.tokens.is_empty() && args.basic.is_empty()) {
-        (true, _) => (Auth::None, None),
-        (false, true) => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            (Auth::bearer(token.clone()), Some(token))
-        }
-        (false, false) => {
-            (Auth::Credentials { bearer: args.tokens.clone(), basic: args.basic.clone() }, None)
-        }
-    };
-    let mut config = ServerConfig::new(auth.clone())
-        .with_tenants(args.tenants.clone())
-        .with_leniency(Leniency::for_idps(&args.compat))
-        .with_faults(FaultSet::of(&args.faults))
-        .with_variants(VariantChoice::resolve(&args.variants));
-    if let Some(n) = args.max_page_size {
-        config = config.with_max_page_size(n as usize);
-    }
-    if let Some(rate) = args.rate_limit {
-        config = config.with_rate_limit(rate);
-    }
-    if let Some(n) = args.max_members_per_patch {
-        config = config.with_max_members_per_patch(n as usize);
-    }
-    config.log_requests = !args.quiet;
+    let (config, auth, generated) = server_config(&args);
     let shared = match Shared::new(config) {
         Ok(s) => s,
         Err(e) => {
@@ -56,22 +32,16 @@ pub fn run(args: ServeArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    if let Some(path) = &args.seed {
-        let loaded = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|text| Seed::from_json(&text).map_err(|e| format!("{}: {e}", path.display())));
-        let seed = match loaded {
-            Ok(seed) => seed,
-            Err(e) => {
-                errln!("error: cannot load seed data: {e}");
+    match seed(&args) {
+        Ok(Some(seed)) => {
+            if let Err(e) = shared.seed(&seed) {
+                errln!("error: {e}");
                 return exit::USAGE;
             }
-        };
-        if let Err(e) = shared.seed(&seed) {
-            errln!("error: {e}");
-            return exit::USAGE;
+            errln!("seeded {} resources into each tenant", seed.len());
         }
-        errln!("seeded {} resources into each tenant", seed.len());
+        Ok(None) => {}
+        Err(code) => return code,
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -112,7 +82,54 @@ pub fn run(args: ServeArgs) -> u8 {
     })
 }
 
-fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Option<&str>) {
+/// The server the options describe: its configuration, who may call it,
+/// and the bearer token generated when no credential was given.
+pub(crate) fn server_config(args: &ServeArgs) -> (ServerConfig, Auth, Option<String>) {
+    let (auth, generated) = match (args.no_auth, args.tokens.is_empty() && args.basic.is_empty()) {
+        (true, _) => (Auth::None, None),
+        (false, true) => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            (Auth::bearer(token.clone()), Some(token))
+        }
+        (false, false) => {
+            (Auth::Credentials { bearer: args.tokens.clone(), basic: args.basic.clone() }, None)
+        }
+    };
+    let mut config = ServerConfig::new(auth.clone())
+        .with_tenants(args.tenants.clone())
+        .with_leniency(Leniency::for_idps(&args.compat))
+        .with_faults(FaultSet::of(&args.faults))
+        .with_variants(VariantChoice::resolve(&args.variants));
+    if let Some(n) = args.max_page_size {
+        config = config.with_max_page_size(n as usize);
+    }
+    if let Some(rate) = args.rate_limit {
+        config = config.with_rate_limit(rate);
+    }
+    if let Some(n) = args.max_members_per_patch {
+        config = config.with_max_members_per_patch(n as usize);
+    }
+    config.log_requests = !args.quiet;
+    (config, auth, generated)
+}
+
+/// The `--seed` file, read; a file that does not load is reported and the
+/// usage exit code returned.
+pub(crate) fn seed(args: &ServeArgs) -> Result<Option<Seed>, u8> {
+    let Some(path) = &args.seed else { return Ok(None) };
+    let loaded = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|text| Seed::from_json(&text).map_err(|e| format!("{}: {e}", path.display())));
+    match loaded {
+        Ok(seed) => Ok(Some(seed)),
+        Err(e) => {
+            errln!("error: cannot load seed data: {e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
+pub(crate) fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Option<&str>) {
     let mode = if shared.config.leniency.is_strict() {
         "strict".to_string()
     } else {
@@ -141,7 +158,7 @@ fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Optio
     outln!("Ctrl-C stops the server.");
 }
 
-async fn wait_for_stop() {
+pub(crate) async fn wait_for_stop() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 
 pub fn render(run: &RunReport) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    let title = format!("SCIM conformance report: {}", run.target.url);
+    let kind = if super::is_client_audit(run) { "SCIM client audit" } else { "SCIM conformance report" };
+    let title = format!("{kind}: {}", run.target.url);
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -38,11 +39,7 @@ pub fn render(run: &RunReport) -> String {
 fn header(out: &mut String, run: &RunReport) {
     let verdict = headline(run);
     let class = if run.fails() || run.summary.errors > 0 { "fail" } else { "pass" };
-    let profiles = if run.profiles.is_empty() {
-        "none (a replayed recording)".to_string()
-    } else {
-        run.profiles.iter().map(|p| p.title()).collect::<Vec<_>>().join(", ")
-    };
+    let profiles = super::profiles_line(run, |p| p.title(), "none (a replayed recording)");
     let capabilities = if run.target.capabilities.is_empty() {
         "none found".to_string()
     } else {
@@ -50,7 +47,8 @@ fn header(out: &mut String, run: &RunReport) {
     };
     let _ = write!(
         out,
-        "<header>\n<h1>SCIM conformance report</h1>\n<p id=\"verdict\" class=\"verdict {class}\">{}</p>\n<dl class=\"meta\">\n",
+        "<header>\n<h1>{}</h1>\n<p id=\"verdict\" class=\"verdict {class}\">{}</p>\n<dl class=\"meta\">\n",
+        if super::is_client_audit(run) { "SCIM client audit" } else { "SCIM conformance report" },
         esc(&verdict)
     );
     let target = if run.target.in_process {
@@ -84,7 +82,12 @@ fn header(out: &mut String, run: &RunReport) {
 /// What the run believed about the target: a vendor sees which of its
 /// choices scimitar took into account.
 fn target(out: &mut String, run: &RunReport) {
-    out.push_str("<section id=\"target\">\n<h2>The target, as discovered</h2>\n<ul class=\"highlights\">\n");
+    let heading = if super::is_client_audit(run) {
+        "The server the client talked to"
+    } else {
+        "The target, as discovered"
+    };
+    let _ = write!(out, "<section id=\"target\">\n<h2>{heading}</h2>\n<ul class=\"highlights\">\n");
     for line in &run.target.highlights {
         let _ = writeln!(out, "<li>{}</li>", esc(line));
     }

@@ -23,11 +23,7 @@ pub fn render(run: &RunReport) -> String {
         if run.target.in_process { " (in-process reference server)" } else { "" },
         run.scimitar,
         run.started_at,
-        if run.profiles.is_empty() {
-            "none (a recording)".to_string()
-        } else {
-            run.profiles.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
-        },
+        super::profiles_line(run, |p| p.name(), "none (a recording)"),
         run.fail_on,
         if run.fail_on_declared { " and declared deviations" } else { "" }
     );
@@ -35,7 +31,12 @@ pub fn render(run: &RunReport) -> String {
         let mark = if s.conforms { "✅" } else { "❌" };
         let _ = writeln!(out, "- {mark} **{}**: {}", s.subject, cell(&s.text));
     }
-    let _ = writeln!(out, "\n<details><summary>The target, as discovered</summary>\n");
+    let heading = if super::is_client_audit(run) {
+        "The server the client talked to"
+    } else {
+        "The target, as discovered"
+    };
+    let _ = writeln!(out, "\n<details><summary>{heading}</summary>\n");
     for line in &run.target.highlights {
         let _ = writeln!(out, "- {}", cell(line));
     }

@@ -76,6 +76,10 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
     let mut subjects: Vec<String> = vec!["RFC 7643".into(), "RFC 7644".into()];
     subjects.extend(Profile::ALL.into_iter().filter(|p| p.is_idp()).map(|p| p.title().to_string()));
     subjects.push(RECORDING.into());
+    subjects.push(CLIENT.into());
+    subjects.extend(
+        Profile::ALL.into_iter().filter(|p| p.is_idp()).map(|p| format!("{CLIENT_LIKE}{}", p.title())),
+    );
     let mut out = Vec::new();
     for subject in subjects {
         let cases: Vec<&CaseReport> =
@@ -103,7 +107,12 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
         }
         let not_applicable = t.get(Verdict::NotApplicable);
         if not_applicable > 0 {
-            notes.push(format!("{not_applicable} not applicable to this server"));
+            let why = if subject.starts_with(CLIENT) || subject.starts_with(CLIENT_LIKE) {
+                "the client had no occasion to show"
+            } else {
+                "not applicable to this server"
+            };
+            notes.push(format!("{not_applicable} {why}"));
         }
         if !notes.is_empty() {
             text.push_str(&format!(" ({})", notes.join("; ")));
@@ -114,6 +123,9 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
 }
 
 const RECORDING: &str = "The recording";
+/// An audit of a client (`scimitar audit`), and its comparison with an IdP.
+const CLIENT: &str = "The client (RFC 7643/7644)";
+const CLIENT_LIKE: &str = "The client, as ";
 
 /// What a case's verdict speaks for: an RFC, an identity provider, or a
 /// replayed recording.
@@ -124,8 +136,31 @@ fn subject_of(id: &str) -> Option<String> {
         Some("RFC 7644".into())
     } else if id.starts_with("recorded::") {
         Some(RECORDING.into())
+    } else if let Some(rest) = id.strip_prefix("audit::like::") {
+        let name = rest.split("::").next().unwrap_or_default();
+        Profile::ALL.into_iter().find(|p| p.name() == name).map(|p| format!("{CLIENT_LIKE}{}", p.title()))
+    } else if id.starts_with("audit::") {
+        Some(CLIENT.into())
     } else {
         Profile::of_case(id).filter(|p| p.is_idp()).map(|p| p.title().to_string())
+    }
+}
+
+/// Whether the report is a client audit's (`scimitar audit`): its cases
+/// judge a client, its target is the server the client talked to.
+pub fn is_client_audit(run: &RunReport) -> bool {
+    !run.cases.is_empty() && run.cases.iter().all(|c| c.id.starts_with("audit::"))
+}
+
+/// The profiles line of a report's header: who the run played, or for a
+/// client audit which IdPs the client was compared with.
+pub fn profiles_line(run: &RunReport, name: fn(&Profile) -> &'static str, recording: &str) -> String {
+    let names = run.profiles.iter().map(name).collect::<Vec<_>>().join(", ");
+    match (is_client_audit(run), run.profiles.is_empty()) {
+        (true, true) => "none (an audit of a client)".into(),
+        (true, false) => format!("the client compared with {names}"),
+        (false, true) => recording.to_string(),
+        (false, false) => names,
     }
 }
 

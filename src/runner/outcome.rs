@@ -477,6 +477,8 @@ pub(crate) mod testing {
             breaks: None,
             departs_from: None,
             confidence: None,
+            client: false,
+            unaudited: None,
         }
     }
 

@@ -423,10 +423,25 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_wrapped(listener, shared, Box::new(|_, app| app), shutdown).await
+}
+
+/// A layer put around the whole server, given its state: how the client
+/// audit (`crate::audit`) sees, and may provoke, every request.
+pub type Wrap = Box<dyn FnOnce(Arc<Shared>, Router) -> Router + Send>;
+
+/// Serves the application inside `wrap` on `listener` until `shutdown` completes.
+pub async fn serve_wrapped(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    wrap: Wrap,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         let _ = shared.listen.set(addr.to_string());
     }
-    axum::serve(listener, router(shared)).with_graceful_shutdown(shutdown).await
+    let app = wrap(shared.clone(), router(shared));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// A reference server running in this process, on its own thread and runtime,
@@ -444,6 +459,15 @@ impl ReferenceServer {
     }
 
     pub fn start_seeded(config: ServerConfig, seed: Option<&Seed>) -> Result<ReferenceServer, ServerError> {
+        ReferenceServer::start_wrapped(config, seed, Box::new(|_, app| app))
+    }
+
+    /// A server whose every request passes through `wrap` first (the client audit).
+    pub fn start_wrapped(
+        config: ServerConfig,
+        seed: Option<&Seed>,
+        wrap: Wrap,
+    ) -> Result<ReferenceServer, ServerError> {
         let shared = Shared::new(config)?;
         if let Some(seed) = seed {
             shared.seed(seed)?;
@@ -478,7 +502,7 @@ impl ReferenceServer {
                         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                     };
                     tokio::select! {
-                        _ = serve(listener, shared, shutdown) => {}
+                        _ = serve_wrapped(listener, shared, wrap, shutdown) => {}
                         () = deadline => {}
                     }
                 });

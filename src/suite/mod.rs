@@ -288,6 +288,16 @@ fn load_catalogue(
                 ),
             });
         }
+        if r.unaudited.is_some() && !r.client {
+            errors.push(LoadError {
+                file: file.into(),
+                line,
+                message: format!(
+                    "requirement '{}' says why an audit of a client cannot see it, but is not a client's: add `client: true`",
+                    r.id
+                ),
+            });
+        }
         if !r.observable && r.reason.as_deref().is_none_or(str::is_empty) {
             errors.push(LoadError {
                 file: file.into(),

@@ -67,6 +67,13 @@ pub struct Requirement {
     /// some of its traffic, and the rest comes from people who captured it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
+    /// The duty (or permission) is the client's: `scimitar audit` judges
+    /// what a client sends against it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub client: bool,
+    /// For a client requirement: why no audit of a client's requests can see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unaudited: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -113,5 +120,7 @@ pub fn catalogued(id: &str) -> Requirement {
         breaks: None,
         departs_from: None,
         confidence: None,
+        client: false,
+        unaudited: None,
     })
 }

@@ -1,6 +1,7 @@
 //! Property tests: arbitrary input to every parser, to the PATCH engine, the
-//! normalizer, the case loader and the reference server gives a result or an
-//! error, never a panic, a stack overflow or unbounded memory.
+//! normalizer, the case loader, the reference server and the client audit
+//! gives a result or an error, never a panic, a stack overflow or unbounded
+//! memory.
 //!
 //! Inputs are drawn from each grammar's own tokens (so they reach deep into
 //! the parsers) as well as from any text. `cargo test` runs a few dozen cases
@@ -1133,5 +1134,74 @@ proptest! {
         let uri = if query.is_empty() { format!("/scim/v2/{path}") } else { format!("/scim/v2/{path}?{query}") };
         let (status, answer) = server.send(&method, &uri, &headers, content_type.as_deref(), body);
         prop_assert!(status != 500, "{method} {uri}: {}", String::from_utf8_lossy(&answer));
+    }
+}
+
+/// Arbitrary requests, each through a fresh audit server with every
+/// scenario on but the slow one (which only waits), driven in-process.
+fn audit_router() -> (std::sync::Arc<scimitar::audit::Audit>, axum::Router) {
+    use scimitar::audit::scenario::Scenario;
+    let config = scimitar::audit::AuditConfig {
+        scenarios: Scenario::ALL.into_iter().filter(|s| s.name() != "slow").collect(),
+        like: vec![scimitar::suite::profile::Profile::Okta, scimitar::suite::profile::Profile::Entra],
+        ..scimitar::audit::AuditConfig::new(scimitar::server::ServerConfig::new(scimitar::server::Auth::None))
+    };
+    let audit = scimitar::audit::Audit::new(config);
+    let shared = std::sync::Arc::new(scimitar::server::Shared::new(audit.server_config().clone()).unwrap());
+    let router = audit.wrap(shared.clone(), scimitar::server::router(shared));
+    (audit, router)
+}
+
+fn send_to_audit(
+    runtime: &tokio::runtime::Runtime,
+    router: &axum::Router,
+    request: &Request,
+    ids: (&str, &str),
+) {
+    use tower::ServiceExt as _;
+    let (method, path, query, headers, content_type, body) = request;
+    let fill = |t: &str| t.replace("{user}", ids.0).replace("{group}", ids.1);
+    let uri = if query.is_empty() {
+        format!("/scim/v2/{}", fill(path))
+    } else {
+        format!("/scim/v2/{}?{query}", fill(path))
+    };
+    let mut builder = axum::http::Request::builder().method(method.as_str()).uri(uri);
+    if let Some(ct) = content_type {
+        builder = builder.header("content-type", ct);
+    }
+    for (name, value) in headers {
+        builder = builder.header(*name, value.as_str());
+    }
+    let Ok(request) = builder.body(axum::body::Body::from(fill(&String::from_utf8_lossy(body)).into_bytes()))
+    else {
+        return;
+    };
+    runtime.block_on(async {
+        let response = router.clone().oneshot(request).await.unwrap();
+        let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+    });
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    #[test]
+    fn the_audit_judges_any_request_without_a_panic(first in request(), second in request()) {
+        static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        let runtime = RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap());
+        let (audit, router) = audit_router();
+        let setup: Request = (
+            "POST".into(), "Users".into(), String::new(), Vec::new(), Some("application/scim+json".into()),
+            json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "fuzz" }).to_string().into_bytes(),
+        );
+        send_to_audit(runtime, &router, &setup, ("", ""));
+        for request in [&first, &second, &first] {
+            send_to_audit(runtime, &router, request, ("no-such-user", "no-such-group"));
+        }
+        let report = audit.finish(&scimitar::gate::Gate::default(), "http://fuzz/scim/v2", true);
+        prop_assert!(report.summary.requests >= 1);
+        let _ = scimitar::report::json(&report);
+        let _ = scimitar::report::terminal::details(&report, scimitar::report::terminal::Style { color: false });
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the reference server over real HTTP on loopback.
 
 mod api;
+mod audit;
 mod bulk;
 mod cli;
 mod client;
