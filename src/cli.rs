@@ -10,18 +10,6 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Exit codes. A verdict about the server and a failure of the harness never share a code.
-pub mod exit {
-    /// Everything ran; the target is compliant (or the server stopped cleanly).
-    pub const SUCCESS: u8 = 0;
-    /// Everything ran; the target is not compliant.
-    pub const NON_COMPLIANT: u8 = 1;
-    /// The command line, a suite file or a target file is wrong (clap also uses 2).
-    pub const USAGE: u8 = 2;
-    /// The harness could not do its job: network, TLS, a port in use, I/O.
-    pub const HARNESS_ERROR: u8 = 3;
-    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
-    pub const INTERRUPTED: u8 = 130;
-}
 
 #[derive(Parser)]
 #[command(
@@ -616,9 +604,7 @@ fn parse_like(s: &str) -> Result<Profile, String> {
 /// `--timeout`: past ten minutes a target is not answering, and a run that
 /// stops after two unanswered requests would look hung.
 const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
-/// `--jobs`: each case in flight may hold a response body of up to 1 MiB,
-/// and more would only trip a target's rate limits.
-pub const MAX_JOBS: usize = 64;
+pub use crate::runner::pace::MAX_CEILING as MAX_JOBS;
 /// `--users`: a run keeps a latency sample per request, and an initial sync
 /// this big already takes over an hour at Entra's pace.
 const MAX_USERS: u64 = 100_000;

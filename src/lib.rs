@@ -11,6 +11,7 @@ pub mod output;
 pub mod audit;
 pub mod cli;
 pub mod commands;
+pub mod exit;
 pub mod faults;
 pub mod gate;
 pub mod load;

@@ -307,7 +307,7 @@ where
         }
     };
     futures_util::stream::iter(items.into_iter().map(admitted))
-        .buffer_unordered(crate::cli::MAX_JOBS)
+        .buffer_unordered(crate::runner::pace::MAX_CEILING)
         .collect()
         .await
 }

@@ -92,7 +92,7 @@ pub fn on_close(stop: impl FnOnce() + Send + 'static) {
 pub fn exit_code() -> Option<u8> {
     match STDOUT.load(Ordering::Relaxed) {
         OPEN => None,
-        READER_GONE => Some(crate::cli::exit::SUCCESS),
-        _ => Some(crate::cli::exit::HARNESS_ERROR),
+        READER_GONE => Some(crate::exit::SUCCESS),
+        _ => Some(crate::exit::HARNESS_ERROR),
     }
 }

@@ -109,7 +109,7 @@ impl Scenario {
             ),
             Scenario::Redirect => format!(
                 "The first request for a single user or group is answered 307 Temporary Redirect to another URL of the same resource (under {}), which serves it.",
-                super::traffic::ALIAS
+                super::seen::ALIAS
             ),
             Scenario::Moved => "The first request for a single user or group is answered 308 Permanent Redirect to another URL of the same resource, as is every later request to the old URL; the new URL serves it, and answers name it in Location and meta.location.".into(),
         }
@@ -320,7 +320,7 @@ impl Scenarios {
 
 /// The other URL path of a resource that a redirect names.
 pub fn alias(path: &str) -> String {
-    format!("{}{path}", super::traffic::ALIAS)
+    format!("{}{path}", super::seen::ALIAS)
 }
 
 #[cfg(test)]

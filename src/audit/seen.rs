@@ -7,6 +7,9 @@ use crate::runner::outcome::{Exchange, RequestRecord, ResponseRecord};
 use serde_json::Value;
 use std::time::Instant;
 
+/// The path segment under which a redirected resource is served again.
+pub const ALIAS: &str = "/scimitar-moved";
+
 /// Most bytes of a body a report keeps: an audit keeps the exchanges its
 /// findings show until the report is written.
 const RECORD_CAP: usize = 16 * 1024;
@@ -168,11 +171,7 @@ impl Seen {
     }
 
     pub fn url(&self) -> String {
-        let path = if self.via_alias {
-            format!("{}{}", super::traffic::ALIAS, self.path)
-        } else {
-            self.path.clone()
-        };
+        let path = if self.via_alias { format!("{}{}", ALIAS, self.path) } else { self.path.clone() };
         match &self.raw_query {
             Some(q) => format!("{}{path}?{q}", self.base),
             None => format!("{}{path}", self.base),

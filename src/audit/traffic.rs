@@ -4,7 +4,7 @@
 
 use super::Audit;
 use super::scenario::{Action, Head};
-use super::seen::{Answer, Injected, Seen, fingerprint};
+use super::seen::{ALIAS, Answer, Injected, Seen, fingerprint};
 use crate::scim::datetime;
 use crate::scim::error::ScimError;
 use axum::body::{Body, Bytes};
@@ -15,9 +15,6 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// The path segment under which a redirected resource is served again.
-pub const ALIAS: &str = "/scimitar-moved";
 
 pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Next) -> Response {
     let started = Instant::now();

@@ -4,7 +4,8 @@
 
 use crate::audit::scenario::Scenario;
 use crate::audit::{Audit, AuditConfig};
-use crate::cli::{AuditArgs, FailOn, Until, exit};
+use crate::cli::{AuditArgs, FailOn, Until};
+use crate::exit;
 use crate::gate::Gate;
 use crate::gate::waiver::Waivers;
 use crate::report::run::RunReport;

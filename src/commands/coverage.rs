@@ -2,7 +2,8 @@
 //! by section, and which no case checks yet.
 
 use crate::audit::coverage::ClientCoverage;
-use crate::cli::{CoverageArgs, exit};
+use crate::cli::CoverageArgs;
+use crate::exit;
 use crate::report::terminal::Style;
 use crate::suite::coverage::{Coverage, Tally};
 use crate::suite::requirement::Level;

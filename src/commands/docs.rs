@@ -1,7 +1,8 @@
 //! `scimitar completions SHELL` and `scimitar man`: generated from the same
 //! clap definition as the parser, so they cannot fall out of step with it.
 
-use crate::cli::{Cli, exit};
+use crate::cli::Cli;
+use crate::exit;
 use clap::CommandFactory;
 
 pub fn completions(shell: clap_complete::Shell) -> u8 {

@@ -1,7 +1,8 @@
 //! `scimitar list`: the cases a run would pick, with what each checks and
 //! needs, so a pipeline can see what `--only`, `--skip` and `--tag` select.
 
-use crate::cli::{ListArgs, ProfileChoice, exit};
+use crate::cli::{ListArgs, ProfileChoice};
+use crate::exit;
 use crate::suite::Case;
 use serde::Serialize;
 use std::sync::Arc;

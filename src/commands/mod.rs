@@ -10,7 +10,7 @@ pub mod select;
 pub mod selftest;
 pub mod serve;
 
-use crate::cli::exit;
+use crate::exit;
 use crate::suite::Suite;
 use std::path::Path;
 

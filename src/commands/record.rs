@@ -1,6 +1,7 @@
 //! `scimitar record`: the recording proxy in the foreground until Ctrl-C.
 
-use crate::cli::{RecordArgs, exit};
+use crate::cli::RecordArgs;
+use crate::exit;
 use crate::record::case_file::redact_query;
 use crate::record::{self, Recorder};
 use std::sync::Arc;

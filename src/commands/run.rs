@@ -1,7 +1,8 @@
 //! `scimitar run`: the suites against a target, with live progress, cleanup,
 //! reports and an exit code that says which kind of outcome it was.
 
-use crate::cli::{ProfileChoice, RunArgs, exit};
+use crate::cli::{ProfileChoice, RunArgs};
+use crate::exit;
 use crate::faults::FaultSet;
 use crate::gate::Gate;
 use crate::gate::baseline::Baseline;

@@ -4,7 +4,8 @@
 //! legal variant and the minimal bundle, as what every case came to there,
 //! and which faults the suites still catch under the minimal bundle.
 
-use crate::cli::{SelftestArgs, exit};
+use crate::cli::SelftestArgs;
+use crate::exit;
 use crate::faults::Fault;
 use crate::report::terminal::Style;
 use crate::runner::outcome::Verdict;
@@ -106,7 +107,7 @@ async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<
         if proof.fault_caught_by.get(&fault).is_some_and(Option::is_some) {
             continue;
         }
-        match fault.inert_under(minimal) {
+        match minimal.hides(fault) {
             Some(why) => inert.push((fault, why)),
             None => uncaught.push(fault),
         }

@@ -1,6 +1,7 @@
 //! `scimitar serve`: the reference server in the foreground until Ctrl-C.
 
-use crate::cli::{ServeArgs, VariantChoice, exit};
+use crate::cli::{ServeArgs, VariantChoice};
+use crate::exit;
 use crate::faults::{Fault, FaultSet};
 use crate::scim::quirks::Leniency;
 use crate::server::variant::Variant;

@@ -20,6 +20,9 @@ use tokio::sync::Notify;
 /// run of a few hundred cases at 100 ms a round trip needs about this many
 /// to finish within a few critical paths.
 pub const DEFAULT_CEILING: usize = 48;
+/// The most `--jobs` may ask for: each case in flight may hold a response
+/// body of up to 1 MiB, and more would only trip a target's rate limits.
+pub const MAX_CEILING: usize = 64;
 /// Where the window starts: a handful, as a careful client would.
 const INITIAL_WINDOW: f64 = 8.0;
 /// Latency counts as rising past this multiple of the fastest answer seen ...

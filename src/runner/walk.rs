@@ -187,11 +187,6 @@ pub async fn run(
     Ok(findings)
 }
 
-/// Requirements a walk checks beyond the step's own: a wrong itemsPerPage is
-/// not a paging error but a misreported page.
-pub const IMPLIED: &[&str] = &[ITEMS_PER_PAGE];
-const ITEMS_PER_PAGE: &str = "rfc7644.3.4.2.itemsperpage-required";
-
 fn cites(kind: &str) -> Option<&'static str> {
-    (kind == "itemsPerPage").then_some(ITEMS_PER_PAGE)
+    (kind == "itemsPerPage").then_some(Walk::ITEMS_PER_PAGE)
 }

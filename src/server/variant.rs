@@ -8,6 +8,7 @@
 //! and the cases that depend on the other reading grade it no higher than
 //! SHOULD (see docs/latitude.md).
 
+use crate::faults::Fault;
 use std::fmt;
 use std::str::FromStr;
 
@@ -222,6 +223,85 @@ impl fmt::Display for VariantSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.iter().map(Variant::name).collect();
         f.write_str(&names.join(","))
+    }
+}
+
+impl VariantSet {
+    /// Why a fault cannot show on a server under these variants, if it
+    /// cannot: its bug lives in a feature the variants leave out.
+    pub fn hides(self, fault: Fault) -> Option<&'static str> {
+        use Fault as F;
+        use Variant as V;
+        let variants = self;
+        let has = |v: V| variants.has(v);
+        let eq_only = has(V::FilterEqOnly) || has(V::NoFilter);
+        match fault {
+            F::NoEtag
+            | F::VersionNotBumped
+            | F::IfMatchIgnored
+            | F::IfNoneMatchIgnored
+            | F::EtagUnquoted
+            | F::EtagOnlyOnGet
+            | F::IfMatchWeakNeverMatches
+            | F::IfNoneMatchAlways304
+                if has(V::NoEtag) =>
+            {
+                Some("versioning is left out (no-etag)")
+            }
+            F::SortIgnored | F::SortOrderIgnored | F::SortCaseSensitive if has(V::NoSort) => {
+                Some("sorting is left out (no-sort)")
+            }
+            F::BulkIdNotResolved
+            | F::BulkLimitsIgnored
+            | F::BulkNotImplemented
+            | F::BulkStopsOnError
+            | F::BulkFailOnErrorsIgnored
+            | F::BulkGroupedByMethod
+            | F::BulkResultsMinimal
+            | F::BulkIdNotEchoed
+            | F::BulkErrorBare
+            | F::BulkStatusAlways200
+            | F::BulkLimitNotNamed
+            | F::BulkLimitsNotAdvertised
+                if has(V::NoBulk) =>
+            {
+                Some("Bulk is left out (no-bulk)")
+            }
+            F::SearchIgnoresBody | F::RootFilterUndefinedError if has(V::NoSearch) => {
+                Some("POST .search is left out (no-search)")
+            }
+            F::PasswordChangeRefused if has(V::NoChangePassword) => {
+                Some("changing a password is left out (no-change-password)")
+            }
+            F::PasswordReturned if variants.trimmed() => Some("the trimmed schema has no password"),
+            F::SchemaByIdList if has(V::NoSchemaById) => Some("/Schemas/{id} is left out (no-schema-by-id)"),
+            F::UnknownFilterMatchesAll
+            | F::OrBindsTighter
+            | F::ValuePathAnyValue
+            | F::FilterGeLeExclusive
+            | F::FilterPrMatchesEmpty
+            | F::BooleanOrderingAccepted
+                if eq_only =>
+            {
+                Some("the bug is in filters an eq-only server refuses before it would show")
+            }
+            F::CursorNextMissing
+            | F::CursorIgnored
+            | F::CursorPreviousOnFirst
+            | F::CursorForgedFirstPage
+            | F::CursorNotUrlSafe
+            | F::CursorBypassesAuth
+            | F::CursorSearchIgnored
+            | F::SpcPaginationIncomplete
+                if has(V::NoCursor) =>
+            {
+                Some("cursor pagination is left out (no-cursor)")
+            }
+            F::FilterBooleanAsString if eq_only => Some(
+                "on an eq-only server no filter can ask for the inactive users among a case's own (that needs `and`)",
+            ),
+            _ => None,
+        }
     }
 }
 

@@ -141,6 +141,13 @@ pub struct Walk {
     pub includes: Vec<String>,
 }
 
+impl Walk {
+    /// Requirements a walk checks beyond the step's own: a wrong
+    /// itemsPerPage is not a paging error but a misreported page.
+    pub const IMPLIED: &[&str] = &[Walk::ITEMS_PER_PAGE];
+    pub const ITEMS_PER_PAGE: &str = "rfc7644.3.4.2.itemsperpage-required";
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {

@@ -329,7 +329,7 @@ fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
     for step in doc.steps.iter().chain(doc.cleanup.iter()) {
         ids.extend(step.value.req.as_ref().map(|r| r.value.as_str()));
         if step.value.walk.is_some() {
-            ids.extend(crate::runner::walk::IMPLIED.iter().copied());
+            ids.extend(case::Walk::IMPLIED.iter().copied());
         }
         ids.extend(step.value.expect.pointers.iter().filter_map(|p| p.value.req.as_deref()));
         ids.extend(step.value.expect.prefer.iter().map(|p| p.value.req.as_str()));

@@ -1,6 +1,7 @@
 //! Integration tests: the reference server over real HTTP on loopback.
 
 mod api;
+mod architecture;
 mod audit;
 mod bulk;
 mod cli;
