@@ -187,7 +187,7 @@ fn no_module_depends_on_a_sibling_that_depends_back_on_it() {
             let common = module.iter().zip(&target).take_while(|(a, b)| a == b).count();
             let (Some(from), Some(to)) = (module.get(common), target.get(common)) else { continue };
             // Only modules count: `super::Audit` names an item of the parent.
-            if !known.contains(&target[..=common].to_vec()) {
+            if !known.contains(&target[..=common]) {
                 continue;
             }
             graphs
