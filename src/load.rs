@@ -42,14 +42,14 @@ impl Plan {
     /// The request rate the IdP itself keeps, when its documentation says.
     pub fn documented_rate(profile: Profile) -> Option<f64> {
         match profile {
-            Profile::Entra => Some(25.0),
+            Profile::ENTRA => Some(25.0),
             _ => None,
         }
     }
 
     /// Profiles whose initial sync is modelled.
     pub fn supports(profile: Profile) -> bool {
-        matches!(profile, Profile::Entra | Profile::Okta)
+        matches!(profile, Profile::ENTRA | Profile::OKTA)
     }
 
     /// The one profile whose sync `--users` replays, or what to write instead.
@@ -197,11 +197,11 @@ impl Driver<'_> {
 fn client_headers(profile: Profile, out: &mut Outgoing) {
     let has_body = out.body.is_some();
     match profile {
-        Profile::Entra => {
+        Profile::ENTRA => {
             out.without.push("User-Agent".into());
             out.headers.push(("ADSCIMVersion".into(), "5.0".into()));
         }
-        Profile::Okta => {
+        Profile::OKTA => {
             out.headers.push(("User-Agent".into(), "Okta SCIM Client 1.0.0".into()));
             out.headers.push(("Accept-Charset".into(), "utf-8".into()));
         }
@@ -229,7 +229,7 @@ fn request(method: Method, path: String, body: Option<Value>) -> Outgoing {
 fn lookup(profile: Profile, endpoint: &str, attr: &str, value: &str, extra: &str) -> String {
     let quoted = form_urlencoded::byte_serialize(format!("\"{value}\"").as_bytes()).collect::<String>();
     match profile {
-        Profile::Okta => {
+        Profile::OKTA => {
             format!("/{endpoint}?filter={attr}%20eq%20{}&startIndex=1&count=100", quoted.replace('+', "%20"))
         }
         _ => format!("/{endpoint}?{extra}filter={attr}+eq+{quoted}"),
@@ -238,7 +238,7 @@ fn lookup(profile: Profile, endpoint: &str, attr: &str, value: &str, extra: &str
 
 fn user_body(profile: Profile, user_name: &str, n: usize) -> Value {
     match profile {
-        Profile::Entra => json!({
+        Profile::ENTRA => json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
             "externalId": uuid::Uuid::new_v4().to_string(),
             "userName": user_name,
@@ -262,7 +262,7 @@ fn user_body(profile: Profile, user_name: &str, n: usize) -> Value {
 
 fn group_body(profile: Profile, name: &str) -> Value {
     match profile {
-        Profile::Entra => json!({
+        Profile::ENTRA => json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
             "externalId": uuid::Uuid::new_v4().to_string(),
             "displayName": name,
@@ -275,7 +275,7 @@ fn group_body(profile: Profile, name: &str) -> Value {
 }
 
 fn add_members(profile: Profile, ids: &[String]) -> Value {
-    let op = if profile == Profile::Entra { "Add" } else { "add" };
+    let op = if profile == Profile::ENTRA { "Add" } else { "add" };
     let values: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
     json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -370,7 +370,7 @@ pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receive
                 return None;
             }
             let name = format!("{run_id}-g{g:04}");
-            let extra = if profile == Profile::Entra { "excludedAttributes=members&" } else { "" };
+            let extra = if profile == Profile::ENTRA { "excludedAttributes=members&" } else { "" };
             driver
                 .send(
                     "lookup group",
@@ -521,7 +521,7 @@ pub fn render(r: &LoadReport) -> String {
     }
     let _ = writeln!(out, "\n{}", saturation(&r.pace));
     let _ = writeln!(out, "\n429 Too Many Requests: {} (each waited out and retried)", r.rate_limited);
-    if r.rate_limited > 0 && r.profile == Profile::Entra {
+    if r.rate_limited > 0 && r.profile == Profile::ENTRA {
         let _ = writeln!(
             out,
             "  Entra does not reliably honour Retry-After: a 429 is logged as a failure and retried in a later cycle"
@@ -585,11 +585,11 @@ mod tests {
     #[test]
     fn lookups_are_encoded_as_each_idp_encodes_them() {
         assert_eq!(
-            lookup(Profile::Entra, "Users", "userName", "a b@x", ""),
+            lookup(Profile::ENTRA, "Users", "userName", "a b@x", ""),
             "/Users?filter=userName+eq+%22a+b%40x%22"
         );
         assert_eq!(
-            lookup(Profile::Okta, "Users", "userName", "a b@x", ""),
+            lookup(Profile::OKTA, "Users", "userName", "a b@x", ""),
             "/Users?filter=userName%20eq%20%22a%20b%40x%22&startIndex=1&count=100"
         );
     }

@@ -101,7 +101,7 @@ fn strict() -> &'static Bench {
 /// Faults each IdP profile must catch: bugs that break that IdP in the field.
 const IDP_BREAKERS: &[(Profile, &[&str])] = &[
     (
-        Profile::Okta,
+        Profile::OKTA,
         &[
             "empty-create-body",
             "no-uniqueness-conflict",
@@ -111,7 +111,7 @@ const IDP_BREAKERS: &[(Profile, &[&str])] = &[
         ],
     ),
     (
-        Profile::Entra,
+        Profile::ENTRA,
         &[
             "no-match-404",
             "excluded-attributes-ignored",
@@ -122,12 +122,15 @@ const IDP_BREAKERS: &[(Profile, &[&str])] = &[
         ],
     ),
     (
-        Profile::Google,
+        Profile::Idp(Idp::Google),
         &["strict-content-type", "filter-ignored", "core-schema-first", "list-numbers-as-strings"],
     ),
-    (Profile::JumpCloud, &["empty-create-body", "put-merges", "remove-by-value-clears-all", "null-rejected"]),
     (
-        Profile::OneLogin,
+        Profile::Idp(Idp::JumpCloud),
+        &["empty-create-body", "put-merges", "remove-by-value-clears-all", "null-rejected"],
+    ),
+    (
+        Profile::Idp(Idp::OneLogin),
         &["filter-ignored", "empty-create-body", "deleted-still-served", "list-numbers-as-strings"],
     ),
 ];

@@ -106,10 +106,10 @@ impl Judge {
         self.conflicts.see(&req, &mut out);
         self.redirects.see(&req, &mut out);
         self.versions.see(&req, &mut out);
-        if self.like.contains(&Profile::Okta) {
+        if self.like.contains(&Profile::OKTA) {
             self.okta.see(&req, &mut out);
         }
-        if self.like.contains(&Profile::Entra) {
+        if self.like.contains(&Profile::ENTRA) {
             self.entra.see(&req, &mut out);
         }
     }

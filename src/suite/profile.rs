@@ -7,40 +7,39 @@ use crate::scim::quirks::Idp;
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// The client a run plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Profile {
+    /// RFC 7643/7644 as written.
     Rfc,
-    Okta,
-    Entra,
+    /// What an identity provider's provisioning service sends.
+    Idp(Idp),
     /// Microsoft's SCIM Validator (scimvalidator.microsoft.com): its named
     /// tests as it runs them, which a gallery ISV must pass.
     EntraValidator,
-    Google,
-    JumpCloud,
-    OneLogin,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 7] = [
-        Profile::Rfc,
-        Profile::Okta,
-        Profile::Entra,
-        Profile::EntraValidator,
-        Profile::Google,
-        Profile::JumpCloud,
-        Profile::OneLogin,
-    ];
+    pub const OKTA: Profile = Profile::Idp(Idp::Okta);
+    pub const ENTRA: Profile = Profile::Idp(Idp::Entra);
+
+    /// Every profile: `rfc`, one per identity provider, then the Validator.
+    pub const ALL: [Profile; 2 + Idp::ALL.len()] = {
+        let mut all = [Profile::Rfc; 2 + Idp::ALL.len()];
+        let mut i = 0;
+        while i < Idp::ALL.len() {
+            all[i + 1] = Profile::Idp(Idp::ALL[i]);
+            i += 1;
+        }
+        all[1 + Idp::ALL.len()] = Profile::EntraValidator;
+        all
+    };
 
     pub fn name(self) -> &'static str {
         match self {
             Profile::Rfc => "rfc",
-            Profile::Okta => "okta",
-            Profile::Entra => "entra",
+            Profile::Idp(idp) => idp.name(),
             Profile::EntraValidator => "entra-validator",
-            Profile::Google => "google",
-            Profile::JumpCloud => "jumpcloud",
-            Profile::OneLogin => "onelogin",
         }
     }
 
@@ -48,12 +47,8 @@ impl Profile {
     pub fn title(self) -> &'static str {
         match self {
             Profile::Rfc => "RFC 7643/7644",
-            Profile::Okta => "Okta",
-            Profile::Entra => "Microsoft Entra ID",
+            Profile::Idp(idp) => idp.title(),
             Profile::EntraValidator => "Microsoft Entra SCIM Validator",
-            Profile::Google => "Google Workspace",
-            Profile::JumpCloud => "JumpCloud",
-            Profile::OneLogin => "OneLogin",
         }
     }
 
@@ -96,17 +91,20 @@ impl Profile {
     pub fn compat(self) -> Option<Idp> {
         match self {
             Profile::Rfc => None,
-            Profile::Okta => Some(Idp::Okta),
+            Profile::Idp(idp) => Some(idp),
             // The Validator sends what Entra's provisioning service sends.
-            Profile::Entra | Profile::EntraValidator => Some(Idp::Entra),
-            Profile::Google => Some(Idp::Google),
-            Profile::JumpCloud => Some(Idp::JumpCloud),
-            Profile::OneLogin => Some(Idp::OneLogin),
+            Profile::EntraValidator => Some(Idp::Entra),
         }
     }
 
     pub fn is_idp(self) -> bool {
         self != Profile::Rfc
+    }
+}
+
+impl Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -124,11 +122,11 @@ mod tests {
     fn a_case_belongs_to_the_profile_its_id_names() {
         assert_eq!(Profile::of_case("rfc7644::patch::add"), Some(Profile::Rfc));
         assert_eq!(Profile::of_case("rfc9865::pagination::cursor_walk"), Some(Profile::Rfc));
-        assert_eq!(Profile::of_case("idp::okta::import"), Some(Profile::Okta));
-        assert_eq!(Profile::of_case("idp::jumpcloud::create"), Some(Profile::JumpCloud));
+        assert_eq!(Profile::of_case("idp::okta::import"), Some(Profile::OKTA));
+        assert_eq!(Profile::of_case("idp::jumpcloud::create"), Some(Profile::Idp(Idp::JumpCloud)));
         assert_eq!(Profile::of_case("idp::entra-validator::users"), Some(Profile::EntraValidator));
         assert_eq!(Profile::of_requirement("entra-validator.create-user"), Some(Profile::EntraValidator));
-        assert_eq!(Profile::of_requirement("entra.gallery.manager"), Some(Profile::Entra));
+        assert_eq!(Profile::of_requirement("entra.gallery.manager"), Some(Profile::ENTRA));
         assert_eq!(Profile::of_case("idp::rfc::x"), None);
         assert_eq!(Profile::of_case("recorded::okta"), None);
     }
@@ -136,7 +134,7 @@ mod tests {
     #[test]
     fn all_names_every_profile_and_unknown_names_list_the_known_ones() {
         assert_eq!(Profile::parse("all").unwrap().len(), Profile::ALL.len());
-        assert_eq!(Profile::parse("Entra").unwrap(), vec![Profile::Entra]);
+        assert_eq!(Profile::parse("Entra").unwrap(), vec![Profile::ENTRA]);
         let err = Profile::parse("ping").unwrap_err();
         assert!(err.contains("okta") && err.contains("onelogin"), "{err}");
     }

@@ -474,21 +474,21 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: OKTA_HEADERS,
-            config: || like(Profile::Okta),
+            config: || like(Profile::OKTA),
             client: |b| {
                 Client::new(b.into()).get("/Users?startIndex=1&count=2");
             },
         },
         Mistake {
             breaks: OKTA_USER_LOOKUP,
-            config: || like(Profile::Okta),
+            config: || like(Profile::OKTA),
             client: |b| {
                 Client::okta(b.into()).user("jdoe");
             },
         },
         Mistake {
             breaks: OKTA_GROUP_LOOKUP,
-            config: || like(Profile::Okta),
+            config: || like(Profile::OKTA),
             client: |b| {
                 let c = Client::okta(b.into());
                 c.create("/Groups", json!({ "schemas": [CORE_GROUP], "displayName": "Eng", "members": [] }));
@@ -496,7 +496,7 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: OKTA_DEACTIVATION,
-            config: || like(Profile::Okta),
+            config: || like(Profile::OKTA),
             client: |b| {
                 let c = Client::okta(b.into());
                 let id = c.looked_up_user("jdoe");
@@ -508,7 +508,7 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: OKTA_GROUP_PUSH_ORDER,
-            config: || like(Profile::Okta),
+            config: || like(Profile::OKTA),
             client: |b| {
                 let c = Client::okta(b.into());
                 let user = c.looked_up_user("jdoe");
@@ -521,14 +521,14 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: ENTRA_USER_LOOKUP,
-            config: || like(Profile::Entra),
+            config: || like(Profile::ENTRA),
             client: |b| {
                 Client::new(b.into()).user("jdoe");
             },
         },
         Mistake {
             breaks: ENTRA_DEACTIVATION,
-            config: || like(Profile::Entra),
+            config: || like(Profile::ENTRA),
             client: |b| {
                 let c = Client::new(b.into());
                 let id = c.looked_up_user("jdoe");
@@ -537,7 +537,7 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: ENTRA_MEMBER_REMOVAL,
-            config: || like(Profile::Entra),
+            config: || like(Profile::ENTRA),
             client: |b| {
                 let c = Client::new(b.into());
                 let group = c.group("Eng");
@@ -546,7 +546,7 @@ fn mistakes() -> Vec<Mistake> {
         },
         Mistake {
             breaks: ENTRA_SOFT_DELETE,
-            config: || like(Profile::Entra),
+            config: || like(Profile::ENTRA),
             client: |b| {
                 let c = Client::new(b.into());
                 let id = c.looked_up_user("jdoe");
@@ -747,8 +747,8 @@ fn entra_lifecycle(b: &str) {
 #[test]
 fn a_client_that_acts_like_the_idp_matches_it_and_one_that_does_not_differs() {
     for (profile, lifecycle, other) in [
-        (Profile::Okta, okta_lifecycle as fn(&str), entra_lifecycle as fn(&str)),
-        (Profile::Entra, entra_lifecycle, okta_lifecycle),
+        (Profile::OKTA, okta_lifecycle as fn(&str), entra_lifecycle as fn(&str)),
+        (Profile::ENTRA, entra_lifecycle, okta_lifecycle),
     ] {
         let report = audit(like(profile), lifecycle);
         let like_cases: Vec<&CaseReport> = report

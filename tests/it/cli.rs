@@ -637,3 +637,26 @@ fn run_help_lists_every_target_file_key() {
     }
     assert!(help.contains("--fail-on <WHAT>") && help.contains("declared"), "{help}");
 }
+
+#[test]
+fn completions_and_help_list_every_closed_vocabulary() {
+    // One value of each vocabulary, as its own table names it.
+    let values = [
+        ("--fault", scimitar::faults::Fault::ALL.last().unwrap().name().to_string()),
+        ("--variant", "minimal".to_string()),
+        ("--assume", scimitar::suite::capability::Capability::ALL.last().unwrap().name().to_string()),
+        ("--profile", "entra-validator".to_string()),
+        ("--compat", "jumpcloud".to_string()),
+        ("--fail-on", "declared".to_string()),
+    ];
+    let bash = stdout(&scimitar(&["completions", "bash"]));
+    let help = stdout(&scimitar(&["run", "--help"]));
+    for (flag, value) in &values {
+        assert!(bash.contains(value.as_str()), "bash completions lack {flag} {value}");
+        let from_flag = help.split(&format!("{flag} <")).nth(1).unwrap_or_default();
+        let shown = from_flag.split("\n      --").next().unwrap_or_default();
+        assert!(shown.contains(value.as_str()), "run --help does not list {value} under {flag}:\n{shown}");
+    }
+    let audit = stdout(&scimitar(&["audit", "--help"]));
+    assert!(audit.contains("stale-etag") && bash.contains("stale-etag"), "scenarios are listed");
+}

@@ -1143,7 +1143,7 @@ fn audit_router() -> (std::sync::Arc<scimitar::audit::Audit>, axum::Router) {
     use scimitar::audit::scenario::Scenario;
     let config = scimitar::audit::AuditConfig {
         scenarios: Scenario::ALL.into_iter().filter(|s| s.name() != "slow").collect(),
-        like: vec![scimitar::suite::profile::Profile::Okta, scimitar::suite::profile::Profile::Entra],
+        like: vec![scimitar::suite::profile::Profile::OKTA, scimitar::suite::profile::Profile::ENTRA],
         ..scimitar::audit::AuditConfig::new(scimitar::server::ServerConfig::new(scimitar::server::Auth::None))
     };
     let audit = scimitar::audit::Audit::new(config);

@@ -46,7 +46,7 @@ fn count(report: &load::LoadReport, kind: &str) -> usize {
 
 #[test]
 fn entra_and_okta_initial_syncs_are_counted_and_cleaned_up() {
-    for profile in [Profile::Entra, Profile::Okta] {
+    for profile in [Profile::ENTRA, Profile::OKTA] {
         let report = against_reference(profile, FaultSet::none());
         assert!(report.sustained(), "{}", load::render(&report));
         assert_eq!(count(&report, "lookup user"), 20);
@@ -61,7 +61,7 @@ fn entra_and_okta_initial_syncs_are_counted_and_cleaned_up() {
 
 #[test]
 fn wrong_answers_are_errors_and_the_server_did_not_keep_up() {
-    let report = against_reference(Profile::Entra, FaultSet::of(&[Fault::NoMatch404]));
+    let report = against_reference(Profile::ENTRA, FaultSet::of(&[Fault::NoMatch404]));
     assert!(!report.sustained());
     let lookups = report.kinds.iter().find(|k| k.kind == "lookup user").unwrap();
     assert_eq!(lookups.errors, 20, "{}", load::render(&report));
@@ -94,7 +94,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
         let target = Target::new(server.uri(), TargetAuth::Bearer("t".into()));
         let http = Http::new(&target, Duration::from_secs(5), None).unwrap();
         let plan = Plan {
-            profile: Profile::Entra,
+            profile: Profile::ENTRA,
             requirement: None,
             target_rate: None,
             users: 3,

@@ -6,6 +6,8 @@ use crate::server::variant::{Variant, VariantSet};
 use crate::suite::capability::Capability;
 use crate::suite::profile::Profile;
 use crate::suite::requirement::Level;
+mod vocabulary;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -174,7 +176,7 @@ pub struct SelftestArgs {
     pub filters: Vec<String>,
 
     /// Only these faults (repeatable; default: all)
-    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    #[arg(long = "fault", value_name = "NAME", value_parser = vocabulary::fault())]
     pub faults: Vec<Fault>,
 
     /// Cases run at once against each reference server, 1 to 64 [default: the number of CPUs]
@@ -266,11 +268,11 @@ pub struct RunArgs {
     pub target: Option<PathBuf>,
 
     /// Treat these capabilities as present, whatever discovery says (comma-separated)
-    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
+    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = vocabulary::capability())]
     pub assume: Vec<Capability>,
 
     /// Treat these capabilities as absent: their cases are skipped (comma-separated)
-    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = parse_capability)]
+    #[arg(long, value_name = "CAPS", value_delimiter = ',', value_parser = vocabulary::capability())]
     pub deny: Vec<Capability>,
 
     /// The most cases run at once, 1 to 64 [default: 48]: the run starts with 8 and grows while
@@ -339,12 +341,12 @@ pub struct RunArgs {
     pub vars: Vec<String>,
 
     /// With no --url: switch on a fault in the in-process reference server (see `scimitar serve --list-faults`)
-    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["url", "target"])]
+    #[arg(long = "fault", value_name = "NAME", value_parser = vocabulary::fault(), conflicts_with_all = ["url", "target"])]
     pub faults: Vec<Fault>,
 
     /// With no --url: switch on a legal variation of the in-process reference server (see
     /// `scimitar serve --list-variants`), or `minimal` for most of them at once
-    #[arg(long = "variant", value_name = "NAME", value_parser = parse_variant, conflicts_with_all = ["url", "target"])]
+    #[arg(long = "variant", value_name = "NAME", value_parser = vocabulary::variant(), conflicts_with_all = ["url", "target"])]
     pub variants: Vec<VariantChoice>,
 
     /// Instead of the cases: replay the profile's initial sync of this many users, 1 to 100000
@@ -359,8 +361,8 @@ pub struct RunArgs {
     pub groups: Option<usize>,
 
     /// With no --url: the in-process reference server accepts what these IdPs send that the RFCs do
-    /// not allow (okta, entra, google, jumpcloud, onelogin), as `scimitar serve --compat` does
-    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp, conflicts_with_all = ["url", "target"])]
+    /// not allow (comma-separated), as `scimitar serve --compat` does
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = vocabulary::idp(), conflicts_with_all = ["url", "target"])]
     pub compat: Vec<Idp>,
 }
 
@@ -372,9 +374,9 @@ pub struct SelectArgs {
     #[arg(value_name = "FILTER")]
     pub filters: Vec<String>,
 
-    /// Which client to play, comma-separated: rfc (RFC 7643/7644 as written), okta, entra, google,
-    /// jumpcloud, onelogin, or all [default: rfc]
-    #[arg(long = "profile", value_name = "PROFILES", value_delimiter = ',', value_parser = parse_profile)]
+    /// Which client to play, comma-separated: rfc is RFC 7643/7644 as written, the others what that
+    /// client sends [default: rfc]
+    #[arg(long = "profile", value_name = "PROFILES", value_delimiter = ',', value_parser = vocabulary::profile())]
     pub profiles: Vec<ProfileChoice>,
 
     /// Only the cases under these ids, e.g. rfc7644::patch or idp::okta (repeatable; a trailing *
@@ -446,12 +448,12 @@ pub struct ServeArgs {
     #[arg(long = "tenant", value_name = "PREFIX", default_value = "/scim/v2")]
     pub tenants: Vec<String>,
 
-    /// Accept the non-RFC requests these identity providers send (okta, entra, google, jumpcloud, onelogin)
-    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_idp)]
+    /// Accept the non-RFC requests these identity providers send (comma-separated)
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = vocabulary::idp())]
     pub compat: Vec<Idp>,
 
     /// Switch on a deliberate bug (see --list-faults); repeatable
-    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    #[arg(long = "fault", value_name = "NAME", value_parser = vocabulary::fault())]
     pub faults: Vec<Fault>,
 
     /// List the faults --fault accepts, one per line, and exit
@@ -460,7 +462,7 @@ pub struct ServeArgs {
 
     /// Switch on a legal variation the RFCs allow a server (see --list-variants), or `minimal` for
     /// most of them at once; repeatable
-    #[arg(long = "variant", value_name = "NAME", value_parser = parse_variant)]
+    #[arg(long = "variant", value_name = "NAME", value_parser = vocabulary::variant())]
     pub variants: Vec<VariantChoice>,
 
     /// List the variants --variant accepts, with the RFC text that allows each, and exit
@@ -514,7 +516,7 @@ pub struct AuditArgs {
 
     /// Provoke the client (comma-separated, repeatable): rate-limit[=SECONDS], stale-etag, conflict,
     /// short-pages, server-error, slow[=SECONDS], redirect, moved; see --list-scenarios
-    #[arg(long = "scenario", value_name = "NAME", value_delimiter = ',', value_parser = parse_scenario)]
+    #[arg(long = "scenario", value_name = "NAME", value_delimiter = ',', value_parser = vocabulary::scenario())]
     pub scenarios: Vec<crate::audit::scenario::Scenario>,
 
     /// List the scenarios --scenario takes, what each does and what a client is expected to do, and exit
@@ -522,7 +524,7 @@ pub struct AuditArgs {
     pub list_scenarios: bool,
 
     /// Compare the client with what these identity providers send for the same lifecycle: okta, entra
-    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = parse_like)]
+    #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = vocabulary::like())]
     pub like: Vec<Profile>,
 
     /// End the audit when idle=SECONDS pass without a request, or after requests=N requests
@@ -589,18 +591,6 @@ fn parse_until(s: &str) -> Result<Until, String> {
     }
 }
 
-fn parse_scenario(s: &str) -> Result<crate::audit::scenario::Scenario, String> {
-    crate::audit::scenario::Scenario::parse(s)
-}
-
-fn parse_like(s: &str) -> Result<Profile, String> {
-    let known = crate::audit::rules::like_profiles();
-    known.iter().copied().find(|p| p.name().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
-        let names: Vec<&str> = known.iter().map(|p| p.name()).collect();
-        format!("no comparison with '{s}'; --like takes {}", names.join(", "))
-    })
-}
-
 /// `--timeout`: past ten minutes a target is not answering, and a run that
 /// stops after two unanswered requests would look hung.
 const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
@@ -640,14 +630,6 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_capability(s: &str) -> Result<Capability, String> {
-    Capability::parse(s)
-}
-
-fn parse_profile(s: &str) -> Result<ProfileChoice, String> {
-    Profile::parse(s).map(ProfileChoice)
-}
-
 /// One `--fail-on` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
@@ -678,10 +660,6 @@ impl FailOn {
     }
 }
 
-fn parse_fault(s: &str) -> Result<Fault, String> {
-    s.parse()
-}
-
 /// One `--variant` value: a variant, or the `minimal` bundle.
 #[derive(Debug, Clone)]
 pub struct VariantChoice(pub Vec<Variant>);
@@ -690,18 +668,4 @@ impl VariantChoice {
     pub fn resolve(choices: &[VariantChoice]) -> VariantSet {
         VariantSet::of(&choices.iter().flat_map(|c| c.0.iter().copied()).collect::<Vec<_>>())
     }
-}
-
-fn parse_variant(s: &str) -> Result<VariantChoice, String> {
-    if s == crate::server::variant::MINIMAL {
-        return Ok(VariantChoice(Variant::MINIMAL.to_vec()));
-    }
-    s.parse().map(|v| VariantChoice(vec![v]))
-}
-
-fn parse_idp(s: &str) -> Result<Idp, String> {
-    Idp::parse(s).ok_or_else(|| {
-        let known: Vec<_> = Idp::ALL.iter().map(|i| i.name()).collect();
-        format!("unknown identity provider '{s}'; known: {}", known.join(", "))
-    })
 }
