@@ -1,13 +1,40 @@
 //! The exit codes, one per kind of outcome: "the server is wrong" and "the
 //! harness could not run" never share one.
 
-/// Everything ran; the target is compliant (or the server stopped cleanly).
-pub const SUCCESS: u8 = 0;
-/// Everything ran; the target is not compliant.
-pub const NON_COMPLIANT: u8 = 1;
-/// The command line, a suite file or a target file is wrong (clap also uses 2).
-pub const USAGE: u8 = 2;
-/// The harness could not do its job: network, TLS, a port in use, I/O.
-pub const HARNESS_ERROR: u8 = 3;
-/// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
-pub const INTERRUPTED: u8 = 130;
+/// How a command ended, as the shell sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything ran; the target is compliant (or the server stopped cleanly).
+    Success,
+    /// Everything ran; the target is not compliant.
+    NonCompliant,
+    /// The command line, a suite, a waiver or a target file is wrong (clap also uses 2).
+    Usage,
+    /// The harness could not do its job: network, TLS, a port in use, I/O.
+    Harness,
+    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    Interrupted,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::NonCompliant => 1,
+            Exit::Usage => 2,
+            Exit::Harness => 3,
+            Exit::Interrupted => 130,
+        }
+    }
+
+    /// Compliant or not, by a verdict.
+    pub fn judged(fails: bool) -> Exit {
+        if fails { Exit::NonCompliant } else { Exit::Success }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit.code())
+    }
+}

@@ -76,7 +76,7 @@ fn closed(e: &std::io::Error) {
     let on_close = ON_CLOSE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
     match on_close {
         Some(stop) => stop(),
-        None => std::process::exit(exit_code().map_or(0, i32::from)),
+        None => std::process::exit(exit_code().map_or(0, |e| i32::from(e.code()))),
     }
 }
 
@@ -89,10 +89,10 @@ pub fn on_close(stop: impl FnOnce() + Send + 'static) {
 
 /// The exit code once stdout has closed: 0 when its reader went away (it
 /// read what it wanted), 3 when writing failed otherwise (a full disk).
-pub fn exit_code() -> Option<u8> {
+pub fn exit_code() -> Option<crate::exit::Exit> {
     match STDOUT.load(Ordering::Relaxed) {
         OPEN => None,
-        READER_GONE => Some(crate::exit::SUCCESS),
-        _ => Some(crate::exit::HARNESS_ERROR),
+        READER_GONE => Some(crate::exit::Exit::Success),
+        _ => Some(crate::exit::Exit::Harness),
     }
 }

@@ -293,44 +293,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub keep: bool,
 
-    /// Fail the run on SHOULD and MAY findings too: the same as --fail-on may
-    #[arg(long, conflicts_with = "fail_on")]
-    pub strict: bool,
-
-    /// What fails the run: the weakest level whose findings do (must, should or may), and
-    /// `declared` for the deviations a target file declares; comma-separated, e.g. should,declared
-    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
-    pub fail_on: Vec<FailOn>,
-
-    /// A waiver file (YAML): case or requirement ids whose failures are accepted, with a reason and
-    /// an optional expiry date; waived failures are reported as waived, an expired waiver fails the run
-    #[arg(long, value_name = "FILE")]
-    pub waivers: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// An earlier JSON report: fail only on regressions (new failures), and list what was fixed
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-
-    /// Write the JSON report here (format: reports/run-report.schema.json; with --users, the load
-    /// report instead)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-
-    /// Write a JUnit XML report here
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-
-    /// Write a self-contained HTML report here, to read and share
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-
-    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set)
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-
-    /// Write every exchange as a HAR file (credentials redacted), for a support ticket
-    #[arg(long, value_name = "PATH")]
-    pub har: Option<PathBuf>,
 
     /// Load suites from this directory instead of the ones built in
     #[arg(long, value_name = "DIR")]
@@ -364,6 +332,9 @@ pub struct RunArgs {
     /// not allow (comma-separated), as `scimitar serve --compat` does
     #[arg(long, value_name = "IDPS", value_delimiter = ',', value_parser = vocabulary::idp(), conflicts_with_all = ["url", "target"])]
     pub compat: Vec<Idp>,
+
+    #[command(flatten)]
+    pub reports: ReportArgs,
 }
 
 /// Which cases: shared by `run` and `list`.
@@ -532,38 +503,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "CONDITION", value_parser = parse_until)]
     pub until: Vec<Until>,
 
-    /// Fail on SHOULD and MAY findings too: the same as --fail-on may
-    #[arg(long, conflicts_with = "fail_on")]
-    pub strict: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 
-    /// What fails the audit: the weakest level whose findings do (must, should or may), and
-    /// `declared` for what the server accepts under --compat; comma-separated, e.g. should,declared
-    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
-    pub fail_on: Vec<FailOn>,
-
-    /// A waiver file (YAML), as for `scimitar run`: audit case or requirement ids whose findings are accepted
-    #[arg(long, value_name = "FILE")]
-    pub waivers: Option<PathBuf>,
-
-    /// Write the JSON report here (format: reports/run-report.schema.json)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-
-    /// Write a JUnit XML report here
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-
-    /// Write a self-contained HTML report here
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-
-    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set)
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-
-    /// Write the exchanges the findings show, and one that shows each requirement met, as a HAR file
-    #[arg(long, value_name = "PATH")]
-    pub har: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportArgs,
 }
 
 /// When an audit ends by itself.
@@ -628,6 +572,50 @@ fn parse_percent(s: &str) -> Result<f64, String> {
         Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
         _ => Err(format!("'{s}' is not a percentage: give 0 to 100")),
     }
+}
+
+/// What decides the verdicts, as `run` and `audit` take it.
+#[derive(Args, Debug, Clone)]
+pub struct GateArgs {
+    /// Fail on SHOULD and MAY findings too: the same as --fail-on may
+    #[arg(long, conflicts_with = "fail_on")]
+    pub strict: bool,
+
+    /// What fails: the weakest level whose findings do (must, should or may), and `declared` for
+    /// declared deviations (a target file's, or what an audit server accepts under --compat);
+    /// comma-separated, e.g. should,declared
+    #[arg(long, value_name = "WHAT", value_enum, value_delimiter = ',', default_value = "must")]
+    pub fail_on: Vec<FailOn>,
+
+    /// A waiver file (YAML): case or requirement ids whose failures are accepted, with a reason and
+    /// an optional expiry date; waived failures are reported as waived, an expired waiver fails
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+}
+
+/// The report files `run` and `audit` write.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReportArgs {
+    /// Write the JSON report here (format: reports/run-report.schema.json; with run --users, the
+    /// load report instead)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a self-contained HTML report here, to read and share
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when that is set)
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write the exchanges as a HAR file (credentials redacted), for a support ticket
+    #[arg(long, value_name = "PATH")]
+    pub har: Option<PathBuf>,
 }
 
 /// One `--fail-on` value.

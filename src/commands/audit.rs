@@ -2,17 +2,14 @@
 //! request a SCIM client sends, until Ctrl-C or an `--until` condition; then
 //! the reports and an exit code, as `scimitar run` gives them.
 
+use super::{Ended, Failure};
 use crate::audit::scenario::Scenario;
 use crate::audit::{Audit, AuditConfig};
-use crate::cli::{AuditArgs, FailOn, Until};
-use crate::exit;
-use crate::gate::Gate;
-use crate::gate::waiver::Waivers;
-use crate::report::run::RunReport;
-use crate::report::{self, terminal};
+use crate::cli::{AuditArgs, Until};
+use crate::exit::Exit;
+use crate::report::terminal;
 use crate::runner::outcome::Verdict;
 use crate::server::{self, Shared};
-use crate::suite::requirement::Level;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +18,7 @@ use std::time::Duration;
 /// those that do not are judged as unanswered.
 const STRAGGLERS_SECONDS: u64 = 10;
 
-pub fn run(args: AuditArgs) -> u8 {
+pub fn run(args: AuditArgs) -> Ended {
     if args.serve.list_faults || args.serve.list_variants {
         return super::serve::run(args.serve);
     }
@@ -35,71 +32,33 @@ pub fn run(args: AuditArgs) -> u8 {
                 s.judged_by()
             );
         }
-        return exit::SUCCESS;
+        return Ok(Exit::Success);
     }
-    let gate = match args.waivers.as_deref().map(Waivers::load).transpose() {
-        Ok(waivers) => {
-            let (level, declared) = FailOn::resolve(&args.fail_on);
-            Gate {
-                fail_on: if args.strict { Level::May } else { level },
-                fail_on_declared: declared,
-                waivers: waivers.unwrap_or_default(),
-                ..Gate::default()
-            }
-        }
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    let gate = super::gate(&args.gate)?;
     let (server, auth, generated) = super::serve::server_config(&args.serve);
     let mut config = AuditConfig::new(server);
     config.scenarios = dedup(args.scenarios.clone());
     config.like = args.like.clone();
     config.log = !args.serve.quiet;
     let audit = Audit::new(config);
-    let shared = match Shared::new(audit.server_config().clone()) {
-        Ok(s) => s,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    match super::serve::seed(&args.serve) {
-        Ok(Some(seed)) => {
-            if let Err(e) = shared.seed(&seed) {
-                errln!("error: {e}");
-                return exit::USAGE;
-            }
-            errln!("seeded {} resources into each tenant", seed.len());
-        }
-        Ok(None) => {}
-        Err(code) => return code,
+    let shared = Shared::new(audit.server_config().clone()).map_err(Failure::usage)?;
+    if let Some(seed) = super::serve::seed(&args.serve)? {
+        shared.seed(&seed).map_err(Failure::usage)?;
+        errln!("seeded {} resources into each tenant", seed.len());
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            errln!("error: cannot start the runtime: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
+    let runtime = super::runtime()?;
     let shared = Arc::new(shared);
     let until = args.until.clone();
     let served = runtime.block_on(async {
-        let addr = match args.serve.host.parse::<std::net::IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, args.serve.port),
-            Err(_) => {
-                errln!("error: --host {} is not an IP address", args.serve.host);
-                return Err(exit::USAGE);
-            }
-        };
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                errln!("error: cannot listen on {addr}: {e}");
-                return Err(exit::HARNESS_ERROR);
-            }
-        };
+        let ip = args
+            .serve
+            .host
+            .parse::<std::net::IpAddr>()
+            .map_err(|_| Failure::usage(format!("--host {} is not an IP address", args.serve.host)))?;
+        let addr = SocketAddr::new(ip, args.serve.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Failure::harness(format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr().unwrap_or(addr);
         super::serve::print_banner(&shared, local, &auth, generated.as_deref());
         banner(&audit, &until);
@@ -118,7 +77,7 @@ pub fn run(args: AuditArgs) -> u8 {
             // A second Ctrl-C quits at once, without the reports.
             tokio::spawn(async {
                 if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(exit::INTERRUPTED.into());
+                    std::process::exit(Exit::Interrupted.code().into());
                 }
             });
         };
@@ -128,20 +87,13 @@ pub fn run(args: AuditArgs) -> u8 {
             tokio::time::sleep(Duration::from_secs(STRAGGLERS_SECONDS)).await;
         };
         tokio::select! {
-            served = server::serve_wrapped(listener, shared.clone(), audit.wrapper(), shutdown) => match served {
-                Ok(()) => Ok(urls.join(" ")),
-                Err(e) => {
-                    errln!("error: {e}");
-                    Err(exit::HARNESS_ERROR)
-                }
-            },
+            served = server::serve_wrapped(listener, shared.clone(), audit.wrapper(), shutdown) => {
+                served.map(|()| urls.join(" ")).map_err(Failure::harness)
+            }
             () = deadline => Ok(urls.join(" ")),
         }
     });
-    let url = match served {
-        Ok(url) => url,
-        Err(code) => return code,
-    };
+    let url = served?;
     let report = audit.finish(&gate, &url, false);
     let style = terminal::Style::detect();
     // Most requirements never arise in a short session: they are counted
@@ -163,11 +115,11 @@ pub fn run(args: AuditArgs) -> u8 {
         );
     }
     out!("{}", terminal::details(&report, style));
-    let wrote = write_reports(&args, &report);
+    let wrote = super::reports::write(&args.reports, &report);
     if !wrote || report.summary.errors > 0 {
-        return exit::HARNESS_ERROR;
+        return Ok(Exit::Harness);
     }
-    if report.fails() { exit::NON_COMPLIANT } else { exit::SUCCESS }
+    Ok(Exit::judged(report.fails()))
 }
 
 fn dedup(scenarios: Vec<Scenario>) -> Vec<Scenario> {
@@ -218,56 +170,6 @@ async fn reached(audit: &Audit, until: &[Until]) -> &'static str {
                 Until::Requests(n) if audit.requests() >= *n => return "request count reached",
                 _ => {}
             }
-        }
-    }
-}
-
-/// Every report asked for; false if one could not be written.
-fn write_reports(args: &AuditArgs, run: &RunReport) -> bool {
-    let mut wrote_all = true;
-    if let Some(path) = &args.json {
-        wrote_all &= write(path, &report::json(run));
-    }
-    if let Some(path) = &args.junit {
-        match report::junit::render(run) {
-            Ok(xml) => wrote_all &= write(path, &xml),
-            Err(e) => {
-                errln!("error: cannot render the JUnit report: {e}");
-                wrote_all = false;
-            }
-        }
-    }
-    if let Some(path) = &args.html {
-        wrote_all &= write(path, &report::html::render(run));
-    }
-    let markdown = report::markdown::render(run);
-    if let Some(path) = &args.markdown {
-        wrote_all &= write(path, &markdown);
-    }
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        use std::io::Write as _;
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&summary)
-            .and_then(|mut f| f.write_all(markdown.as_bytes()));
-        if let Err(e) = appended {
-            errln!("error: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}", summary.to_string_lossy());
-            wrote_all = false;
-        }
-    }
-    if let Some(path) = &args.har {
-        wrote_all &= write(path, &report::har::render(run));
-    }
-    wrote_all
-}
-
-fn write(path: &std::path::Path, text: &str) -> bool {
-    match std::fs::write(path, text) {
-        Ok(()) => true,
-        Err(e) => {
-            errln!("error: cannot write {}: {e}", path.display());
-            false
         }
     }
 }

@@ -1,19 +1,17 @@
 //! `scimitar coverage`: which catalogued requirements the cases check, section
 //! by section, and which no case checks yet.
 
+use super::{Ended, Failure};
 use crate::audit::coverage::ClientCoverage;
 use crate::cli::CoverageArgs;
-use crate::exit;
+use crate::exit::Exit;
 use crate::report::terminal::Style;
 use crate::suite::coverage::{Coverage, Tally};
 use crate::suite::requirement::Level;
 use std::fmt::Write as _;
 
-pub fn run(args: CoverageArgs) -> u8 {
-    let suite = match super::load_suites(args.suites.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn run(args: CoverageArgs) -> Ended {
+    let suite = super::load_suites(args.suites.as_deref())?;
     let coverage = Coverage::of(&suite);
     let client = ClientCoverage::of(&suite);
     if let Some(path) = &args.json {
@@ -28,29 +26,27 @@ pub fn run(args: CoverageArgs) -> u8 {
             + "\n";
         if path.as_os_str() == "-" {
             out!("{json}");
-            return verdict(&coverage, args.min_must);
+            return Ok(verdict(&coverage, args.min_must));
         }
-        if let Err(e) = std::fs::write(path, json) {
-            errln!("error: cannot write {}: {e}", path.display());
-            return exit::HARNESS_ERROR;
-        }
+        std::fs::write(path, json)
+            .map_err(|e| Failure::harness(format!("cannot write {}: {e}", path.display())))?;
     }
     let style = Style::detect();
     out!("{}", render(&coverage, args.uncovered, style));
     out!("{}", render_client(&client, args.uncovered, style));
-    verdict(&coverage, args.min_must)
+    Ok(verdict(&coverage, args.min_must))
 }
 
-fn verdict(coverage: &Coverage, min_must: Option<f64>) -> u8 {
+fn verdict(coverage: &Coverage, min_must: Option<f64>) -> Exit {
     match min_must {
         Some(min) if coverage.must.percent() < min => {
             errln!(
                 "error: {:.1}% of the observable MUST requirements are covered; --min-must asks for {min}%",
                 coverage.must.percent()
             );
-            exit::NON_COMPLIANT
+            Exit::NonCompliant
         }
-        _ => exit::SUCCESS,
+        _ => Exit::Success,
     }
 }
 

@@ -1,8 +1,9 @@
 //! `scimitar list`: the cases a run would pick, with what each checks and
 //! needs, so a pipeline can see what `--only`, `--skip` and `--tag` select.
 
+use super::{Ended, Failure};
 use crate::cli::{ListArgs, ProfileChoice};
-use crate::exit;
+use crate::exit::Exit;
 use crate::suite::Case;
 use serde::Serialize;
 use std::sync::Arc;
@@ -19,33 +20,24 @@ struct Listed<'a> {
     file: &'a str,
 }
 
-pub fn run(args: ListArgs) -> u8 {
-    let mut suite = match super::load_suites(args.suites.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn run(args: ListArgs) -> Ended {
+    let mut suite = super::load_suites(args.suites.as_deref())?;
     let profiles = ProfileChoice::resolve(&args.select.profiles);
-    let cases = match super::select::select(&mut suite, &args.select, &profiles) {
-        Ok(c) => c,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    let cases = super::select::select(&mut suite, &args.select, &profiles).map_err(Failure::Usage)?;
     let listed: Vec<Listed<'_>> = cases.iter().map(|c| listed(c)).collect();
     match args.json.as_deref() {
         Some(path) => {
             let text = serde_json::to_string_pretty(&listed).unwrap_or_default();
             if path.as_os_str() == "-" {
                 outln!("{text}");
-            } else if let Err(e) = std::fs::write(path, text) {
-                errln!("error: cannot write {}: {e}", path.display());
-                return exit::HARNESS_ERROR;
+            } else {
+                std::fs::write(path, text)
+                    .map_err(|e| Failure::harness(format!("cannot write {}: {e}", path.display())))?;
             }
         }
         None => out!("{}", table(&listed)),
     }
-    exit::SUCCESS
+    Ok(Exit::Success)
 }
 
 fn listed(case: &Arc<Case>) -> Listed<'_> {

@@ -1,7 +1,8 @@
 //! `scimitar record`: the recording proxy in the foreground until Ctrl-C.
 
+use super::{Ended, Failure};
 use crate::cli::RecordArgs;
-use crate::exit;
+use crate::exit::Exit;
 use crate::record::case_file::redact_query;
 use crate::record::{self, Recorder};
 use std::sync::Arc;
@@ -22,51 +23,34 @@ fn shown(url: &str) -> String {
     }
 }
 
-pub fn run(args: RecordArgs) -> u8 {
+pub fn run(args: RecordArgs) -> Ended {
     if args.out.exists() && !args.force {
-        errln!("error: {} exists; choose another --out, or add --force to replace it", args.out.display());
-        return exit::USAGE;
+        return Err(Failure::usage(format!(
+            "{} exists; choose another --out, or add --force to replace it",
+            args.out.display()
+        )));
     }
     let name = args.name.clone().unwrap_or_else(|| {
         args.out.file_stem().map_or_else(|| "session".into(), |s| s.to_string_lossy().into_owned())
     });
     let quiet = args.quiet;
-    let recorder = match Recorder::new(
-        &args.upstream,
-        args.out.clone(),
-        &name,
-        Duration::from_secs(args.timeout.max(1)),
-    ) {
-        Ok(r) => r.on_exchange(move |x, n| {
-            if !quiet {
-                let path = match x.path.split_once('?') {
-                    Some((route, query)) => format!("{route}?{}", redact_query(query)),
-                    None => x.path.clone(),
-                };
-                errln!("{n:>4}  {} {path} -> {}", x.method, x.status);
-            }
-        }),
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
+    let recorder =
+        Recorder::new(&args.upstream, args.out.clone(), &name, Duration::from_secs(args.timeout.max(1)))
+            .map_err(Failure::usage)?
+            .on_exchange(move |x, n| {
+                if !quiet {
+                    let path = match x.path.split_once('?') {
+                        Some((route, query)) => format!("{route}?{}", redact_query(query)),
+                        None => x.path.clone(),
+                    };
+                    errln!("{n:>4}  {} {path} -> {}", x.method, x.status);
+                }
+            });
     let recorder = Arc::new(recorder);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("error: cannot start the runtime: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
-    runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(&args.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                errln!("error: cannot listen on {}: {e}", args.listen);
-                return exit::HARNESS_ERROR;
-            }
-        };
+    super::runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| Failure::harness(format!("cannot listen on {}: {e}", args.listen)))?;
         let addr = listener.local_addr().map_or_else(|_| args.listen.clone(), |a| a.to_string());
         outln!(
             "recording: clients use http://{addr} as the base URL; it forwards to {}",
@@ -76,13 +60,15 @@ pub fn run(args: RecordArgs) -> u8 {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        if let Err(e) = record::serve(listener, recorder.clone(), shutdown).await {
-            errln!("error: the proxy stopped, or {} could not be written: {e}", args.out.display());
-            return exit::HARNESS_ERROR;
-        }
+        record::serve(listener, recorder.clone(), shutdown).await.map_err(|e| {
+            Failure::harness(format!(
+                "the proxy stopped, or {} could not be written: {e}",
+                args.out.display()
+            ))
+        })?;
         if recorder.count() == 0 {
             outln!("\nnothing was recorded; {} was not written", args.out.display());
-            return exit::SUCCESS;
+            return Ok(Exit::Success);
         }
         outln!(
             "\nwrote {} exchanges to {}; replay with: scimitar run {} --url <base URL>",
@@ -90,6 +76,6 @@ pub fn run(args: RecordArgs) -> u8 {
             args.out.display(),
             args.out.display()
         );
-        exit::SUCCESS
+        Ok(Exit::Success)
     })
 }

@@ -4,8 +4,9 @@
 //! legal variant and the minimal bundle, as what every case came to there,
 //! and which faults the suites still catch under the minimal bundle.
 
+use super::{Ended, Failure};
 use crate::cli::SelftestArgs;
-use crate::exit;
+use crate::exit::Exit;
 use crate::faults::Fault;
 use crate::report::terminal::Style;
 use crate::runner::outcome::Verdict;
@@ -14,11 +15,8 @@ use crate::suite::Case;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-pub fn run(args: SelftestArgs) -> u8 {
-    let suite = match super::load_suites(args.suites.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+pub fn run(args: SelftestArgs) -> Ended {
+    let suite = super::load_suites(args.suites.as_deref())?;
     let cases: Vec<Arc<Case>> = suite
         .cases
         .iter()
@@ -26,45 +24,24 @@ pub fn run(args: SelftestArgs) -> u8 {
         .cloned()
         .collect();
     if cases.is_empty() {
-        errln!("error: no case id contains {}", args.filters.join(" or "));
-        return exit::USAGE;
+        return Err(Failure::usage(format!("no case id contains {}", args.filters.join(" or "))));
     }
     let faults: Vec<Fault> = if args.faults.is_empty() { Fault::ALL.to_vec() } else { args.faults.clone() };
     let jobs = args.jobs.unwrap_or_else(crate::cli::default_jobs);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("error: cannot start the runtime: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
+    let runtime = super::runtime()?;
     errln!("{} cases against a healthy reference server and {} faulty ones", cases.len(), faults.len());
-    let matrix = match runtime.block_on(selftest::matrix(&cases, &faults, jobs)) {
-        Ok(m) => m,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
+    let matrix = runtime.block_on(selftest::matrix(&cases, &faults, jobs)).map_err(Failure::harness)?;
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&matrix).unwrap_or_default() + "\n";
-        if let Err(e) = std::fs::write(path, json) {
-            errln!("error: cannot write {}: {e}", path.display());
-            return exit::HARNESS_ERROR;
-        }
+        std::fs::write(path, json)
+            .map_err(|e| Failure::harness(format!("cannot write {}: {e}", path.display())))?;
     }
     // A subset of cases need not catch every fault, nor a subset of faults
     // every case; only the whole can be judged on those counts.
     let whole = args.filters.is_empty() && args.faults.is_empty();
     let style = Style::detect();
     errln!("{} cases against the reference server under each legal variant", cases.len());
-    let latitude = match runtime.block_on(latitude(&cases, &faults, jobs)) {
-        Ok(l) => l,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
+    let latitude = runtime.block_on(latitude(&cases, &faults, jobs)).map_err(Failure::harness)?;
     // A case about what only a smaller server has shows its teeth there.
     let mut matrix = matrix;
     for (c, id) in matrix.cases.clone().iter().enumerate() {
@@ -80,7 +57,7 @@ pub fn run(args: SelftestArgs) -> u8 {
     out!("{}", render_latitude(&latitude, whole, style));
     let held =
         latitude.rows.iter().all(|r| r.problems.is_empty()) && (!whole || latitude.uncaught.is_empty());
-    if teeth && held { exit::SUCCESS } else { exit::NON_COMPLIANT }
+    Ok(Exit::judged(!(teeth && held)))
 }
 
 /// The latitude proof: a row per variant set, and the faults the minimal

@@ -1,7 +1,8 @@
 //! `scimitar serve`: the reference server in the foreground until Ctrl-C.
 
+use super::{Ended, Failure};
 use crate::cli::{ServeArgs, VariantChoice};
-use crate::exit;
+use crate::exit::Exit;
 use crate::faults::{Fault, FaultSet};
 use crate::scim::quirks::Leniency;
 use crate::server::variant::Variant;
@@ -9,13 +10,13 @@ use crate::server::{self, Auth, Seed, ServerConfig, Shared};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub fn run(args: ServeArgs) -> u8 {
+pub fn run(args: ServeArgs) -> Ended {
     if args.list_faults {
         let width = Fault::ALL.iter().map(|f| f.name().len()).max().unwrap_or(0);
         for f in Fault::ALL {
             outln!("{:width$}  {}", f.name(), f.about());
         }
-        return exit::SUCCESS;
+        return Ok(Exit::Success);
     }
     if args.list_variants {
         for v in Variant::ALL {
@@ -23,63 +24,33 @@ pub fn run(args: ServeArgs) -> u8 {
         }
         let bundle: Vec<&str> = Variant::MINIMAL.iter().map(|v| v.name()).collect();
         outln!("minimal\n    the bundle: {}", bundle.join(", "));
-        return exit::SUCCESS;
+        return Ok(Exit::Success);
     }
     let (config, auth, generated) = server_config(&args);
-    let shared = match Shared::new(config) {
-        Ok(s) => s,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    match seed(&args) {
-        Ok(Some(seed)) => {
-            if let Err(e) = shared.seed(&seed) {
-                errln!("error: {e}");
-                return exit::USAGE;
-            }
-            errln!("seeded {} resources into each tenant", seed.len());
-        }
-        Ok(None) => {}
-        Err(code) => return code,
+    let shared = Shared::new(config).map_err(Failure::usage)?;
+    if let Some(seed) = seed(&args)? {
+        shared.seed(&seed).map_err(Failure::usage)?;
+        errln!("seeded {} resources into each tenant", seed.len());
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            errln!("error: cannot start the runtime: {e}");
-            return exit::HARNESS_ERROR;
-        }
-    };
+    let runtime = super::runtime()?;
     let shared = Arc::new(shared);
     runtime.block_on(async move {
-        let addr = match args.host.parse::<std::net::IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, args.port),
-            Err(_) => {
-                errln!("error: --host {} is not an IP address", args.host);
-                return exit::USAGE;
-            }
-        };
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                errln!("error: cannot listen on {addr}: {e}");
-                return exit::HARNESS_ERROR;
-            }
-        };
+        let ip = args
+            .host
+            .parse::<std::net::IpAddr>()
+            .map_err(|_| Failure::usage(format!("--host {} is not an IP address", args.host)))?;
+        let addr = SocketAddr::new(ip, args.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Failure::harness(format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr().unwrap_or(addr);
         print_banner(&shared, local, &auth, generated.as_deref());
         let shutdown = async {
             wait_for_stop().await;
             errln!("stopping");
         };
-        match server::serve(listener, shared, shutdown).await {
-            Ok(()) => exit::SUCCESS,
-            Err(e) => {
-                errln!("error: {e}");
-                exit::HARNESS_ERROR
-            }
-        }
+        server::serve(listener, shared, shutdown).await.map_err(Failure::harness)?;
+        Ok(Exit::Success)
     })
 }
 
@@ -114,20 +85,13 @@ pub(crate) fn server_config(args: &ServeArgs) -> (ServerConfig, Auth, Option<Str
     (config, auth, generated)
 }
 
-/// The `--seed` file, read; a file that does not load is reported and the
-/// usage exit code returned.
-pub(crate) fn seed(args: &ServeArgs) -> Result<Option<Seed>, u8> {
+/// The `--seed` file, read.
+pub(crate) fn seed(args: &ServeArgs) -> Result<Option<Seed>, Failure> {
     let Some(path) = &args.seed else { return Ok(None) };
     let loaded = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: {e}", path.display()))
         .and_then(|text| Seed::from_json(&text).map_err(|e| format!("{}: {e}", path.display())));
-    match loaded {
-        Ok(seed) => Ok(Some(seed)),
-        Err(e) => {
-            errln!("error: cannot load seed data: {e}");
-            Err(exit::USAGE)
-        }
-    }
+    loaded.map(Some).map_err(|e| Failure::usage(format!("cannot load seed data: {e}")))
 }
 
 pub(crate) fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Option<&str>) {
