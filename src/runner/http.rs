@@ -701,20 +701,7 @@ fn cap(text: &str) -> String {
 
 /// Seconds or an HTTP date (RFC 9110 §10.2.3); 1 s when absent or unreadable.
 fn retry_after(value: Option<&str>) -> Duration {
-    let Some(v) = value.map(str::trim) else { return Duration::from_secs(1) };
-    if let Ok(seconds) = v.parse::<u64>() {
-        return Duration::from_secs(seconds);
-    }
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    match time::PrimitiveDateTime::parse(v, &format) {
-        Ok(when) => {
-            let wait = when.assume_utc() - time::OffsetDateTime::now_utc();
-            Duration::try_from(wait).unwrap_or(Duration::ZERO)
-        }
-        Err(_) => Duration::from_secs(1),
-    }
+    value.and_then(crate::scim::retry_after::parse).unwrap_or(Duration::from_secs(1))
 }
 
 /// A wait as a person reads it: `500 ms`, `30 s`, `5 min`, `24 h`, `106751991167300 days`.
