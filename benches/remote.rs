@@ -30,8 +30,9 @@ fn main() {
         .map(|d| d.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![0, 50, 100]);
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_scimitar"));
-    let dir = std::env::temp_dir().join(format!("scimitar-remote-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let scratch =
+        tempfile::Builder::new().prefix("scimitar-remote-bench-").tempdir().expect("a temporary folder");
+    let dir = scratch.path().to_path_buf();
     let (server, upstream) = serve(&bin);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let scim2 = scim2_tester();
@@ -101,9 +102,7 @@ fn main() {
     );
     drop(server);
     if std::env::var_os("KEEP_REPORTS").is_some() {
-        println!("reports kept in {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
+        println!("reports kept in {}", scratch.keep().display());
     }
 }
 

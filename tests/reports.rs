@@ -49,13 +49,6 @@ const WAIVED_CASE: &str = "rfc7644::etag::if_none_match";
 const OTHER_FAULT: &str = "filter-pr-matches-empty";
 const OTHER_CASE: &str = "rfc7644::filter::presence";
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("scimitar-reports-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn scimitar(args: &[&str], cwd: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_scimitar"))
         .args(args)
@@ -146,8 +139,9 @@ fn waived_run(d: &Path) -> i32 {
 }
 
 fn a_waived_failure_is_reported_as_waived_and_only_the_other_fails_the_run() {
-    let d = dir("waived");
-    assert_eq!(waived_run(&d), 1, "the unwaived failure makes the run non-compliant");
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
+    assert_eq!(waived_run(d), 1, "the unwaived failure makes the run non-compliant");
 
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
@@ -193,7 +187,7 @@ fn a_waived_failure_is_reported_as_waived_and_only_the_other_fails_the_run() {
     )
     .unwrap();
     let (code, _) =
-        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--waivers", "waivers.yaml"], &d);
+        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--waivers", "waivers.yaml"], d);
     assert_eq!(code, 0);
 
     // An expired waiver fails the run, though it waives nothing else.
@@ -202,7 +196,7 @@ fn a_waived_failure_is_reported_as_waived_and_only_the_other_fails_the_run() {
         format!("- {{ id: {WAIVED_CASE}, reason: old, expires: 2020-01-01 }}\n"),
     )
     .unwrap();
-    let (code, out) = scimitar(&["run", "rfc7644::crud::create_user", "--waivers", "waivers.yaml"], &d);
+    let (code, out) = scimitar(&["run", "rfc7644::crud::create_user", "--waivers", "waivers.yaml"], d);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("expired on 2020-01-01"), "{out}");
 }
@@ -221,12 +215,13 @@ fn exchanges(report: &Value) -> usize {
 }
 
 fn a_baseline_run_reports_exactly_the_case_that_was_fixed() {
-    let d = dir("baseline");
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
     let (code, _) =
-        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--json", "before.json"], &d);
+        scimitar(&["run", "--fault", WAIVED_FAULT, "--fault", OTHER_FAULT, "--json", "before.json"], d);
     assert_eq!(code, 1);
     let (code, out) =
-        scimitar(&["run", "--fault", OTHER_FAULT, "--baseline", "before.json", "--json", "after.json"], &d);
+        scimitar(&["run", "--fault", OTHER_FAULT, "--baseline", "before.json", "--json", "after.json"], d);
     assert_eq!(code, 0, "no regression against the baseline:\n{out}");
     let after: Value = serde_json::from_str(&std::fs::read_to_string(d.join("after.json")).unwrap()).unwrap();
     assert_eq!(after["baseline"]["fixed"], json!([WAIVED_CASE]));
@@ -236,9 +231,9 @@ fn a_baseline_run_reports_exactly_the_case_that_was_fixed() {
     assert!(out.contains(&format!("fixed: {WAIVED_CASE}")), "{out}");
 
     // Against a baseline without failures, the same failure is a regression.
-    let (_, _) = scimitar(&["run", "rfc7644::filter", "--json", "clean.json"], &d);
+    let (_, _) = scimitar(&["run", "rfc7644::filter", "--json", "clean.json"], d);
     let (code, _) =
-        scimitar(&["run", "rfc7644::filter", "--fault", OTHER_FAULT, "--baseline", "clean.json"], &d);
+        scimitar(&["run", "rfc7644::filter", "--fault", OTHER_FAULT, "--baseline", "clean.json"], d);
     assert_eq!(code, 1);
 }
 
@@ -413,8 +408,9 @@ fn the_html_report_shows_a_person_the_summary_a_diff_and_working_filters() -> Re
 }
 
 fn html_report_in_a_browser(tools: &BrowserTools) {
-    let d = dir("browser");
-    waived_run(&d);
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
+    waived_run(d);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
     let html = std::fs::read_to_string(d.join("report.html")).unwrap();
@@ -471,7 +467,8 @@ fn html_report_in_a_browser(tools: &BrowserTools) {
 }
 
 fn the_markdown_summary_is_appended_to_the_github_step_summary() {
-    let d = dir("step-summary");
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
     let summary = d.join("step-summary.md");
     std::fs::write(&summary, "earlier steps wrote this\n").unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_scimitar"))

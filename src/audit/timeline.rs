@@ -52,20 +52,6 @@ impl Timeline {
     }
 }
 
-/// A `Retry-After` value (RFC 9110 §10.2.3): seconds, or an HTTP date; none
-/// when it is neither, as nothing can then be held against the client.
-pub fn retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let when = time::PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
-    Some(Duration::try_from(when - time::OffsetDateTime::now_utc()).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,15 +71,5 @@ mod tests {
         assert_eq!((early.after, early.asked_ms), (4, 60_000));
         assert!(early.waited_ms < early.asked_ms);
         assert!(t.arrive(7, 7, true).wait.is_some(), "still within the wait");
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        assert_eq!(retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO), "a date gone by");
-        assert!(
-            retry_after("Fri, 31 Dec 2100 23:59:59 GMT").is_some_and(|d| d > Duration::from_secs(86_400))
-        );
-        assert_eq!(retry_after("soon"), None);
     }
 }

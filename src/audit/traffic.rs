@@ -154,7 +154,7 @@ pub async fn observe(State(audit): State<Arc<Audit>>, request: Request, next: Ne
             .headers
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(super::timeline::retry_after)
+            .and_then(crate::scim::retry_after::parse)
     {
         audit.asked_to_wait(seq, print, wait);
     }

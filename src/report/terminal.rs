@@ -14,7 +14,10 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set. Decided
+    /// here rather than by anstream's stream detection, which also obeys
+    /// `CLICOLOR_FORCE` and `TERM=dumb` and ignores an empty `NO_COLOR`:
+    /// the rule stays the one scimitar has always followed.
     pub fn detect() -> Style {
         use std::io::IsTerminal;
         Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
@@ -22,29 +25,29 @@ impl Style {
 
     /// Text reaches the terminal only through here, so a server cannot send
     /// escape sequences to it: control characters are shown, not obeyed.
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, look: anstyle::Style, text: &str) -> String {
         let text = printable(text);
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text }
+        if self.color { format!("{look}{text}{look:#}") } else { text }
     }
 
     pub fn red(self, t: &str) -> String {
-        self.paint("31", t)
+        self.paint(anstyle::AnsiColor::Red.on_default(), t)
     }
 
     pub fn green(self, t: &str) -> String {
-        self.paint("32", t)
+        self.paint(anstyle::AnsiColor::Green.on_default(), t)
     }
 
     pub fn yellow(self, t: &str) -> String {
-        self.paint("33", t)
+        self.paint(anstyle::AnsiColor::Yellow.on_default(), t)
     }
 
     pub fn dim(self, t: &str) -> String {
-        self.paint("2", t)
+        self.paint(anstyle::Style::new().dimmed(), t)
     }
 
     pub fn bold(self, t: &str) -> String {
-        self.paint("1", t)
+        self.paint(anstyle::Style::new().bold(), t)
     }
 }
 

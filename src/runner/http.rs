@@ -701,20 +701,7 @@ fn cap(text: &str) -> String {
 
 /// Seconds or an HTTP date (RFC 9110 §10.2.3); 1 s when absent or unreadable.
 fn retry_after(value: Option<&str>) -> Duration {
-    let Some(v) = value.map(str::trim) else { return Duration::from_secs(1) };
-    if let Ok(seconds) = v.parse::<u64>() {
-        return Duration::from_secs(seconds);
-    }
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    match time::PrimitiveDateTime::parse(v, &format) {
-        Ok(when) => {
-            let wait = when.assume_utc() - time::OffsetDateTime::now_utc();
-            Duration::try_from(wait).unwrap_or(Duration::ZERO)
-        }
-        Err(_) => Duration::from_secs(1),
-    }
+    value.and_then(crate::scim::retry_after::parse).unwrap_or(Duration::from_secs(1))
 }
 
 /// A wait as a person reads it: `500 ms`, `30 s`, `5 min`, `24 h`, `106751991167300 days`.
@@ -729,18 +716,15 @@ fn describe_wait(wait: Duration) -> String {
     }
 }
 
-/// Percent-encodes a query component: everything but RFC 3986 unreserved
-/// characters, spaces as `%20` (as Okta sends them).
+/// What a query component leaves as it is: RFC 3986's unreserved characters
+/// (§2.3). Everything else is encoded, spaces as `%20` (as Okta sends them),
+/// so neither `&`, `=`, `+` nor `#` in a filter can change the query.
+const QUERY_COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes a query component's UTF-8 bytes.
 pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, QUERY_COMPONENT).to_string()
 }
 
 /// The request failed because the pooled connection it went out on was
@@ -817,5 +801,6 @@ mod tests {
     #[test]
     fn query_components_are_percent_encoded() {
         assert_eq!(encode_component("userName eq \"a+b@x.com\""), "userName%20eq%20%22a%2Bb%40x.com%22");
+        assert_eq!(encode_component("é&=#?/%~-._Z9"), "%C3%A9%26%3D%23%3F%2F%25~-._Z9");
     }
 }

@@ -10,6 +10,7 @@ pub mod patch;
 pub mod precis;
 pub mod projection;
 pub mod quirks;
+pub mod retry_after;
 pub mod schema;
 pub mod sort;
 pub mod urn;

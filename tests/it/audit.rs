@@ -823,7 +823,8 @@ fn a_recording_replayed_against_the_audit_server_comes_out_clean() {
         ServerConfig::new(Auth::bearer("audit-token")).with_leniency(Leniency::for_idps(&[Idp::Okta])),
     )
     .unwrap();
-    let file = std::env::temp_dir().join(format!("scimitar-audit-recording-{}.yaml", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("recording.yaml");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let recorder = std::sync::Arc::new(
@@ -862,7 +863,6 @@ fn a_recording_replayed_against_the_audit_server_comes_out_clean() {
     let server = AuditServer::start(config).unwrap();
     let run =
         scimitar(&["run", file.to_str().unwrap(), "--url", &server.base_url(), "--token", "audit-token"]);
-    let _ = std::fs::remove_file(&file);
     assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stdout));
     assert_clean(&server.finish(&Gate::default()));
 }
@@ -902,15 +902,10 @@ fn wait(child: &mut std::process::Child) -> Option<i32> {
     panic!("the audit did not end");
 }
 
-fn dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scimitar-audit-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn an_audit_ends_after_its_requests_with_every_report_and_exit_1_for_a_failing_client() {
-    let d = dir("until");
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
     let path = |f: &str| d.join(f).to_str().unwrap().to_string();
     let (json, junit, html, md, har) =
         (path("a.json"), path("a.xml"), path("a.html"), path("a.md"), path("a.har"));
@@ -962,7 +957,8 @@ fn an_audit_ends_after_its_requests_with_every_report_and_exit_1_for_a_failing_c
 #[cfg(unix)]
 #[test]
 fn ctrl_c_ends_an_audit_with_its_report_and_a_careful_client_exits_0() {
-    let d = dir("interrupt");
+    let scratch = tempfile::tempdir().unwrap();
+    let d = scratch.path();
     let json = d.join("a.json").to_str().unwrap().to_string();
     let (mut child, base) = audit_command(&["--json", &json]);
     let c = Client::new(base);

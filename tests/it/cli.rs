@@ -16,12 +16,6 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("scimitar-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn a_run_against_the_bundled_server_passes_with_exit_0() {
     let out = scimitar(&["run"]);
@@ -40,7 +34,8 @@ fn non_compliance_exits_1_and_names_the_requirement() {
             .with_faults(scimitar::faults::FaultSet::of(&[scimitar::faults::Fault::NoLocationOnCreate])),
     )
     .unwrap();
-    let dir = tmp("fault");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
     let out = scimitar(&[
         "run",
@@ -127,7 +122,8 @@ fn usage_and_suite_problems_exit_2() {
     assert_eq!(scimitar(&["run", "--url", "not a url"]).status.code(), Some(2));
     assert_eq!(scimitar(&["run", "--token", "t"]).status.code(), Some(2), "credentials without a target");
     assert_eq!(scimitar(&["run", "--assume", "teleport"]).status.code(), Some(2));
-    let dir = tmp("bad-suite");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("requirements")).unwrap();
     std::fs::write(dir.join("requirements/r.yaml"), "- { id: r, source: s, level: MUST, says: x }\n")
         .unwrap();
@@ -243,8 +239,9 @@ fn count(base: &str, endpoint: &str) -> u64 {
 
 /// A suite directory with a two-requirement catalogue and one case that
 /// checks the first: GET /ServiceProviderConfig answers 200.
-fn tiny_suite(name: &str) -> std::path::PathBuf {
-    let dir = tmp(name);
+fn tiny_suite() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("requirements")).unwrap();
     std::fs::write(
         dir.join("requirements/r.yaml"),
@@ -259,12 +256,13 @@ fn tiny_suite(name: &str) -> std::path::PathBuf {
          steps:\n  - request: { method: GET, path: /ServiceProviderConfig }\n    expect: { status: 200 }\n",
     )
     .unwrap();
-    dir
+    scratch
 }
 
 #[test]
 fn coverage_lists_each_requirement_with_its_cases_and_gates_on_must_percent() {
-    let dir = tiny_suite("coverage");
+    let suite = tiny_suite();
+    let dir = suite.path();
     let suites = dir.to_str().unwrap();
     let out = scimitar(&["coverage", "--suites", suites]);
     let text = stdout(&out);
@@ -299,7 +297,8 @@ fn the_bundled_suites_cover_95_percent_of_the_observable_musts() {
 
 #[test]
 fn selftest_exposes_a_case_no_fault_can_fail() {
-    let dir = tiny_suite("selftest");
+    let suite = tiny_suite();
+    let dir = suite.path();
     let out = scimitar(&["selftest", "--suites", dir.to_str().unwrap(), "--jobs", "2"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -318,7 +317,8 @@ fn selftest_on_a_subset_shows_which_faults_its_cases_catch() {
 
 #[test]
 fn findings_are_grouped_by_how_they_count_failing_first() {
-    let dir = tmp("levels");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let json = dir.join("report.json");
     let out = scimitar(&[
         "run",

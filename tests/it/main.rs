@@ -20,4 +20,5 @@ mod pace;
 mod protocol;
 mod query;
 mod record;
+mod renderers;
 mod robustness;

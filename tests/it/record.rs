@@ -38,7 +38,8 @@ async fn run(base: &str, cases: Vec<Arc<scimitar::suite::Case>>) -> Vec<CaseRepo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recording_of_the_okta_profile_replays_against_a_second_server() {
-    let out = std::env::temp_dir().join(format!("scimitar-record-{}.yaml", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("okta.yaml");
     let first = okta_server(FaultSet::none());
     let recorder = Arc::new(
         Recorder::new(&first.base_url(), out.clone(), "okta profile", Duration::from_secs(10)).unwrap(),
@@ -60,7 +61,6 @@ async fn a_recording_of_the_okta_profile_replays_against_a_second_server() {
     serving.await.unwrap().unwrap();
 
     let text = std::fs::read_to_string(&out).unwrap();
-    let _ = std::fs::remove_file(&out);
     assert!(recorder.count() > 50, "{} exchanges", recorder.count());
     assert!(!text.contains(TOKEN), "the credential stays out of the file");
     assert!(text.contains("User-Agent: Okta SCIM Client 1.0.0"), "Okta's client is kept");
@@ -80,7 +80,8 @@ async fn a_recording_of_the_okta_profile_replays_against_a_second_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_answer_that_never_ends_is_refused_not_held() {
     let upstream = crate::hostile_target::HostileTarget::start(crate::hostile_target::Misbehaviour::Flood);
-    let out = std::env::temp_dir().join(format!("scimitar-record-flood-{}.yaml", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("flood.yaml");
     let recorder = Arc::new(Recorder::new(&upstream.base, out, "flood", Duration::from_secs(10)).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let proxy = format!("http://{}", listener.local_addr().unwrap());
