@@ -8,6 +8,7 @@ use super::rules::{self, Rule};
 use super::tally::{SHOWN, Tallies, Tally};
 use crate::gate::Gate;
 use crate::report::run::{REPORT_FORMAT, RunReport, Summary, TargetInfo};
+use crate::runner::check::{Check, Span};
 use crate::runner::discover::Capabilities;
 use crate::runner::model::{Config, Document, TargetModel};
 use crate::runner::outcome::{CaseReport, Disposition, Finding, Outcome};
@@ -106,10 +107,10 @@ fn case(rule: &Rule, tally: Option<&Tally>, tallies: &Tallies) -> CaseReport {
                         requirement: f.requirement.clone(),
                         disposition: Disposition::Unjudged,
                         impact: None,
-                        check: f.check.clone(),
+                        check: Check::ClientRule(f.check.clone()),
                         expected: f.expected.clone(),
                         actual,
-                        location: format!("audit rule {}", rule.case),
+                        location: Span::AuditRule(rule.case.to_string()),
                         exchange: Some(keep(f.exchange, &mut exchanges)),
                     }
                 })

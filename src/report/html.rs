@@ -347,7 +347,13 @@ fn finding(out: &mut String, c: &CaseReport, f: &Finding) {
         Some(name) => format!("step {} ({name})", f.step),
         None => format!("step {}", f.step),
     };
-    let _ = writeln!(out, "<p class=\"where\">{}, {}: {}</p>", esc(&step), esc(&f.location), esc(&f.check));
+    let _ = writeln!(
+        out,
+        "<p class=\"where\">{}, {}: {}</p>",
+        esc(&step),
+        esc(&f.location.to_string()),
+        esc(&f.check.to_string())
+    );
     out.push_str("<pre class=\"diff\"><span class=\"legend\"><span class=\"del\">- expected</span> <span class=\"ins\">+ actual</span></span>\n");
     let (a, b) = (format!("{}\n", f.expected), format!("{}\n", f.actual));
     for change in TextDiff::from_lines(&a, &b).iter_all_changes() {

@@ -142,7 +142,7 @@ fn case(out: &mut String, c: &CaseReport) {
                     f.disposition.as_str(),
                     cell(&f.requirement.says)
                 );
-                let _ = writeln!(out, "Step {}, {}: {}\n", f.step, f.location, code(&f.check));
+                let _ = writeln!(out, "Step {}, {}: {}\n", f.step, f.location, code(&f.check.to_string()));
                 let _ = writeln!(out, "Expected:\n");
                 block(out, &f.expected);
                 let _ = writeln!(out, "Actual:\n");

@@ -345,7 +345,7 @@ fn finding_text(out: &mut String, case: &CaseReport, f: &Finding, style: Style) 
         let _ = writeln!(out, "   {says}");
     }
     let _ = writeln!(out, "   {step}, {} {}", f.location, style.dim(&format!("[{}]", r.id)));
-    let _ = writeln!(out, "   {}", printable(&f.check));
+    let _ = writeln!(out, "   {}", printable(&f.check.to_string()));
     let _ = writeln!(out, "   {} {}", style.red("- expected"), style.green("+ actual"));
     diff(out, &f.expected, &f.actual, style);
     if let Some(exchange) = f.exchange.and_then(|i| case.exchanges.get(i)) {

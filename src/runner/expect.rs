@@ -1,5 +1,6 @@
 //! Evaluating a step's expectations against a response.
 
+use super::check::{Check, Span};
 use super::http::Incoming;
 use super::matching::{self, short};
 use super::outcome::{Finding, HarnessError, Impact};
@@ -26,7 +27,7 @@ impl StepInfo<'_> {
         &self,
         line: u64,
         req: Option<&str>,
-        check: impl Into<String>,
+        check: Check,
         expected: impl Into<String>,
         actual: impl Into<String>,
         exchange: Option<usize>,
@@ -45,7 +46,7 @@ impl StepInfo<'_> {
         &self,
         requirement: crate::suite::requirement::Requirement,
         line: u64,
-        check: impl Into<String>,
+        check: Check,
         expected: impl Into<String>,
         actual: impl Into<String>,
         exchange: Option<usize>,
@@ -57,10 +58,10 @@ impl StepInfo<'_> {
             impact,
             requirement,
             disposition: Default::default(),
-            check: check.into(),
+            check,
             expected: expected.into(),
             actual: actual.into(),
-            location: self.case.at(line),
+            location: Span::Line { file: self.case.file.clone(), line },
             exchange,
         }
     }
@@ -111,7 +112,7 @@ pub fn check_with_body(
         out.push(info.finding(
             status.referenced.line(),
             None,
-            "status",
+            Check::Status,
             status.value.describe(),
             describe_status(incoming),
             ex,
@@ -127,7 +128,7 @@ pub fn check_with_body(
         out.push(info.finding(
             prefer.referenced.line(),
             Some(&prefer.value.req),
-            "status",
+            Check::Status,
             prefer.value.status.describe(),
             describe_status(incoming),
             ex,
@@ -155,7 +156,7 @@ pub fn check_with_body(
             }
         };
         if !ok {
-            out.push(info.finding(line, None, format!("header {name}"), expected, shown, ex));
+            out.push(info.finding(line, None, Check::Header(name.to_string()), expected, shown, ex));
         }
     }
     if !wants_body(expect) || (expect.body_optional && incoming.status == 204 && body_from.is_none()) {
@@ -168,7 +169,7 @@ pub fn check_with_body(
     let body = match incoming.json() {
         Ok(v) => v,
         Err(why) => {
-            out.push(info.finding(info.line, None, "body", "a JSON body", why, ex));
+            out.push(info.finding(info.line, None, Check::Body, "a JSON body", why, ex));
             return Ok(out);
         }
     };
@@ -181,7 +182,7 @@ pub fn check_with_body(
             out.push(info.finding(
                 subset.referenced.line(),
                 None,
-                format!("json ({})", list.join("; ")),
+                Check::Json(list),
                 pretty(&matching::shown_expected(&want, &body)),
                 pretty(&matching::project(&want, &body)),
                 ex,
@@ -199,7 +200,7 @@ pub fn check_with_body(
             out.push(info.finding(
                 name.referenced.line(),
                 None,
-                format!("schema {}", name.value),
+                Check::Schema(name.value.to_string()),
                 format!("a body valid against schemas/json/{}.json", name.value),
                 problems.join("\n"),
                 ex,
@@ -214,7 +215,7 @@ pub fn check_with_body(
             None => out.push(info.finding(
                 line,
                 None,
-                format!("each {}", e.at),
+                Check::Each(e.at.to_string()),
                 "an array",
                 "absent or not an array",
                 ex,
@@ -247,7 +248,8 @@ pub fn check_with_body(
                     }
                     let total = failing.len();
                     for (i, mut f) in failing.into_iter().take(EACH_SHOWN) {
-                        f.check = format!("each {}/{i}: {}", e.at, f.check);
+                        f.check =
+                            Check::EachElement { at: e.at.to_string(), index: i, failed: Box::new(f.check) };
                         out.push(f);
                     }
                     if total > EACH_SHOWN
@@ -266,7 +268,7 @@ pub fn check_with_body(
                     out.push(info.finding(
                         line,
                         None,
-                        format!("each {}", e.at),
+                        Check::Each(e.at.to_string()),
                         expected,
                         problems.join("\n"),
                         ex,
@@ -316,7 +318,7 @@ fn check_pointer(
         return Ok(None);
     }
     let fail = |expected: String| {
-        Some(info.finding(line, req, format!("pointer {at}"), expected, shown.clone(), ex))
+        Some(info.finding(line, req, Check::Pointer(at.to_string()), expected, shown.clone(), ex))
     };
     if let Some(want) = &c.equals {
         let want = template::render_value(want, vars).map_err(|e| suite_error(info, line, e))?;
@@ -351,7 +353,7 @@ fn check_pointer(
             Some(info.finding(
                 line,
                 req,
-                format!("pointer {at}"),
+                Check::Pointer(at.to_string()),
                 format!("length {n}"),
                 len.map_or_else(|| shown.clone(), |l| format!("length {l}")),
                 ex,
@@ -377,7 +379,7 @@ fn check_pointer(
             info.finding(
                 line,
                 req,
-                format!("pointer {at}"),
+                Check::Pointer(at.to_string()),
                 format!("no element matching {}", short(&unwanted)),
                 format!("an element {}", short(hit)),
                 ex,
@@ -440,7 +442,7 @@ fn check_sorted(
         return Ok(Some(info.finding(
             line,
             None,
-            format!("sorted {}", s.at),
+            Check::Sorted(s.at.to_string()),
             expected,
             "absent or not an array",
             ex,
@@ -453,7 +455,7 @@ fn check_sorted(
             let show = |v: Option<&Value>| v.map_or_else(|| "no value".to_string(), short);
             let actual =
                 format!("element {i} ({}) comes before element {} ({})", show(pair[0]), i + 1, show(pair[1]));
-            return Ok(Some(info.finding(line, None, format!("sorted {}", s.at), expected, actual, ex)));
+            return Ok(Some(info.finding(line, None, Check::Sorted(s.at.to_string()), expected, actual, ex)));
         }
     }
     Ok(None)

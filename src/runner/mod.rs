@@ -6,6 +6,7 @@
 //! steps run whatever happened.
 
 pub mod adapt;
+pub mod check;
 pub mod discover;
 pub mod expect;
 pub mod http;

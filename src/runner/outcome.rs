@@ -7,6 +7,7 @@
 //! decided once (by `gate`) from the outcome, the findings' levels and the
 //! run's settings, and read by every report and the exit code.
 
+use super::check::{Check, Span};
 use crate::suite::profile::Profile;
 use crate::suite::requirement::{Level, Requirement};
 use serde::Serialize;
@@ -155,11 +156,11 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
     /// What was checked: `status`, `header Location`, `json`, `pointer /totalResults`, ...
-    pub check: String,
+    pub check: Check,
     pub expected: String,
     pub actual: String,
-    /// `file:line` of the expectation in the suite.
-    pub location: String,
+    /// Where the expectation is written.
+    pub location: Span,
     /// Index into the case's exchanges of the response that made this finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<usize>,
@@ -490,10 +491,10 @@ pub(crate) mod testing {
             requirement: requirement(requirement_id, level),
             disposition: Disposition::Unjudged,
             impact: None,
-            check: "status".into(),
+            check: Check::Status,
             expected: "200".into(),
             actual: "500".into(),
-            location: "f.yaml:1".into(),
+            location: Span::Line { file: "f.yaml".into(), line: 1 },
             exchange: None,
         }
     }

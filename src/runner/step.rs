@@ -277,7 +277,7 @@ async fn refused(
     let finding = info.finding_citing(
         requirement,
         info.line,
-        format!("filter {}", sent.text),
+        super::check::Check::Filter(sent.text.to_string()),
         format!(
             "the filter answered as its canonical form `{canonical}` is ({})",
             if urn_form {
@@ -399,7 +399,7 @@ fn capture(
                 return Ok(StepEnd::Findings(vec![info.finding(
                     info.line,
                     None,
-                    format!("capture {name}"),
+                    super::check::Check::Capture(name.to_string()),
                     what,
                     "absent",
                     Some(at),

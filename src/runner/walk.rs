@@ -48,7 +48,7 @@ pub async fn run(
             findings.push(info.finding(
                 line,
                 cites(kind),
-                format!("walk {path}: {kind}"),
+                super::check::Check::Walk { path: path.to_string(), problem: kind.to_string() },
                 expected,
                 actual,
                 Some(exchange),

@@ -45,7 +45,9 @@ fn findings(step: &str, body: Value) -> Vec<(String, String)> {
         let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id()).await.unwrap();
         match runner::run_case(&ctx, &suite.cases[0]).await.outcome {
             Outcome::Pass => vec![],
-            Outcome::Fail { findings } => findings.into_iter().map(|f| (f.check, f.requirement.id)).collect(),
+            Outcome::Fail { findings } => {
+                findings.into_iter().map(|f| (f.check.to_string(), f.requirement.id)).collect()
+            }
             other => panic!("{other:?}"),
         }
     })

@@ -80,7 +80,7 @@ fn against(template: ResponseTemplate) -> CaseReport {
 fn assert_fail(report: &CaseReport, check: &str) {
     match &report.outcome {
         Outcome::Fail { findings } => {
-            assert!(findings.iter().any(|f| f.check.starts_with(check)), "{:?}", findings);
+            assert!(findings.iter().any(|f| f.check.to_string().starts_with(check)), "{:?}", findings);
         }
         other => panic!("expected a Fail on {check}, got {other:?}"),
     }

@@ -11,6 +11,7 @@ use scimitar::gate::declared::{Declaration, DeclarationStatus};
 use scimitar::gate::waiver::WaiverStatus;
 use scimitar::report::run::{DeclaredInfo, LevelCounts, REPORT_FORMAT, RunReport, Summary, TargetInfo};
 use scimitar::report::terminal::{self, Style};
+use scimitar::runner::check::{Check, Span};
 use scimitar::runner::model::{Document, Probe, ProbeResult, Scope, Scopes, TargetModel};
 use scimitar::runner::outcome::{
     Blocker, CaseReport, Disposition, ErrorKind, Exchange, Finding, Impact, Outcome, RequestRecord,
@@ -65,10 +66,10 @@ fn finding(step: usize, requirement: Requirement, disposition: Disposition) -> F
         requirement,
         disposition,
         impact: None,
-        check: "status".into(),
+        check: Check::Status,
         expected: "201".into(),
         actual: "400".into(),
-        location: "rfc7644/crud/create.yaml:12".into(),
+        location: Span::Line { file: "rfc7644/crud/create.yaml".into(), line: 12 },
         exchange: None,
     }
 }
@@ -142,16 +143,16 @@ fn passing() -> CaseReport {
 fn failing() -> CaseReport {
     let mut walk = finding(7, pagination(), Disposition::Fail);
     walk.step_name = Some("walk".into());
-    walk.check = "walk /Users: count".into();
+    walk.check = Check::Walk { path: "/Users".into(), problem: "count".into() };
     walk.expected = "at most count=2 resources per page\n{\n  \"itemsPerPage\": 2\n}".into();
     walk.actual = "5 at startIndex=1\n{\n  \"itemsPerPage\": 5\n}".into();
-    walk.location = "rfc7644/pagination/full-walk.yaml:30".into();
+    walk.location = Span::Line { file: "rfc7644/pagination/full-walk.yaml".into(), line: 30 };
     walk.exchange = Some(1);
     let mut total = finding(8, pagination(), Disposition::Fail);
-    total.check = "pointer /totalResults".into();
+    total.check = Check::Pointer("/totalResults".into());
     total.expected = "3".into();
     total.actual = "\"<b>3</b> | `x` \u{1b}[31mred\u{1b}[0m\"".into();
-    total.location = "rfc7644/pagination/full-walk.yaml:41".into();
+    total.location = Span::Line { file: "rfc7644/pagination/full-walk.yaml".into(), line: 41 };
     let mut c = case(
         "rfc7644::pagination::full_walk",
         "Paging through a filtered listing two at a time sees every user once",
@@ -186,7 +187,7 @@ fn warning() -> CaseReport {
         "A 400 error names its scimType.",
     );
     let mut f = finding(2, should.clone(), Disposition::Warn);
-    f.check = "json /scimType".into();
+    f.check = Check::Pointer("/scimType".into());
     f.expected = "\"invalidValue\"".into();
     f.actual = "(absent)".into();
     case(
@@ -206,7 +207,7 @@ fn note() -> CaseReport {
         "A page may hold fewer than count.",
     );
     let mut f = finding(3, may.clone(), Disposition::Note);
-    f.check = "itemsPerPage".into();
+    f.check = Check::Pointer("/itemsPerPage".into());
     f.expected = "2".into();
     f.actual = "1".into();
     case(
@@ -293,7 +294,7 @@ fn declared() -> CaseReport {
             because: "[resources.User] delete = \"deactivates\"".into(),
         },
     );
-    f.check = "status".into();
+    f.check = Check::Status;
     f.expected = "404".into();
     f.actual = "200".into();
     case(
@@ -336,7 +337,7 @@ fn idp() -> CaseReport {
     };
     let mut f = finding(2, r.clone(), Disposition::Fail);
     f.impact = Impact::of(id, &r);
-    f.check = "status".into();
+    f.check = Check::Status;
     f.expected = "200".into();
     f.actual = "400".into();
     f.exchange = Some(0);
