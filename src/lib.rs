@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod faults;
+pub mod file_error;
 pub mod gate;
 pub mod load;
 pub mod record;

@@ -42,6 +42,12 @@ impl Failure {
     }
 }
 
+impl From<crate::file_error::FileError> for Failure {
+    fn from(e: crate::file_error::FileError) -> Failure {
+        Failure::Usage(e.to_string())
+    }
+}
+
 /// What every command returns.
 pub type Ended = Result<Exit, Failure>;
 
@@ -67,12 +73,7 @@ pub fn finish(ended: Ended) -> std::process::ExitCode {
 /// run or an audit starts so a bad file stops it first.
 pub(crate) fn gate(args: &crate::cli::GateArgs) -> Result<crate::gate::Gate, Failure> {
     let (level, declared) = crate::cli::FailOn::resolve(&args.fail_on);
-    let waivers = args
-        .waivers
-        .as_deref()
-        .map(crate::gate::waiver::Waivers::load)
-        .transpose()
-        .map_err(Failure::Usage)?;
+    let waivers = args.waivers.as_deref().map(crate::gate::waiver::Waivers::load).transpose()?;
     Ok(crate::gate::Gate {
         fail_on: if args.strict { crate::suite::requirement::Level::May } else { level },
         fail_on_declared: declared,

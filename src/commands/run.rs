@@ -37,7 +37,7 @@ pub fn run(args: RunArgs) -> Ended {
 /// before it starts.
 fn gate(args: &RunArgs) -> Result<Gate, Failure> {
     let gate = super::gate(&args.gate)?;
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose().map_err(Failure::Usage)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     Ok(Gate { baseline, ..gate })
 }
 

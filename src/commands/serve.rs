@@ -88,10 +88,7 @@ pub(crate) fn server_config(args: &ServeArgs) -> (ServerConfig, Auth, Option<Str
 /// The `--seed` file, read.
 pub(crate) fn seed(args: &ServeArgs) -> Result<Option<Seed>, Failure> {
     let Some(path) = &args.seed else { return Ok(None) };
-    let loaded = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: {e}", path.display()))
-        .and_then(|text| Seed::from_json(&text).map_err(|e| format!("{}: {e}", path.display())));
-    loaded.map(Some).map_err(|e| Failure::usage(format!("cannot load seed data: {e}")))
+    Seed::read(path).map(Some).map_err(|e| Failure::usage(format!("cannot load seed data: {e}")))
 }
 
 pub(crate) fn print_banner(shared: &Shared, addr: SocketAddr, auth: &Auth, generated: Option<&str>) {

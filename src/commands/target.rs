@@ -16,22 +16,18 @@ pub(super) fn target(
     args: &RunArgs,
     also_compat: &[Idp],
 ) -> Result<(Target, Option<ReferenceServer>), Failure> {
-    target_of(args, also_compat).map_err(Failure::Usage)
-}
-
-fn target_of(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<ReferenceServer>), String> {
     let explicit = [args.token.is_some(), args.basic.is_some(), args.auth_header.is_some()];
     if explicit.iter().filter(|b| **b).count() > 1 {
-        return Err(
-            "give one credential: --token, --basic or --header (or their SCIMITAR_* variables)".into()
-        );
+        return Err(Failure::usage(
+            "give one credential: --token, --basic or --header (or their SCIMITAR_* variables)",
+        ));
     }
     let auth = if let Some(t) = &args.token {
         Some(TargetAuth::Bearer(t.clone()))
     } else if let Some(b) = &args.basic {
         Some(TargetAuth::basic(b))
     } else {
-        args.auth_header.as_deref().map(TargetAuth::header).transpose()?
+        args.auth_header.as_deref().map(TargetAuth::header).transpose().map_err(Failure::Usage)?
     };
     let (mut target, server) = match (&args.target, &args.url) {
         (Some(file), url) => {
@@ -44,23 +40,25 @@ fn target_of(args: &RunArgs, also_compat: &[Idp]) -> Result<(Target, Option<Refe
         (None, Some(url)) => (Target::new(url.clone(), TargetAuth::None), None),
         (None, None) => {
             if auth.is_some() {
-                return Err("credentials need a target: add --url (or --target)".into());
+                return Err(Failure::usage("credentials need a target: add --url (or --target)"));
             }
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ServerConfig::new(Auth::bearer(token.clone()))
                 .with_faults(FaultSet::of(&args.faults))
                 .with_variants(crate::cli::VariantChoice::resolve(&args.variants))
                 .with_leniency(Leniency::for_idps(&[&args.compat[..], also_compat].concat()));
-            let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
+            let server = ReferenceServer::start(config).map_err(Failure::harness)?;
             (Target::new(server.base_url(), TargetAuth::Bearer(token)), Some(server))
         }
     };
     if let Some(auth) = auth {
         target.auth = auth;
     }
-    crate::runner::target::parse_base_url(&target.base_url).map_err(|e| format!("--url {e}"))?;
+    crate::runner::target::parse_base_url(&target.base_url)
+        .map_err(|e| Failure::usage(format!("--url {e}")))?;
     for var in &args.vars {
-        let (name, value) = var.split_once('=').ok_or_else(|| format!("--var {var}: write name=value"))?;
+        let (name, value) =
+            var.split_once('=').ok_or_else(|| Failure::usage(format!("--var {var}: write name=value")))?;
         target.vars.insert(name.trim().to_string(), value.to_string());
     }
     Ok((target, server))

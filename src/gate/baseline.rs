@@ -2,6 +2,7 @@
 //! on what got worse (regressions), not on gaps it already knew of, and sees
 //! what got better (fixed).
 
+use crate::file_error::FileError;
 use crate::runner::outcome::{CaseReport, Disposition, Verdict};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -32,20 +33,21 @@ pub struct Comparison {
 
 impl Baseline {
     /// Reads a report written by `scimitar run --json`.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Baseline::parse(&path.display().to_string(), &text)
+    pub fn load(path: &Path) -> Result<Baseline, FileError> {
+        Baseline::parse(path, &FileError::read(path)?)
     }
 
-    pub fn parse(file: &str, text: &str) -> Result<Baseline, String> {
-        let report: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("{file} is not a JSON report: {e}"))?;
+    pub fn parse(path: &Path, text: &str) -> Result<Baseline, FileError> {
+        let report: serde_json::Value = serde_json::from_str(text).map_err(|e| FileError::Invalid {
+            path: path.to_path_buf(),
+            line: Some(e.line()),
+            message: format!("not a JSON report: {e}"),
+        })?;
         let cases = report
             .get("cases")
             .and_then(|c| c.as_array())
-            .ok_or_else(|| format!("{file} has no \"cases\": is it a `scimitar run --json` report?"))?;
-        let mut baseline = Baseline { file: file.to_string(), ..Baseline::default() };
+            .ok_or_else(|| FileError::invalid(path, "no \"cases\": is it a `scimitar run --json` report?"))?;
+        let mut baseline = Baseline { file: path.display().to_string(), ..Baseline::default() };
         for case in cases {
             let Some(id) = case.get("id").and_then(|v| v.as_str()) else { continue };
             // Format 2 reports a verdict; format 1 called a failing case's outcome "fail".
@@ -102,7 +104,7 @@ mod tests {
             {"id": "a::w", "outcome": "fail", "findings": [{"requirement": {"id": "weak"}}]},
             {"id": "a::z", "outcome": "pass"}
         ]}"#;
-        let baseline = Baseline::parse("before.json", before).unwrap();
+        let baseline = Baseline::parse(Path::new("before.json"), before).unwrap();
         let mut now = [
             case("a::x", Outcome::Pass),
             failing("a::y", "r"),
@@ -120,7 +122,11 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_report_is_refused() {
-        assert!(Baseline::parse("x.json", "[1]").unwrap_err().contains("no \"cases\""));
-        assert!(Baseline::parse("x.json", "{").unwrap_err().contains("not a JSON report"));
+        assert!(
+            Baseline::parse(Path::new("x.json"), "[1]").unwrap_err().to_string().contains("no \"cases\"")
+        );
+        assert!(
+            Baseline::parse(Path::new("x.json"), "{").unwrap_err().to_string().contains("not a JSON report")
+        );
     }
 }

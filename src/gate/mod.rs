@@ -256,7 +256,9 @@ mod tests {
 
     #[test]
     fn waived_findings_make_a_waived_case_and_a_later_fail_still_fails() {
-        let waivers = Waivers::parse("- { id: req.must, reason: known }\n").unwrap();
+        let waivers =
+            Waivers::parse(std::path::Path::new("waivers.yaml"), "- { id: req.must, reason: known }\n")
+                .unwrap();
         let gate = Gate { waivers, ..Gate::default() };
         let verdicts = judged(
             &gate,

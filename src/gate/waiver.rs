@@ -8,6 +8,7 @@
 //!   expires: 2027-03-31                     # optional
 //! ```
 
+use crate::file_error::FileError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -40,26 +41,34 @@ pub struct WaiverStatus {
 pub struct Waivers(Vec<Waiver>);
 
 impl Waivers {
-    pub fn load(path: &Path) -> Result<Waivers, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Waivers::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Waivers, FileError> {
+        Waivers::parse(path, &FileError::read(path)?)
     }
 
-    pub fn parse(text: &str) -> Result<Waivers, String> {
+    /// The waivers in `text`, read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Waivers, FileError> {
         let list: Vec<Waiver> = if text.trim().is_empty() {
             Vec::new()
         } else {
-            serde_saphyr::from_str(text).map_err(|e| e.to_string())?
+            serde_saphyr::from_str(text).map_err(|e| FileError::Invalid {
+                path: path.to_path_buf(),
+                line: e.location().map(|l| l.line() as usize),
+                message: e.render_with_options(
+                    serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off },
+                ),
+            })?
         };
         for w in &list {
             if w.reason.trim().is_empty() {
-                return Err(format!("the waiver for {} needs a reason", w.id));
+                return Err(FileError::invalid(path, format!("the waiver for {} needs a reason", w.id)));
             }
             if let Some(date) = &w.expires
                 && parse_date(date).is_none()
             {
-                return Err(format!("the waiver for {}: expires: {date} is not a date (YYYY-MM-DD)", w.id));
+                return Err(FileError::invalid(
+                    path,
+                    format!("the waiver for {}: expires: {date} is not a date (YYYY-MM-DD)", w.id),
+                ));
             }
         }
         Ok(Waivers(list))
@@ -115,6 +124,7 @@ mod tests {
     #[test]
     fn a_case_or_requirement_waiver_accepts_findings_until_it_expires() {
         let waivers = Waivers::parse(
+            Path::new("waivers.yaml"),
             "- { id: a::b::c, reason: known, expires: 2026-12-31 }\n- { id: rfc.req, reason: later }\n",
         )
         .unwrap();
@@ -140,10 +150,21 @@ mod tests {
 
     #[test]
     fn a_waiver_needs_a_reason_and_a_real_date() {
-        assert!(Waivers::parse("- { id: a::b, reason: '' }").unwrap_err().contains("reason"));
         assert!(
-            Waivers::parse("- { id: a::b, reason: r, expires: soon }").unwrap_err().contains("not a date")
+            Waivers::parse(Path::new("waivers.yaml"), "- { id: a::b, reason: '' }")
+                .unwrap_err()
+                .to_string()
+                .contains("reason")
         );
-        assert!(Waivers::parse("- { id: a::b, reason: r, until: 2020-01-01 }").is_err());
+        assert!(
+            Waivers::parse(Path::new("waivers.yaml"), "- { id: a::b, reason: r, expires: soon }")
+                .unwrap_err()
+                .to_string()
+                .contains("not a date")
+        );
+        assert!(
+            Waivers::parse(Path::new("waivers.yaml"), "- { id: a::b, reason: r, until: 2020-01-01 }")
+                .is_err()
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! contradiction or an unset variable is an error naming the file and line.
 
 use super::target::{DeleteSemantics, Limits, ResourceDeclaration, Target, TargetAuth};
+use crate::file_error::{FileError, line_of};
 use crate::suite::capability::Capability;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -103,17 +104,19 @@ pub struct TargetFile {
 }
 
 impl TargetFile {
-    pub fn load(path: &Path) -> Result<TargetFile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        TargetFile::parse(path, text)
+    pub fn load(path: &Path) -> Result<TargetFile, FileError> {
+        TargetFile::parse(path, FileError::read(path)?)
     }
 
-    pub fn parse(path: &Path, text: String) -> Result<TargetFile, String> {
+    pub fn parse(path: &Path, text: String) -> Result<TargetFile, FileError> {
         let file: File = match toml::from_str(&text) {
             Ok(f) => f,
             Err(e) => {
-                let at = e.span().map_or_else(|| path.display().to_string(), |s| at(path, &text, s.start));
-                return Err(format!("{at}: {}", e.message().trim_end()));
+                return Err(FileError::Invalid {
+                    path: path.to_path_buf(),
+                    line: e.span().map(|s| line_of(&text, s.start)),
+                    message: e.message().trim_end().to_string(),
+                });
             }
         };
         let loaded = TargetFile { path: path.to_path_buf(), text, file };
@@ -123,34 +126,37 @@ impl TargetFile {
 
     /// `acme.toml:12`: where a byte of the file is.
     fn at(&self, offset: usize) -> String {
-        at(&self.path, &self.text, offset)
+        format!("{}:{}", self.path.display(), line_of(&self.text, offset))
+    }
+
+    /// What is wrong at byte `offset` of the file.
+    fn invalid(&self, offset: usize, message: String) -> FileError {
+        FileError::at_line(&self.path, line_of(&self.text, offset), message)
     }
 
     /// What can be checked without the environment or the server.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), FileError> {
         let f = &self.file;
         let limits = &f.limits;
         if let Some(moved) = &limits.delete {
-            return Err(format!(
-                "{}: [limits] delete is declared per resource type now: write [resources.User] delete = {}",
-                self.at(moved.span().start),
-                moved.get_ref()
+            return Err(self.invalid(
+                moved.span().start,
+                format!(
+                    "[limits] delete is declared per resource type now: write [resources.User] delete = {}",
+                    moved.get_ref()
+                ),
             ));
         }
         if let Some(moved) = &limits.max_members_per_patch {
-            return Err(format!(
-                "{}: [limits] max_members_per_patch is declared per resource type now: write [resources.Group] max_members_per_patch = {}",
-                self.at(moved.span().start),
-                moved.get_ref()
-            ));
+            return Err(self.invalid(moved.span().start, format!("[limits] max_members_per_patch is declared per resource type now: write [resources.Group] max_members_per_patch = {}",
+                moved.get_ref())));
         }
         if let Some(rate) = &limits.rate
             && !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0)
         {
-            return Err(format!(
-                "{}: [limits] rate = {}: requests per second must be above 0",
-                self.at(rate.span().start),
-                rate.get_ref()
+            return Err(self.invalid(
+                rate.span().start,
+                format!("[limits] rate = {}: requests per second must be above 0", rate.get_ref()),
             ));
         }
         if let Some(size) = &limits.max_page_size {
@@ -158,23 +164,27 @@ impl TargetFile {
         }
         for assumed in &f.capabilities.assume {
             if let Some(denied) = f.capabilities.deny.iter().find(|d| d.get_ref() == assumed.get_ref()) {
-                return Err(format!(
-                    "{}: [capabilities] assumes and denies {} (denied at line {})",
-                    self.at(assumed.span().start),
-                    assumed.get_ref(),
-                    line_of(&self.text, denied.span().start)
+                return Err(self.invalid(
+                    assumed.span().start,
+                    format!(
+                        "[capabilities] assumes and denies {} (denied at line {})",
+                        assumed.get_ref(),
+                        line_of(&self.text, denied.span().start)
+                    ),
                 ));
             }
         }
         let mut seen: Vec<&Spanned<String>> = Vec::new();
         for (name, table) in &f.resources {
             if let Some(first) = seen.iter().find(|s| s.get_ref().eq_ignore_ascii_case(name.get_ref())) {
-                return Err(format!(
-                    "{}: [resources.{}] declares {} again (first at line {})",
-                    self.at(name.span().start),
-                    name.get_ref(),
-                    first.get_ref(),
-                    line_of(&self.text, first.span().start)
+                return Err(self.invalid(
+                    name.span().start,
+                    format!(
+                        "[resources.{}] declares {} again (first at line {})",
+                        name.get_ref(),
+                        first.get_ref(),
+                        line_of(&self.text, first.span().start)
+                    ),
                 ));
             }
             seen.push(name);
@@ -189,30 +199,32 @@ impl TargetFile {
                 [a.bearer_env.is_some(), a.basic_env.is_some(), a.header.is_some() || a.header_env.is_some()];
             let complete_header = a.header.is_some() == a.header_env.is_some();
             if ways.iter().filter(|w| **w).count() != 1 || !complete_header {
-                return Err(format!(
-                    "{}: [auth] takes one of: bearer_env; basic_env; or header with header_env",
-                    self.at(auth.span().start)
+                return Err(self.invalid(
+                    auth.span().start,
+                    "[auth] takes one of: bearer_env; basic_env; or header with header_env".to_string(),
                 ));
             }
         }
         Ok(())
     }
 
-    fn positive(&self, key: &str, value: &Spanned<i64>, why: &str) -> Result<(), String> {
+    fn positive(&self, key: &str, value: &Spanned<i64>, why: &str) -> Result<(), FileError> {
         if *value.get_ref() >= 1 && u32::try_from(*value.get_ref()).is_ok() {
             return Ok(());
         }
-        Err(format!("{}: {key} = {}: {why}", self.at(value.span().start), value.get_ref()))
+        Err(self.invalid(value.span().start, format!("{key} = {}: {why}", value.get_ref())))
     }
 
     /// The target, its secrets read from the environment.
-    pub fn into_target(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, String> {
+    pub fn into_target(self, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, FileError> {
         let read = |var: &Spanned<String>, key: &str| {
             env(var.get_ref()).filter(|v| !v.is_empty()).ok_or_else(|| {
-                format!(
-                    "{}: [auth] {key} names the environment variable {}, which is not set",
-                    self.at(var.span().start),
-                    var.get_ref()
+                self.invalid(
+                    var.span().start,
+                    format!(
+                        "[auth] {key} names the environment variable {}, which is not set",
+                        var.get_ref()
+                    ),
                 )
             })
         };
@@ -255,19 +267,11 @@ impl TargetFile {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1)
-}
-
-fn at(path: &Path, text: &str, offset: usize) -> String {
-    format!("{}:{}", path.display(), line_of(text, offset))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<TargetFile, String> {
+    fn parse(text: &str) -> Result<TargetFile, FileError> {
         TargetFile::parse(Path::new("acme.toml"), text.to_string())
     }
 
@@ -313,7 +317,7 @@ mod tests {
             ("url = \"x\"\n[auth]\nheader = \"X-Key\"", "acme.toml:2: ", "header with header_env"),
         ];
         for (text, at, says) in cases {
-            let e = parse(text).unwrap_err();
+            let e = parse(text).unwrap_err().to_string();
             assert!(e.starts_with(at) && e.contains(says), "{text:?}: {e}");
         }
     }
@@ -321,7 +325,7 @@ mod tests {
     #[test]
     fn an_unset_variable_names_the_file_the_key_and_the_variable() {
         let file = parse("url = \"x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
-        let e = file.into_target(&|_| None).unwrap_err();
+        let e = file.into_target(&|_| None).unwrap_err().to_string();
         assert_eq!(
             e,
             "acme.toml:3: [auth] bearer_env names the environment variable MISSING, which is not set"

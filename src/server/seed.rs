@@ -16,6 +16,12 @@ pub struct Seed {
 }
 
 impl Seed {
+    /// The seed data in the JSON file at `path`.
+    pub fn read(path: &std::path::Path) -> Result<Seed, crate::file_error::FileError> {
+        let text = crate::file_error::FileError::read(path)?;
+        Seed::from_json(&text).map_err(|e| crate::file_error::FileError::invalid(path, e))
+    }
+
     pub fn from_json(text: &str) -> Result<Seed, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         let Value::Object(obj) = value else {
