@@ -246,8 +246,11 @@ impl Pace {
         let ceiling = s.ceiling as f64;
         s.window =
             if s.slow_start { s.window + 1.0 } else { s.window + 1.0 / s.window.max(1.0) }.min(ceiling);
-        // A learned rate is probed upward while no 429 comes.
+        // A learned rate is probed upward while no 429 comes, but only while
+        // it is what holds the run back: a rate the run does not reach
+        // proves nothing about the server, and would drift upward unchecked.
         if let Some(rate) = s.learned_rate
+            && s.served.len() as f64 >= rate * 0.9
             && now.duration_since(s.last_throttle) > Duration::from_secs(1)
             && now.duration_since(s.last_probe) > Duration::from_secs(1)
         {

@@ -813,7 +813,9 @@ fn a_yaml_alias_bomb_is_refused_without_expanding_it() {
         ("bomb.yaml".into(), text),
     ]);
     let error = loaded.expect_err("10^12 elements do not load").to_string();
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    // The budget error is the proof; the bound only turns an expansion into a
+    // failure instead of a hang, so it is far above any loaded machine's time.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
     assert!(error.contains("bomb.yaml") && error.contains("budget"), "{error}");
 }
 
