@@ -237,12 +237,13 @@ fn a_baseline_run_reports_exactly_the_case_that_was_fixed() {
     assert_eq!(code, 1);
 }
 
-/// A W3C WebDriver session on a chromedriver this test starts.
+/// A WebDriver session, through fantoccini, on a chromedriver this test
+/// starts. The test reads as a person's steps, so each call waits for its
+/// answer on the session's own runtime.
 struct Browser {
+    client: fantoccini::Client,
+    runtime: tokio::runtime::Runtime,
     driver: Child,
-    base: String,
-    session: String,
-    http: reqwest::blocking::Client,
 }
 
 /// Chromium and ChromeDriver where Debian's packages put them, or on PATH.
@@ -292,10 +293,8 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{} does not start: {e}", tools.chromedriver.display()));
-        let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
         let started = Instant::now();
-        while http.get(format!("{base}/status")).send().is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -313,68 +312,66 @@ impl Browser {
         ];
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile_dir.display()));
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": tools.chromium, "args": args}
-        }}});
-        let reply: Value = http.post(format!("{base}/session")).json(&caps).send().unwrap().json().unwrap();
-        let session =
-            reply["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {reply}")).to_string();
-        Browser { driver, base, session, http }
-    }
-
-    fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let reply: Value = self.http.request(method, url).json(&body).send().unwrap().json().unwrap();
-        assert!(reply["value"].get("error").is_none(), "{path}: {reply}");
-        reply["value"].clone()
+        let mut caps = fantoccini::wd::Capabilities::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": tools.chromium, "args": args }));
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = runtime
+            .block_on(
+                fantoccini::ClientBuilder::new(connector)
+                    .capabilities(caps)
+                    .connect(&format!("http://127.0.0.1:{port}")),
+            )
+            .unwrap_or_else(|e| panic!("no session: {e}"));
+        Browser { driver, runtime, client }
     }
 
     fn open(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
+        self.runtime.block_on(self.client.goto(url)).unwrap_or_else(|e| panic!("{url}: {e}"));
     }
 
     fn script(&self, script: &str) -> Value {
-        self.call(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
+        self.runtime.block_on(self.client.execute(script, vec![])).unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
-    fn element(&self, css: &str) -> String {
-        let v =
-            self.call(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css }));
-        v.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_string()
+    fn element(&self, css: &str) -> fantoccini::elements::Element {
+        self.runtime
+            .block_on(self.client.find(fantoccini::Locator::Css(css)))
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
     fn click(&self, css: &str) {
-        let id = self.element(css);
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), json!({}));
+        self.runtime.block_on(self.element(css).click()).unwrap_or_else(|e| panic!("{css}: {e}"));
     }
 
     fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css);
-        self.call(reqwest::Method::POST, &format!("/element/{id}/clear"), json!({}));
-        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), json!({ "text": text }));
+        let field = self.element(css);
+        self.runtime
+            .block_on(async {
+                field.clear().await?;
+                field.send_keys(text).await
+            })
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
     }
 
     /// The text a person sees in the element (empty when it is hidden).
     fn visible_text(&self, css: &str) -> String {
-        let id = self.element(css);
-        self.call(reqwest::Method::GET, &format!("/element/{id}/text"), json!({}))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.runtime.block_on(self.element(css).text()).unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
     fn screenshot(&self, to: &Path) {
-        use base64::Engine as _;
-        let png = self.call(reqwest::Method::GET, "/screenshot", json!({}));
-        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
-        std::fs::write(to, bytes).unwrap();
+        let png =
+            self.runtime.block_on(self.client.screenshot()).unwrap_or_else(|e| panic!("screenshot: {e}"));
+        std::fs::write(to, png).unwrap();
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send();
+        // Closing the session ends the Chromium it started; killing the
+        // driver alone could leave that browser running.
+        let _ = self.runtime.block_on(self.client.clone().close());
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

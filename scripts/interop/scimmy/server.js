@@ -39,7 +39,7 @@ const sameData = (stored, record) => {
 };
 
 // userNames compare as RFC 7644 §5 asks, after PRECIS preparation: NFKC
-// stands in for RFC 7613's width mapping, then case folding and NFC.
+// stands in for RFC 8265's width mapping, then case folding and NFC.
 const userNameKey = (name) => name.normalize("NFKC").toLowerCase().normalize("NFC");
 
 // Stores a record on create (no resource.id) or replaces it on PUT/PATCH.
