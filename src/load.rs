@@ -278,7 +278,7 @@ fn add_members(profile: Profile, ids: &[String]) -> Value {
     let op = if profile == Profile::ENTRA { "Add" } else { "add" };
     let values: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
     json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "schemas": [crate::scim::urn::PATCH_OP],
         "Operations": [{"op": op, "path": "members", "value": values}],
     })
 }

@@ -252,7 +252,7 @@ fn upstream_too_large() -> Response {
 
 fn scim_error(status: StatusCode, detail: &str) -> Response {
     let body = serde_json::json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "schemas": [crate::scim::urn::ERROR],
         "status": status.as_str(),
         "detail": detail,
     });

@@ -295,7 +295,7 @@ async fn probe(http: &Http, model: &TargetModel, run_id: &str) -> Vec<ProbeResul
         }
         let search = |path: String| {
             let mut body =
-                json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": 1 });
+                json!({ "schemas": [crate::scim::urn::SEARCH_REQUEST], "count": 1 });
             if model.config.filter {
                 body["filter"] = Value::from(format!("userName eq \"{none}\""));
             }

@@ -201,7 +201,7 @@ mod tests {
         Outgoing {
             method: Method::Patch,
             body: Some(Body::Json(
-                json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops }),
+                json!({ "schemas": [crate::scim::urn::PATCH_OP], "Operations": ops }),
             )),
             ..Outgoing::get(path)
         }

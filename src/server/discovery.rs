@@ -130,9 +130,9 @@ pub fn schemas(registry: &Registry, base: &str, faults: FaultSet) -> Vec<Value> 
         .collect();
     if faults.has(Fault::SchemasListMessages) {
         for name in ["ListResponse", "SearchRequest", "PatchOp", "BulkRequest", "BulkResponse", "Error"] {
-            let id = format!("urn:ietf:params:scim:api:messages:2.0:{name}");
+            let id = format!("{}{name}", crate::scim::urn::MESSAGES_PREFIX);
             docs.push(json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+                "schemas": [crate::scim::urn::SCHEMA],
                 "id": id, "name": name, "attributes": [],
                 "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{id}") },
             }));

@@ -105,7 +105,7 @@ fn trim(user: &mut Value) {
 
 fn workforce_schema() -> Value {
     json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "schemas": [crate::scim::urn::SCHEMA],
         "id": WORKFORCE,
         "name": "WorkforceUser",
         "description": "A vendor's own extension: where the user is billed",
