@@ -6,6 +6,7 @@
 
 pub mod capability;
 pub mod case;
+pub mod client;
 pub mod coverage;
 pub mod json_schema;
 pub mod profile;
