@@ -1,6 +1,12 @@
 //! Each identity provider's client, as the server sees it: the headers on
 //! every request its cases send.
 
+use indexmap::IndexMap;
+
+/// Headers as a case writes them: a value, or `null` for a header the
+/// client does not send at all (Entra sends no User-Agent).
+pub type Headers = IndexMap<String, Option<String>>;
+
 #[cfg(test)]
 mod tests {
     use crate::runner::http::{Body, Outgoing};

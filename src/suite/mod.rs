@@ -232,7 +232,7 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
     serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
         let rendered =
             e.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
@@ -757,5 +757,21 @@ mod tests {
         let step = "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, matches: \"^{{p}}(\" }\n";
         let error = load(&[("bad.yaml", &format!("{HEAD}{step}"))]).unwrap_err().to_string();
         assert!(error.contains("bad.yaml:9") && error.contains("regular expression"), "{error}");
+    }
+
+    #[test]
+    fn every_bundled_case_writes_back_as_the_case_it_was_read_from() {
+        let suite = Suite::embedded().unwrap();
+        for case in &suite.cases {
+            let yaml = case.doc.to_yaml().unwrap();
+            let again: CaseDoc = parse_yaml(&case.file, &yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+            assert_eq!(
+                serde_json::to_value(&again).unwrap(),
+                serde_json::to_value(&case.doc).unwrap(),
+                "{}",
+                case.file
+            );
+            assert_eq!(again.to_yaml().unwrap(), yaml, "{}", case.file);
+        }
     }
 }
