@@ -245,6 +245,7 @@ pub fn case(name: &str, upstream: &str, exchanges: &[Recorded]) -> CaseDoc {
         requirements: vec![unplaced(REQUIREMENT.to_string())],
         tags: vec!["recorded".into()],
         requires: Vec::new(),
+        client: None,
         headers: case_headers,
         steps,
         cleanup: Vec::new(),

@@ -31,10 +31,14 @@ pub struct CaseDoc {
     /// Capabilities the target needs for this case to mean anything.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<Capability>,
-    /// Headers every request of the case carries, as written: the client an
-    /// identity provider's sequence is sent as (its User-Agent, Accept-Charset,
-    /// Content-Type, sent only with a body). A step's own header of the same name wins; `null`
-    /// sends none of that header at all (Entra sends no User-Agent).
+    /// The identity provider's client the case plays, by its name in
+    /// `clients.yaml`: its headers go on every request of the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<Spanned<String>>,
+    /// Headers every request of the case carries, over its client's: a
+    /// client of its own (a recording's), or a change to the one it plays.
+    /// A Content-Type goes only on requests with a body. A step's own header
+    /// of the same name wins; `null` sends none of that header at all.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub headers: IndexMap<String, Option<String>>,
     pub steps: Vec<Spanned<Step>>,

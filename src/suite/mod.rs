@@ -25,7 +25,8 @@ use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_suites.rs"));
 
-/// The directory holding the requirement catalogue; every other `.yaml` is a case.
+/// The directory holding the requirement catalogue; every `.yaml` outside
+/// it, but for [`client::CLIENTS_FILE`], is a case.
 pub const CATALOGUE_DIR: &str = "requirements/";
 
 /// A loaded, checked case.
@@ -39,6 +40,9 @@ pub struct Case {
     pub requirements: Vec<Requirement>,
     /// Every other catalogue entry a step or pointer check cites.
     pub cited: IndexMap<String, Requirement>,
+    /// What every request of the case carries: its client's headers with
+    /// the case's own over them.
+    pub headers: client::Headers,
 }
 
 impl Case {
@@ -66,6 +70,8 @@ impl Case {
 #[derive(Debug)]
 pub struct Suite {
     pub catalogue: IndexMap<String, Requirement>,
+    /// The identity providers' clients cases may play.
+    pub clients: client::Clients,
     pub cases: Vec<Arc<Case>>,
 }
 
@@ -139,6 +145,10 @@ impl Suite {
         for (path, text) in sources.iter().filter(|(p, _)| p.starts_with(CATALOGUE_DIR)) {
             load_catalogue(path, text, &mut catalogue, &mut errors);
         }
+        let mut clients = client::Clients::default();
+        for (path, text) in sources.iter().filter(|(p, _)| p == client::CLIENTS_FILE) {
+            load_clients(path, text, &mut clients, &mut errors);
+        }
         if catalogue.is_empty() && errors.is_empty() {
             errors.push(LoadError {
                 file: CATALOGUE_DIR.into(),
@@ -147,15 +157,16 @@ impl Suite {
             });
         }
         let mut cases: Vec<Arc<Case>> = Vec::new();
-        for (path, text) in sources.iter().filter(|(p, _)| !p.starts_with(CATALOGUE_DIR)) {
-            if let Some(case) = load_case(path, text, &catalogue, &cases, &mut errors) {
+        let is_case = |p: &str| !p.starts_with(CATALOGUE_DIR) && p != client::CLIENTS_FILE;
+        for (path, text) in sources.iter().filter(|(p, _)| is_case(p)) {
+            if let Some(case) = load_case(path, text, &catalogue, &clients, &cases, &mut errors) {
                 cases.push(Arc::new(case));
             }
         }
         if cases.is_empty() && errors.is_empty() {
             errors.push(LoadError { file: "suites".into(), line: 0, message: "no case files found".into() });
         }
-        if errors.is_empty() { Ok(Suite { catalogue, cases }) } else { Err(LoadErrors(errors)) }
+        if errors.is_empty() { Ok(Suite { catalogue, clients, cases }) } else { Err(LoadErrors(errors)) }
     }
 }
 
@@ -164,7 +175,7 @@ impl Suite {
     /// checked against this suite's catalogue; returns its index.
     pub fn add_case_file(&mut self, path: &str, text: &str) -> Result<usize, LoadErrors> {
         let mut errors = Vec::new();
-        match load_case(path, text, &self.catalogue, &self.cases, &mut errors) {
+        match load_case(path, text, &self.catalogue, &self.clients, &self.cases, &mut errors) {
             Some(case) if errors.is_empty() => {
                 self.cases.push(Arc::new(case));
                 Ok(self.cases.len() - 1)
@@ -179,6 +190,7 @@ fn load_case(
     path: &str,
     text: &str,
     catalogue: &IndexMap<String, Requirement>,
+    clients: &client::Clients,
     loaded: &[Arc<Case>],
     errors: &mut Vec<LoadError>,
 ) -> Option<Case> {
@@ -191,6 +203,25 @@ fn load_case(
     };
     let before = errors.len();
     check_case(path, text, &doc, catalogue, errors);
+    let played = match &doc.client {
+        None => None,
+        Some(name) => {
+            let found = clients.get(&name.value);
+            if found.is_none() {
+                errors.push(LoadError {
+                    file: path.to_string(),
+                    line: name.referenced.line(),
+                    message: format!(
+                        "no client '{}' in {}; defined: {}",
+                        name.value,
+                        client::CLIENTS_FILE,
+                        clients.names().join(", ")
+                    ),
+                });
+            }
+            found
+        }
+    };
     if let Some(other) = loaded.iter().find(|c| c.id() == doc.id.value) {
         errors.push(LoadError {
             file: path.to_string(),
@@ -206,7 +237,32 @@ fn load_case(
         .into_iter()
         .filter_map(|id| catalogue.get(id).map(|r| (id.to_string(), r.clone())))
         .collect();
-    Some(Case { doc, file: path.to_string(), requirements, cited })
+    let headers = client::with_own(played, &doc.headers);
+    Some(Case { doc, file: path.to_string(), requirements, cited, headers })
+}
+
+/// The clients file: each client's headers, each one HTTP can send.
+fn load_clients(file: &str, text: &str, clients: &mut client::Clients, errors: &mut Vec<LoadError>) {
+    let parsed: IndexMap<String, Spanned<client::Client>> = match parse_yaml(file, text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    for (name, defined) in parsed {
+        let line = defined.referenced.line();
+        for (header, value) in &defined.value.headers {
+            if let Some(problem) = client::header_problem(header, value.as_deref()) {
+                errors.push(LoadError {
+                    file: file.into(),
+                    line,
+                    message: format!("client {name}: {problem}"),
+                });
+            }
+        }
+        clients.0.insert(name, defined.value);
+    }
 }
 
 fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
@@ -376,6 +432,11 @@ fn check_case(
     }
     if doc.steps.is_empty() {
         err(doc.id.referenced.line(), "a case has at least one step".into());
+    }
+    for (name, value) in &doc.headers {
+        if let Some(problem) = client::header_problem(name, value.as_deref()) {
+            err(doc.id.referenced.line(), problem);
+        }
     }
     let mut starts: Vec<u64> = doc.steps.iter().chain(&doc.cleanup).map(|s| s.referenced.line()).collect();
     starts.sort_unstable();
@@ -757,6 +818,47 @@ mod tests {
         let step = "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, matches: \"^{{p}}(\" }\n";
         let error = load(&[("bad.yaml", &format!("{HEAD}{step}"))]).unwrap_err().to_string();
         assert!(error.contains("bad.yaml:9") && error.contains("regular expression"), "{error}");
+    }
+
+    const CLIENTS: &str = "okta:\n  headers:\n    User-Agent: Okta SCIM Client 1.0.0\n    Accept-Charset: utf-8\n    Content-Type: application/scim+json; charset=utf-8\nentra:\n  headers: { User-Agent: null, ADSCIMVersion: \"5.0\" }\n";
+
+    #[test]
+    fn a_case_plays_a_client_and_its_own_headers_go_over_the_clients() {
+        let case = "id: a::b\ntitle: t\nrequirements: [r.one]\nclient: okta\nheaders:\n  accept-charset: iso-8859-1\n  User-Agent: null\n  X-Extra: yes\nsteps:\n  - request: { method: GET, path: /Users }\n";
+        let suite = load(&[("clients.yaml", CLIENTS), ("a.yaml", case)]).unwrap_or_else(|e| panic!("{e}"));
+        let headers: Vec<(&str, Option<&str>)> =
+            suite.cases[0].headers.iter().map(|(n, v)| (n.as_str(), v.as_deref())).collect();
+        assert_eq!(
+            headers,
+            [
+                ("User-Agent", None),
+                ("Accept-Charset", Some("iso-8859-1")),
+                ("Content-Type", Some("application/scim+json; charset=utf-8")),
+                ("X-Extra", Some("yes")),
+            ]
+        );
+        assert_eq!(suite.clients.names(), ["okta", "entra"]);
+        assert!(
+            suite.cases[0].doc.to_yaml().unwrap().contains("client: okta\n"),
+            "the file keeps the reference"
+        );
+    }
+
+    #[test]
+    fn an_unknown_client_or_a_header_http_cannot_send_is_a_load_error_at_its_line() {
+        let case = "id: a::b\ntitle: t\nrequirements: [r.one]\nclient: octa\nsteps:\n  - request: { method: GET, path: /Users }\n";
+        let error = load(&[("clients.yaml", CLIENTS), ("a.yaml", case)]).unwrap_err().to_string();
+        assert!(
+            error.contains("a.yaml:4: no client 'octa' in clients.yaml; defined: okta, entra"),
+            "{error}"
+        );
+        let bad = format!("{CLIENTS}google:\n  headers: {{ User Agent: x }}\n");
+        let error = load(&[("clients.yaml", &bad), ("a.yaml", HEAD)]).unwrap_err().to_string();
+        assert!(error.contains("clients.yaml:9: client google: header name \"User Agent\""), "{error}");
+        let error = load(&[("clients.yaml", "okta: { headers: {}, agent: x }\n"), ("a.yaml", HEAD)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("clients.yaml:1") && error.contains("agent"), "{error}");
     }
 
     #[test]
