@@ -193,22 +193,10 @@ impl Driver<'_> {
     }
 }
 
-/// The IdP's client headers, as its profile's cases send them.
+/// The IdP's client headers, as its profile's cases send them (`suites/clients.yaml`).
 fn client_headers(profile: Profile, out: &mut Outgoing) {
-    let has_body = out.body.is_some();
-    match profile {
-        Profile::ENTRA => {
-            out.without.push("User-Agent".into());
-            out.headers.push(("ADSCIMVersion".into(), "5.0".into()));
-        }
-        Profile::OKTA => {
-            out.headers.push(("User-Agent".into(), "Okta SCIM Client 1.0.0".into()));
-            out.headers.push(("Accept-Charset".into(), "utf-8".into()));
-        }
-        _ => {}
-    }
-    if has_body {
-        out.headers.push(("Content-Type".into(), "application/scim+json; charset=utf-8".into()));
+    if let Some(client) = crate::suite::client::Clients::embedded().get(profile.name()) {
+        crate::runner::add_client_headers(&client.headers, out);
     }
 }
 
@@ -592,5 +580,38 @@ mod tests {
             lookup(Profile::OKTA, "Users", "userName", "a b@x", ""),
             "/Users?filter=userName%20eq%20%22a%20b%40x%22&startIndex=1&count=100"
         );
+    }
+
+    /// What the sync sends as each IdP, as `header: value` and `-header` for one left out.
+    fn sent(profile: Profile, out: Outgoing) -> Vec<String> {
+        let mut out = out;
+        client_headers(profile, &mut out);
+        let mut shown: Vec<String> = out.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        shown.extend(out.without.iter().map(|n| format!("-{n}")));
+        shown
+    }
+
+    #[test]
+    fn the_sync_sends_the_clients_headers_its_profiles_cases_send() {
+        let get = || request(Method::Get, "/Users".into(), None);
+        let post = || request(Method::Post, "/Users".into(), Some(json!({})));
+        assert_eq!(sent(Profile::ENTRA, get()), ["ADSCIMVersion: 5.0", "-User-Agent"]);
+        assert_eq!(
+            sent(Profile::ENTRA, post()),
+            ["ADSCIMVersion: 5.0", "Content-Type: application/scim+json; charset=utf-8", "-User-Agent"]
+        );
+        let okta = [
+            "User-Agent: Okta SCIM Client 1.0.0",
+            "Accept: application/scim+json",
+            "Accept-Charset: utf-8",
+            "Accept-Encoding: gzip,deflate",
+        ];
+        assert_eq!(sent(Profile::OKTA, get()), okta);
+        let with_body: Vec<String> = okta
+            .iter()
+            .map(ToString::to_string)
+            .chain(["Content-Type: application/scim+json; charset=utf-8".to_string()])
+            .collect();
+        assert_eq!(sent(Profile::OKTA, post()), with_body);
     }
 }

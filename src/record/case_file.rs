@@ -6,7 +6,13 @@
 //! fresh ids are matched by `"*"`. Credentials never reach the file: the
 //! replay sends the target's own; passwords in bodies are replaced.
 
-use serde_json::{Map, Value};
+use crate::suite::case::{
+    Capture, CaseDoc, Expect, HeaderCheck, Method, Request, RequestAuth, Status, StatusPattern, Step,
+    unplaced,
+};
+use crate::suite::client::Headers;
+use indexmap::IndexMap;
+use serde_json::Value;
 
 /// The requirement every replayed step checks (`suites/requirements/replay.yaml`).
 pub const REQUIREMENT: &str = "replay.same-answers";
@@ -203,132 +209,147 @@ fn resource_of(path: &str) -> String {
     path.split('?').next().unwrap_or(path).trim_end_matches('/').to_string()
 }
 
-/// The case file for `exchanges`, named `recorded::<name>`.
+/// The case file for `exchanges`, named `recorded::<name>`: the case model
+/// the loader reads, serialized, under a comment saying where it came from.
 pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
-    let mut names = Names::default();
-    let case_headers = common_headers(exchanges);
-    let mut steps = Vec::new();
-    for x in exchanges {
-        let mut request = Map::new();
-        request.insert("method".into(), Value::from(x.method.clone()));
-        request.insert("path".into(), Value::from(names.template_path(&x.path)));
-        let resource = resource_of(&x.path);
-        let own: Map<String, Value> = recordable(&x.request_headers)
-            .filter(|(n, v)| case_headers.get(&title_case(n)) != Some(&Value::from(v.to_string())))
-            .map(|(n, v)| {
-                let conditional =
-                    n.eq_ignore_ascii_case("if-match") || n.eq_ignore_ascii_case("if-none-match");
-                let value =
-                    if conditional { names.template_version(v, &resource) } else { names.template(v) };
-                (title_case(n), Value::from(value))
-            })
-            .collect();
-        if !own.is_empty() {
-            request.insert("headers".into(), Value::Object(own));
-        }
-        match &x.request_body {
-            Some(Body::Json(v)) => {
-                request.insert("json".into(), request_json(&names, v, None));
-            }
-            Some(Body::Raw(text)) => {
-                request.insert("body".into(), Value::from(names.template(&redact_raw(text))));
-            }
-            None => {}
-        }
-
-        let mut expect = Map::new();
-        expect.insert("status".into(), Value::from(x.status));
-        let mut headers = Map::new();
-        for header in ["Location", "ETag"] {
-            if x.response_header(header).is_some() {
-                headers.insert(header.into(), Value::from("present"));
-            }
-        }
-        if !headers.is_empty() {
-            expect.insert("headers".into(), Value::Object(headers));
-        }
-        if let Some(Body::Json(body)) = &x.response_body {
-            expect.insert("json".into(), expected_json(&names, body, None));
-        }
-
-        // Captured after the expectations, so a step refers to an id it
-        // just learnt as "*" and every later step by its variable.
-        let mut capture = Map::new();
-        let kind = kind_of(&x.path);
-        if let Some(Body::Json(body)) = &x.response_body {
-            if let Some(id) = body.get("id").and_then(Value::as_str)
-                && !names.is_known(id, kind, None)
-            {
-                capture.insert(names.add(id, kind, None), Value::from("/id"));
-            }
-            if let Some(Value::Array(items)) = body.get("Resources") {
-                for (i, item) in items.iter().enumerate() {
-                    let item_kind = item
-                        .pointer("/meta/resourceType")
-                        .and_then(Value::as_str)
-                        .map_or(kind, |t| if t.eq_ignore_ascii_case("group") { "group" } else { "user" });
-                    if let Some(id) = item.get("id").and_then(Value::as_str)
-                        && !names.is_known(id, item_kind, None)
-                    {
-                        capture.insert(
-                            names.add(id, item_kind, None),
-                            Value::from(format!("/Resources/{i}/id")),
-                        );
-                    }
-                }
-            }
-        }
-        // A version belongs to the resource the answer is about: the one
-        // created (Location) or the one the request named.
-        let created = x.method == "POST" && x.status == 201;
-        let about = x
-            .response_header("location")
-            .filter(|_| created)
-            .and_then(|l| {
-                l.split('?').next()?.trim_end_matches('/').rsplit_once('/').map(|(_, id)| id.to_string())
-            })
-            .map_or_else(|| resource.clone(), |id| format!("{resource}/{id}"));
-        if let Some(etag) = x.response_header("etag")
-            && !names.is_known(etag, "version", Some(&about))
-        {
-            let var = names.add(etag, "version", Some(&about));
-            capture.insert(var, serde_json::json!({ "header": "ETag" }));
-        }
-
-        let mut step = Map::new();
-        step.insert(
-            "name".into(),
-            Value::from(format!("{} {}", x.method, x.path.split('?').next().unwrap_or(""))),
-        );
-        step.insert("request".into(), Value::Object(request));
-        step.insert("expect".into(), Value::Object(expect));
-        if !capture.is_empty() {
-            step.insert("capture".into(), Value::Object(capture));
-        }
-        steps.push(Value::Object(step));
-    }
-
-    let mut doc = Map::new();
-    doc.insert("id".into(), Value::from(format!("recorded::{}", case_name(name))));
-    doc.insert(
-        "title".into(),
-        Value::from(format!("Replay of {} requests recorded from {}", exchanges.len(), host_of(upstream))),
-    );
-    doc.insert("requirements".into(), Value::from(vec![REQUIREMENT]));
-    doc.insert("tags".into(), Value::from(vec!["recorded"]));
-    if !case_headers.is_empty() {
-        doc.insert("headers".into(), Value::Object(case_headers));
-    }
-    doc.insert("steps".into(), Value::Array(steps));
-    let yaml = serde_saphyr::to_string(&Value::Object(doc)).unwrap_or_default();
+    let yaml = case(name, upstream, exchanges).to_yaml().unwrap_or_else(|e| format!("# {e}\n"));
+    let unsendable = exchanges.iter().filter(|x| Method::parse(&x.method).is_none()).count();
+    let left_out = if unsendable == 0 {
+        String::new()
+    } else {
+        format!(
+            "# {unsendable} left out: a case sends GET, POST, PUT, PATCH and DELETE, and they used other methods.\n"
+        )
+    };
     format!(
         "# Recorded by `scimitar record` from {}: {} exchanges.\n\
          # Replay it with `scimitar run THIS-FILE --url <base URL> --token ...`.\n\
          # Generated ids and versions are captures, timestamps and URLs wildcards;\n\
-         # credentials were left out and passwords replaced.\n{yaml}",
+         # credentials were left out and passwords replaced.\n{left_out}{yaml}",
         host_of(upstream),
         exchanges.len()
     )
+}
+
+/// The case that replays `exchanges` (those a case can send).
+pub fn case(name: &str, upstream: &str, exchanges: &[Recorded]) -> CaseDoc {
+    let mut names = Names::default();
+    let sendable: Vec<(Method, &Recorded)> =
+        exchanges.iter().filter_map(|x| Some((Method::parse(&x.method)?, x))).collect();
+    let case_headers = common_headers(exchanges);
+    let steps =
+        sendable.iter().map(|(method, x)| unplaced(step(&mut names, &case_headers, *method, x))).collect();
+    CaseDoc {
+        id: unplaced(format!("recorded::{}", case_name(name))),
+        title: format!("Replay of {} requests recorded from {}", sendable.len(), host_of(upstream)),
+        requirements: vec![unplaced(REQUIREMENT.to_string())],
+        tags: vec!["recorded".into()],
+        requires: Vec::new(),
+        client: None,
+        headers: case_headers,
+        steps,
+        cleanup: Vec::new(),
+    }
+}
+
+/// One exchange as a step: the request as sent, with what the upstream
+/// generated replaced by the variables that stand for it, and its answer
+/// as what the replay expects.
+fn step(names: &mut Names, case_headers: &Headers, method: Method, x: &Recorded) -> Step {
+    let resource = resource_of(&x.path);
+    let own: IndexMap<String, String> = recordable(&x.request_headers)
+        .filter(|(n, v)| case_headers.get(&title_case(n)) != Some(&Some(v.to_string())))
+        .map(|(n, v)| {
+            let conditional = n.eq_ignore_ascii_case("if-match") || n.eq_ignore_ascii_case("if-none-match");
+            let value = if conditional { names.template_version(v, &resource) } else { names.template(v) };
+            (title_case(n), value)
+        })
+        .collect();
+    let (json, body) = match &x.request_body {
+        Some(Body::Json(v)) => (Some(request_json(names, v, None)), None),
+        Some(Body::Raw(text)) => (None, Some(names.template(&redact_raw(text)))),
+        None => (None, None),
+    };
+    let request = Request {
+        method,
+        path: names.template_path(&x.path),
+        query: IndexMap::new(),
+        headers: own,
+        json,
+        body,
+        auth: RequestAuth::Target,
+        exact: false,
+    };
+
+    let headers = ["Location", "ETag"]
+        .into_iter()
+        .filter(|h| x.response_header(h).is_some())
+        .map(|h| (h.to_string(), unplaced(HeaderCheck::Present)))
+        .collect();
+    let json = match &x.response_body {
+        Some(Body::Json(body)) => Some(unplaced(expected_json(names, body, None))),
+        _ => None,
+    };
+    let expect = Expect {
+        status: Some(unplaced(Status::One(StatusPattern::Code(x.status)))),
+        headers,
+        json,
+        ..Expect::default()
+    };
+
+    // Captured after the expectations, so a step refers to an id it
+    // just learnt as "*" and every later step by its variable.
+    let mut capture = IndexMap::new();
+    let kind = kind_of(&x.path);
+    if let Some(Body::Json(body)) = &x.response_body {
+        if let Some(id) = body.get("id").and_then(Value::as_str)
+            && !names.is_known(id, kind, None)
+        {
+            capture.insert(names.add(id, kind, None), Capture::Pointer("/id".into()));
+        }
+        if let Some(Value::Array(items)) = body.get("Resources") {
+            for (i, item) in items.iter().enumerate() {
+                let item_kind = item
+                    .pointer("/meta/resourceType")
+                    .and_then(Value::as_str)
+                    .map_or(kind, |t| if t.eq_ignore_ascii_case("group") { "group" } else { "user" });
+                if let Some(id) = item.get("id").and_then(Value::as_str)
+                    && !names.is_known(id, item_kind, None)
+                {
+                    capture.insert(
+                        names.add(id, item_kind, None),
+                        Capture::Pointer(format!("/Resources/{i}/id")),
+                    );
+                }
+            }
+        }
+    }
+    // A version belongs to the resource the answer is about: the one
+    // created (Location) or the one the request named.
+    let created = x.method == "POST" && x.status == 201;
+    let about = x
+        .response_header("location")
+        .filter(|_| created)
+        .and_then(|l| {
+            l.split('?').next()?.trim_end_matches('/').rsplit_once('/').map(|(_, id)| id.to_string())
+        })
+        .map_or_else(|| resource.clone(), |id| format!("{resource}/{id}"));
+    if let Some(etag) = x.response_header("etag")
+        && !names.is_known(etag, "version", Some(&about))
+    {
+        let var = names.add(etag, "version", Some(&about));
+        capture.insert(var, Capture::Header { header: "ETag".into() });
+    }
+
+    Step {
+        name: Some(format!("{} {}", x.method, x.path.split('?').next().unwrap_or(""))),
+        req: None,
+        request: Some(request),
+        walk: None,
+        wait: None,
+        expect,
+        capture,
+    }
 }
 
 /// A case id segment: lower-case letters, digits, `_` and `-`.
@@ -375,8 +396,8 @@ fn recordable(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)
 
 /// Headers every request carried with the same value become the case's
 /// client; a User-Agent no request carried is written as absent (`null`).
-fn common_headers(exchanges: &[Recorded]) -> Map<String, Value> {
-    let mut common = Map::new();
+fn common_headers(exchanges: &[Recorded]) -> Headers {
+    let mut common = Headers::new();
     let Some(first) = exchanges.first() else { return common };
     for (name, value) in recordable(&first.request_headers) {
         if name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("if-match") {
@@ -386,7 +407,7 @@ fn common_headers(exchanges: &[Recorded]) -> Map<String, Value> {
             .iter()
             .all(|x| x.request_headers.iter().any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value));
         if everywhere {
-            common.insert(title_case(name), Value::from(value));
+            common.insert(title_case(name), Some(value.to_string()));
         }
     }
     // A case's Content-Type goes only on requests with a body.
@@ -395,11 +416,11 @@ fn common_headers(exchanges: &[Recorded]) -> Map<String, Value> {
         && let Some((_, ct)) = first.request_headers.iter().find(|(n, _)| n == "content-type")
         && with_body.iter().all(|x| x.request_headers.iter().any(|(n, v)| n == "content-type" && v == ct))
     {
-        common.insert("Content-Type".into(), Value::from(ct.clone()));
+        common.insert("Content-Type".into(), Some(ct.clone()));
     }
     let sends_agent = exchanges.iter().any(|x| x.request_headers.iter().any(|(n, _)| n == "user-agent"));
     if !sends_agent {
-        common.insert("User-Agent".into(), Value::Null);
+        common.insert("User-Agent".into(), None);
     }
     common
 }
@@ -630,11 +651,96 @@ mod tests {
         );
     }
 
+    const ID: &str = "2819c223-7f76-453a-919d-413861904646";
+
+    fn create_then_read() -> Vec<Recorded> {
+        vec![
+            exchange(
+                "POST",
+                "/Users",
+                Some(json!({"userName": "jdoe"})),
+                201,
+                Some(json!({"id": ID, "userName": "jdoe", "meta": {"created": "2026-01-01T00:00:00Z"}})),
+            ),
+            exchange("GET", &format!("/Users/{ID}"), None, 200, Some(json!({"id": ID, "userName": "jdoe"}))),
+        ]
+    }
+
+    /// The YAML of a case file, without the comment that heads it.
+    fn yaml_of(text: &str) -> String {
+        text.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect()
+    }
+
+    #[test]
+    fn a_recording_and_the_same_case_written_by_hand_serialize_identically() {
+        let recorded = write("okta run", "http://127.0.0.1:9", &create_then_read());
+        let by_hand = format!(
+            r#"# The same replay, as a person would write it.
+title: "Replay of 2 requests recorded from http://127.0.0.1:9"
+id: 'recorded::okta_run'
+requirements: [ replay.same-answers ]
+tags: [recorded]
+headers: {{ User-Agent: "Okta SCIM Client 1.0.0", Content-Type: "application/scim+json; charset=utf-8" }}
+steps:
+  - name: POST /Users
+    capture: {{ user_1: /id, version_1: {{ header: ETag }} }}
+    expect:
+      json: {{ id: "*", userName: jdoe, meta: {{ created: "*" }} }}
+      headers: {{ ETag: present }}
+      status: 201
+    request: {{ method: POST, path: /Users, json: {{ userName: jdoe }} }}
+  - name: "GET /Users/{ID}"
+    request: {{ path: "/Users/{{{{user_1}}}}", method: GET }}
+    expect: {{ status: 200, headers: {{ ETag: present }}, json: {{ id: "{{{{user_1}}}}", userName: jdoe }} }}
+    capture:
+      version_2: {{ header: ETag }}
+"#
+        );
+        let read = |file: &str, text: &str| -> CaseDoc {
+            crate::suite::parse_yaml(file, text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+        };
+        let hand_yaml = read("by-hand.yaml", &by_hand).to_yaml().unwrap();
+        assert_eq!(hand_yaml, read("recorded.yaml", &recorded).to_yaml().unwrap());
+        assert_eq!(hand_yaml, yaml_of(&recorded), "the recorder writes what the model serializes");
+    }
+
+    #[test]
+    fn a_recording_loads_back_into_the_case_it_was_built_as() {
+        let built = case("okta run", "http://127.0.0.1:9", &create_then_read());
+        let text = write("okta run", "http://127.0.0.1:9", &create_then_read());
+        let mut suite = crate::suite::Suite::embedded().unwrap();
+        let index = suite.add_case_file("recorded.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = &suite.cases[index].doc;
+        assert_eq!(serde_json::to_value(loaded).unwrap(), serde_json::to_value(&built).unwrap());
+        assert_eq!(loaded.steps.len(), 2);
+        assert_eq!(
+            loaded.steps[1].value.request.as_ref().map(|r| r.path.as_str()),
+            Some("/Users/{{user_1}}")
+        );
+        assert!(
+            loaded
+                .headers
+                .get("User-Agent")
+                .is_some_and(|ua| ua.as_deref() == Some("Okta SCIM Client 1.0.0"))
+        );
+    }
+
+    #[test]
+    fn an_exchange_no_case_can_send_is_left_out_and_the_file_says_so() {
+        let mut exchanges = create_then_read();
+        exchanges.insert(1, exchange("OPTIONS", "/Users", None, 204, None));
+        let text = write("x", "http://127.0.0.1:9", &exchanges);
+        assert!(text.contains("# 1 left out: a case sends GET, POST, PUT, PATCH and DELETE"), "{text}");
+        assert!(text.contains("title: Replay of 2 requests") && !text.contains("OPTIONS"), "{text}");
+        let mut suite = crate::suite::Suite::embedded().unwrap();
+        suite.add_case_file("recorded.yaml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    }
+
     #[test]
     fn a_client_that_sends_no_user_agent_is_replayed_without_one() {
         let mut x = exchange("GET", "/Users", None, 200, None);
         x.request_headers.retain(|(n, _)| n != "user-agent");
         let headers = common_headers(&[x]);
-        assert_eq!(headers.get("User-Agent"), Some(&Value::Null));
+        assert_eq!(headers.get("User-Agent"), Some(&None));
     }
 }

@@ -294,8 +294,7 @@ async fn probe(http: &Http, model: &TargetModel, run_id: &str) -> Vec<ProbeResul
             }
         }
         let search = |path: String| {
-            let mut body =
-                json!({ "schemas": [crate::scim::urn::SEARCH_REQUEST], "count": 1 });
+            let mut body = json!({ "schemas": [crate::scim::urn::SEARCH_REQUEST], "count": 1 });
             if model.config.filter {
                 body["filter"] = Value::from(format!("userName eq \"{none}\""));
             }

@@ -200,9 +200,7 @@ mod tests {
     fn patch(path: &str, ops: Value) -> Outgoing {
         Outgoing {
             method: Method::Patch,
-            body: Some(Body::Json(
-                json!({ "schemas": [crate::scim::urn::PATCH_OP], "Operations": ops }),
-            )),
+            body: Some(Body::Json(json!({ "schemas": [crate::scim::urn::PATCH_OP], "Operations": ops }))),
             ..Outgoing::get(path)
         }
     }

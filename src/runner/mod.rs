@@ -211,9 +211,14 @@ fn bounded(f: Finding) -> Finding {
     Finding { expected: cut(f.expected), actual: cut(f.actual), ..f }
 }
 
-/// The case's headers, under any of the step's own.
+/// The case's headers (its client's, and its own), under any of the step's own.
 pub(crate) fn add_case_headers(case: &Case, out: &mut Outgoing) {
-    for (name, value) in &case.doc.headers {
+    add_client_headers(&case.headers, out);
+}
+
+/// A client's headers, under any the request already has.
+pub(crate) fn add_client_headers(headers: &crate::suite::client::Headers, out: &mut Outgoing) {
+    for (name, value) in headers {
         // A Content-Type describes a body; a client sends none on a GET.
         let describes_body = name.eq_ignore_ascii_case("content-type");
         if out.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))

@@ -2,10 +2,13 @@
 //!
 //! Suites are compiled into the binary (see `build.rs`); `--suites DIR` loads
 //! them from disk instead, for suite authors. Loading is all-or-nothing and
-//! reports every problem in every file, each with its file and line.
+//! reports every problem in every file, each with its file and line: a
+//! template that cannot render included, so a case that loads never fails
+//! on its own text at run time.
 
 pub mod capability;
 pub mod case;
+pub mod client;
 pub mod coverage;
 pub mod json_schema;
 pub mod profile;
@@ -22,7 +25,8 @@ use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_suites.rs"));
 
-/// The directory holding the requirement catalogue; every other `.yaml` is a case.
+/// The directory holding the requirement catalogue; every `.yaml` outside
+/// it, but for [`client::CLIENTS_FILE`], is a case.
 pub const CATALOGUE_DIR: &str = "requirements/";
 
 /// A loaded, checked case.
@@ -36,6 +40,9 @@ pub struct Case {
     pub requirements: Vec<Requirement>,
     /// Every other catalogue entry a step or pointer check cites.
     pub cited: IndexMap<String, Requirement>,
+    /// What every request of the case carries: its client's headers with
+    /// the case's own over them.
+    pub headers: client::Headers,
 }
 
 impl Case {
@@ -63,6 +70,8 @@ impl Case {
 #[derive(Debug)]
 pub struct Suite {
     pub catalogue: IndexMap<String, Requirement>,
+    /// The identity providers' clients cases may play.
+    pub clients: client::Clients,
     pub cases: Vec<Arc<Case>>,
 }
 
@@ -136,6 +145,10 @@ impl Suite {
         for (path, text) in sources.iter().filter(|(p, _)| p.starts_with(CATALOGUE_DIR)) {
             load_catalogue(path, text, &mut catalogue, &mut errors);
         }
+        let mut clients = client::Clients::default();
+        for (path, text) in sources.iter().filter(|(p, _)| p == client::CLIENTS_FILE) {
+            load_clients(path, text, &mut clients, &mut errors);
+        }
         if catalogue.is_empty() && errors.is_empty() {
             errors.push(LoadError {
                 file: CATALOGUE_DIR.into(),
@@ -144,15 +157,16 @@ impl Suite {
             });
         }
         let mut cases: Vec<Arc<Case>> = Vec::new();
-        for (path, text) in sources.iter().filter(|(p, _)| !p.starts_with(CATALOGUE_DIR)) {
-            if let Some(case) = load_case(path, text, &catalogue, &cases, &mut errors) {
+        let is_case = |p: &str| !p.starts_with(CATALOGUE_DIR) && p != client::CLIENTS_FILE;
+        for (path, text) in sources.iter().filter(|(p, _)| is_case(p)) {
+            if let Some(case) = load_case(path, text, &catalogue, &clients, &cases, &mut errors) {
                 cases.push(Arc::new(case));
             }
         }
         if cases.is_empty() && errors.is_empty() {
             errors.push(LoadError { file: "suites".into(), line: 0, message: "no case files found".into() });
         }
-        if errors.is_empty() { Ok(Suite { catalogue, cases }) } else { Err(LoadErrors(errors)) }
+        if errors.is_empty() { Ok(Suite { catalogue, clients, cases }) } else { Err(LoadErrors(errors)) }
     }
 }
 
@@ -161,7 +175,7 @@ impl Suite {
     /// checked against this suite's catalogue; returns its index.
     pub fn add_case_file(&mut self, path: &str, text: &str) -> Result<usize, LoadErrors> {
         let mut errors = Vec::new();
-        match load_case(path, text, &self.catalogue, &self.cases, &mut errors) {
+        match load_case(path, text, &self.catalogue, &self.clients, &self.cases, &mut errors) {
             Some(case) if errors.is_empty() => {
                 self.cases.push(Arc::new(case));
                 Ok(self.cases.len() - 1)
@@ -176,6 +190,7 @@ fn load_case(
     path: &str,
     text: &str,
     catalogue: &IndexMap<String, Requirement>,
+    clients: &client::Clients,
     loaded: &[Arc<Case>],
     errors: &mut Vec<LoadError>,
 ) -> Option<Case> {
@@ -187,7 +202,26 @@ fn load_case(
         }
     };
     let before = errors.len();
-    check_case(path, &doc, catalogue, errors);
+    check_case(path, text, &doc, catalogue, errors);
+    let played = match &doc.client {
+        None => None,
+        Some(name) => {
+            let found = clients.get(&name.value);
+            if found.is_none() {
+                errors.push(LoadError {
+                    file: path.to_string(),
+                    line: name.referenced.line(),
+                    message: format!(
+                        "no client '{}' in {}; defined: {}",
+                        name.value,
+                        client::CLIENTS_FILE,
+                        clients.names().join(", ")
+                    ),
+                });
+            }
+            found
+        }
+    };
     if let Some(other) = loaded.iter().find(|c| c.id() == doc.id.value) {
         errors.push(LoadError {
             file: path.to_string(),
@@ -203,7 +237,32 @@ fn load_case(
         .into_iter()
         .filter_map(|id| catalogue.get(id).map(|r| (id.to_string(), r.clone())))
         .collect();
-    Some(Case { doc, file: path.to_string(), requirements, cited })
+    let headers = client::with_own(played, &doc.headers);
+    Some(Case { doc, file: path.to_string(), requirements, cited, headers })
+}
+
+/// The clients file: each client's headers, each one HTTP can send.
+fn load_clients(file: &str, text: &str, clients: &mut client::Clients, errors: &mut Vec<LoadError>) {
+    let parsed: IndexMap<String, Spanned<client::Client>> = match parse_yaml(file, text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    for (name, defined) in parsed {
+        let line = defined.referenced.line();
+        for (header, value) in &defined.value.headers {
+            if let Some(problem) = client::header_problem(header, value.as_deref()) {
+                errors.push(LoadError {
+                    file: file.into(),
+                    line,
+                    message: format!("client {name}: {problem}"),
+                });
+            }
+        }
+        clients.0.insert(name, defined.value);
+    }
 }
 
 fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> std::io::Result<()> {
@@ -229,7 +288,7 @@ fn yaml_options() -> serde_saphyr::Options {
     options
 }
 
-fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
     serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| {
         let rendered =
             e.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
@@ -342,6 +401,7 @@ fn step_requirements(doc: &CaseDoc) -> Vec<&str> {
 
 fn check_case(
     file: &str,
+    text: &str,
     doc: &CaseDoc,
     catalogue: &IndexMap<String, Requirement>,
     errors: &mut Vec<LoadError>,
@@ -373,11 +433,101 @@ fn check_case(
     if doc.steps.is_empty() {
         err(doc.id.referenced.line(), "a case has at least one step".into());
     }
-    for step in doc.steps.iter().chain(doc.cleanup.iter()) {
-        for (line, message) in check_step(&step.value, step.referenced.line(), catalogue) {
-            err(line, message);
+    for (name, value) in &doc.headers {
+        if let Some(problem) = client::header_problem(name, value.as_deref()) {
+            err(doc.id.referenced.line(), problem);
         }
     }
+    let mut starts: Vec<u64> = doc.steps.iter().chain(&doc.cleanup).map(|s| s.referenced.line()).collect();
+    starts.sort_unstable();
+    for step in doc.steps.iter().chain(doc.cleanup.iter()) {
+        let line = step.referenced.line();
+        for (line, message) in check_step(&step.value, line, catalogue) {
+            err(line, message);
+        }
+        let ends = starts.iter().copied().find(|s| *s > line);
+        for (at, malformed) in templates_of(&step.value, line) {
+            err(line_of(text, at, ends, &malformed.text), malformed.message);
+        }
+    }
+}
+
+/// Every template the runner renders for this step, checked: what step.rs,
+/// walk.rs and expect.rs pass to `template::render_*`. Each problem comes
+/// with the line of the construct that holds it.
+fn templates_of(step: &Step, line: u64) -> Vec<(u64, template::Malformed)> {
+    let mut problems = Vec::new();
+    let mut text = |at: u64, s: &str| {
+        if let Err(m) = template::check_str(s) {
+            problems.push((at, m));
+        }
+    };
+    if let Some(r) = &step.request {
+        text(line, &r.path);
+        r.query.values().chain(r.headers.values()).for_each(|v| text(line, v));
+        if let Some(body) = &r.body {
+            text(line, body);
+        }
+    }
+    if let Some(w) = &step.walk {
+        text(line, &w.path);
+        w.query.values().chain(&w.includes).for_each(|v| text(line, v));
+    }
+    let e = &step.expect;
+    for check in e.headers.values() {
+        match &check.value {
+            case::HeaderCheck::Equals(v) | case::HeaderCheck::Differs(v) | case::HeaderCheck::Matches(v) => {
+                text(check.referenced.line(), v)
+            }
+            case::HeaderCheck::Present | case::HeaderCheck::Absent => {}
+        }
+    }
+    let pointer_texts = e
+        .pointers
+        .iter()
+        .map(|p| (p.referenced.line(), &p.value))
+        .chain(e.each.iter().flat_map(|x| x.value.pointers.iter().map(|p| (x.referenced.line(), p))));
+    for (at, p) in pointer_texts.clone() {
+        text(at, &p.at);
+        if let Some(re) = &p.matches {
+            text(at, re);
+        }
+    }
+    let mut value = |at: u64, v: &serde_json::Value| {
+        if let Err(m) = template::check_value(v) {
+            problems.push((at, m));
+        }
+    };
+    if let Some(r) = &step.request
+        && let Some(json) = &r.json
+    {
+        value(line, json);
+    }
+    if let Some(json) = &e.json {
+        value(json.referenced.line(), &json.value);
+    }
+    if let Some(each) = &e.each
+        && let Some(json) = &each.value.json
+    {
+        value(each.referenced.line(), json);
+    }
+    for (at, p) in pointer_texts {
+        [&p.equals, &p.differs, &p.contains, &p.lacks].into_iter().flatten().for_each(|v| value(at, v));
+    }
+    problems
+}
+
+/// The line at or after `from` (and before `until`) where `needle` is
+/// written, else `from`: a problem inside a step's request or body is
+/// pointed at the line that holds it, where the file shows it as one line.
+fn line_of(text: &str, from: u64, until: Option<u64>, needle: &str) -> u64 {
+    let first = usize::try_from(from.max(1) - 1).unwrap_or(usize::MAX);
+    text.lines()
+        .enumerate()
+        .skip(first)
+        .take_while(|(i, _)| until.is_none_or(|u| (*i as u64) + 1 < u))
+        .find(|(_, l)| !needle.is_empty() && l.contains(needle))
+        .map_or(from, |(i, _)| i as u64 + 1)
 }
 
 fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>) -> Vec<(u64, String)> {
@@ -419,8 +569,8 @@ fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>)
     let e = &step.expect;
     for (name, check) in &e.headers {
         if let case::HeaderCheck::Matches(re) = &check.value
-            && !re.contains("{{")
-            && let Err(err) = regex::Regex::new(re)
+            && let Ok(shape) = template::regex_shape(re)
+            && let Err(err) = regex::Regex::new(&shape)
         {
             problems
                 .push((check.referenced.line(), format!("header {name}: invalid regular expression: {err}")));
@@ -523,8 +673,8 @@ fn check_pointer_check(
         problems.push((line, format!("'{}' is not a JSON pointer (it starts with '/')", c.at)));
     }
     if let Some(re) = &c.matches
-        && !re.contains("{{")
-        && let Err(err) = regex::Regex::new(re)
+        && let Ok(shape) = template::regex_shape(re)
+        && let Err(err) = regex::Regex::new(&shape)
     {
         problems.push((line, format!("invalid regular expression: {err}")));
     }
@@ -553,4 +703,177 @@ fn is_empty_expect(e: &case::Expect) -> bool {
         && e.schema.is_none()
         && e.each.is_none()
         && e.sorted.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATALOGUE: &str = "- { id: r.one, source: s, level: MUST, says: x }\n";
+    const HEAD: &str =
+        "id: a::b\ntitle: t\nrequirements: [r.one]\nsteps:\n  - request: { method: GET, path: /Users }\n";
+
+    fn load(files: &[(&str, &str)]) -> Result<Suite, LoadErrors> {
+        let mut sources = vec![("requirements/r.yaml".to_string(), CATALOGUE.to_string())];
+        sources.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+        Suite::from_sources(sources)
+    }
+
+    /// Each place the runner renders a template, with a mistake on the
+    /// step's `n`th line (0 is its first).
+    const MISTAKES: &[(&str, u64)] = &[
+        ("  - request: { method: GET, path: \"/Users/{{user\" }\n", 0),
+        (
+            "  - request:\n      method: GET\n      path: /Users\n      query: { filter: 'userName eq \"{{ unique | upper }}\"' }\n",
+            3,
+        ),
+        ("  - request:\n      method: GET\n      path: /Users\n      headers: { If-Match: \"{{v\" }\n", 3),
+        (
+            "  - request:\n      method: POST\n      path: /Users\n      json:\n        userName: x\n        name: { givenName: \"{{}}\" }\n",
+            5,
+        ),
+        ("  - request:\n      method: POST\n      path: /Users\n      json:\n        \"{{a\": 1\n", 4),
+        (
+            "  - request:\n      method: POST\n      path: /Bulk\n      json:\n        Operations: { $repeat: { count: 1, itme: x } }\n",
+            4,
+        ),
+        ("  - request:\n      method: POST\n      path: /Users\n      body: \"{ {{unique }\"\n", 3),
+        ("  - walk: { path: \"/Users/{{x\", count: 2 }\n", 0),
+        ("  - walk:\n      path: /Users\n      count: 2\n      query: { filter: \"{{ f(x) }}\" }\n", 3),
+        ("  - walk:\n      path: /Users\n      count: 2\n      includes: [\"{{a\"]\n", 3),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      status: 200\n      headers:\n        ETag: { equals: \"{{v\" }\n",
+            4,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      headers:\n        ETag: { differs: \"{{v\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      headers:\n        ETag: { matches: \"^{{v\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      json:\n        a: 1\n        userName: \"{{u\"\n",
+            4,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: \"/{{p\", present: true }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, equals: \"{{p\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, differs: [\"{{p\"] }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, contains: { value: \"{{p\" } }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, lacks: \"{{p\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, matches: \"{{p\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      each:\n        json: { id: \"{{p\" }\n",
+            3,
+        ),
+        (
+            "  - request: { method: GET, path: /Users }\n    expect:\n      each:\n        pointers: [{ at: /id, equals: \"{{p\" }]\n",
+            3,
+        ),
+    ];
+
+    #[test]
+    fn a_template_that_cannot_render_is_a_load_error_at_its_line() {
+        let first = HEAD.lines().count() as u64 + 1;
+        for (step, n) in MISTAKES {
+            let errors = match load(&[("bad.yaml", &format!("{HEAD}{step}"))]) {
+                Ok(_) => panic!("loaded:\n{step}"),
+                Err(e) => e.0,
+            };
+            assert_eq!(errors.len(), 1, "{step}{errors:?}");
+            let e = &errors[0];
+            assert_eq!((e.file.as_str(), e.line), ("bad.yaml", first + n), "{step}{e}");
+            let template_problem = ["unclosed", "no filters", "names no variable", "unknown key"];
+            assert!(template_problem.iter().any(|p| e.message.contains(p)), "{step}{e}");
+        }
+    }
+
+    #[test]
+    fn text_the_runner_sends_as_written_is_not_a_template() {
+        let case = "id: a::b\ntitle: t\nrequirements: [r.one]\nheaders: { X-Note: \"{{ as written\" }\nsteps:\n  - name: \"{{ a step\"\n    request: { method: GET, path: /Users, query: { \"{{key\": x } }\n    expect: { each: { at: /Resources, schema: error }, sorted: { by: userName } }\n";
+        load(&[("ok.yaml", case)]).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn an_invalid_regular_expression_is_found_through_its_variables() {
+        let step = "  - request: { method: GET, path: /Users }\n    expect:\n      pointers:\n        - { at: /a, matches: \"^{{p}}(\" }\n";
+        let error = load(&[("bad.yaml", &format!("{HEAD}{step}"))]).unwrap_err().to_string();
+        assert!(error.contains("bad.yaml:9") && error.contains("regular expression"), "{error}");
+    }
+
+    const CLIENTS: &str = "okta:\n  headers:\n    User-Agent: Okta SCIM Client 1.0.0\n    Accept-Charset: utf-8\n    Content-Type: application/scim+json; charset=utf-8\nentra:\n  headers: { User-Agent: null, ADSCIMVersion: \"5.0\" }\n";
+
+    #[test]
+    fn a_case_plays_a_client_and_its_own_headers_go_over_the_clients() {
+        let case = "id: a::b\ntitle: t\nrequirements: [r.one]\nclient: okta\nheaders:\n  accept-charset: iso-8859-1\n  User-Agent: null\n  X-Extra: yes\nsteps:\n  - request: { method: GET, path: /Users }\n";
+        let suite = load(&[("clients.yaml", CLIENTS), ("a.yaml", case)]).unwrap_or_else(|e| panic!("{e}"));
+        let headers: Vec<(&str, Option<&str>)> =
+            suite.cases[0].headers.iter().map(|(n, v)| (n.as_str(), v.as_deref())).collect();
+        assert_eq!(
+            headers,
+            [
+                ("User-Agent", None),
+                ("Accept-Charset", Some("iso-8859-1")),
+                ("Content-Type", Some("application/scim+json; charset=utf-8")),
+                ("X-Extra", Some("yes")),
+            ]
+        );
+        assert_eq!(suite.clients.names(), ["okta", "entra"]);
+        assert!(
+            suite.cases[0].doc.to_yaml().unwrap().contains("client: okta\n"),
+            "the file keeps the reference"
+        );
+    }
+
+    #[test]
+    fn an_unknown_client_or_a_header_http_cannot_send_is_a_load_error_at_its_line() {
+        let case = "id: a::b\ntitle: t\nrequirements: [r.one]\nclient: octa\nsteps:\n  - request: { method: GET, path: /Users }\n";
+        let error = load(&[("clients.yaml", CLIENTS), ("a.yaml", case)]).unwrap_err().to_string();
+        assert!(
+            error.contains("a.yaml:4: no client 'octa' in clients.yaml; defined: okta, entra"),
+            "{error}"
+        );
+        let bad = format!("{CLIENTS}google:\n  headers: {{ User Agent: x }}\n");
+        let error = load(&[("clients.yaml", &bad), ("a.yaml", HEAD)]).unwrap_err().to_string();
+        assert!(error.contains("clients.yaml:9: client google: header name \"User Agent\""), "{error}");
+        let error = load(&[("clients.yaml", "okta: { headers: {}, agent: x }\n"), ("a.yaml", HEAD)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("clients.yaml:1") && error.contains("agent"), "{error}");
+    }
+
+    #[test]
+    fn every_bundled_case_writes_back_as_the_case_it_was_read_from() {
+        let suite = Suite::embedded().unwrap();
+        for case in &suite.cases {
+            let yaml = case.doc.to_yaml().unwrap();
+            let again: CaseDoc = parse_yaml(&case.file, &yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+            assert_eq!(
+                serde_json::to_value(&again).unwrap(),
+                serde_json::to_value(&case.doc).unwrap(),
+                "{}",
+                case.file
+            );
+            assert_eq!(again.to_yaml().unwrap(), yaml, "{}", case.file);
+        }
+    }
 }

@@ -18,6 +18,55 @@ pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// One part of a template: text as written, or a variable's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'t> {
+    Text(&'t str),
+    Var(&'t str),
+}
+
+/// The pieces of `text`, or why it is not a template: an unclosed `{{`, or
+/// something other than one name between `{{` and `}}` (templates have no
+/// filters or functions). The loader parses every template of a case with
+/// this, so a case that loads never fails here at run time.
+pub fn parse(text: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            pieces.push(Piece::Text(&rest[..start]));
+        }
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| format!("unclosed '{{{{' in \"{text}\""))?;
+        let inside = &after[..end];
+        let name = inside.trim();
+        if !valid_name(name) {
+            return Err(not_a_name(inside));
+        }
+        pieces.push(Piece::Var(name));
+        rest = &after[end + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    Ok(pieces)
+}
+
+fn not_a_name(inside: &str) -> String {
+    let written = format!("{{{{{inside}}}}}");
+    if inside.trim().is_empty() {
+        format!("'{written}' names no variable")
+    } else if inside.contains('{') {
+        format!("'{written}' holds a '{{': templates do not nest")
+    } else if inside.contains('|') || inside.contains('(') {
+        format!(
+            "'{written}' is not a variable: a template holds one name (letters, digits and '_'), with no filters or functions"
+        )
+    } else {
+        format!("'{written}' is not a variable: a name is letters, digits and '_'")
+    }
+}
+
 /// Substitutes every `{{name}}` in `text`; an unknown name is an error.
 pub fn render_str(text: &str, vars: &Vars) -> Result<String, String> {
     render_with(text, vars, &|s| s.to_string())
@@ -35,6 +84,19 @@ pub fn render_path(text: &str, vars: &Vars) -> Result<String, String> {
     render_with(text, vars, &encode_segment)
 }
 
+/// The regular expression a template makes, each variable standing for a
+/// literal: a variable's value is always escaped, so what the pattern is
+/// can be checked before any value is known.
+pub fn regex_shape(text: &str) -> Result<String, String> {
+    Ok(parse(text)?
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t,
+            Piece::Var(_) => "x",
+        })
+        .collect())
+}
+
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -50,14 +112,11 @@ fn encode_segment(s: &str) -> String {
 
 fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| format!("unclosed '{{{{' in \"{text}\""))?;
-        let name = after[..end].trim();
-        let value = lookup(name, vars)?;
-        out.push_str(&quote(&text_of(value)));
+    for piece in parse(text)? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Var(name) => out.push_str(&quote(&text_of(lookup(name, vars)?))),
+        }
         // A large captured value named many times would grow without end.
         if out.len() > MOST_BYTES {
             return Err(format!(
@@ -66,10 +125,57 @@ fn render_with(text: &str, vars: &Vars, quote: &dyn Fn(&str) -> String) -> Resul
                 MOST_BYTES / (1024 * 1024)
             ));
         }
-        rest = &after[end + 2..];
     }
-    out.push_str(rest);
     Ok(out)
+}
+
+/// A template that cannot render whatever the variables hold, and the text
+/// it was found in (so the loader can point at its line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub message: String,
+    pub text: String,
+}
+
+/// Checks what [`render_str`] would parse, before any variable has a value.
+pub fn check_str(text: &str) -> Result<(), Malformed> {
+    parse(text).map(drop).map_err(|message| Malformed { message, text: text.to_string() })
+}
+
+/// Checks what [`render_value`] would parse: every string and key, and the
+/// shape of each `$repeat` (its counts may still be variables).
+pub fn check_value(value: &Value) -> Result<(), Malformed> {
+    match value {
+        Value::String(s) => check_str(s),
+        Value::Array(items) => items.iter().try_for_each(check_value),
+        Value::Object(obj) if obj.len() == 1 && obj.contains_key(REPEAT) => check_repeat(&obj[REPEAT]),
+        Value::Object(obj) => obj.iter().try_for_each(|(k, v)| {
+            check_str(k)?;
+            check_value(v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_repeat(spec: &Value) -> Result<(), Malformed> {
+    let malformed = |message: String| Malformed { message, text: REPEAT.to_string() };
+    let obj = spec.as_object().ok_or_else(|| malformed(REPEAT_SHAPE.into()))?;
+    if let Some(key) = obj.keys().find(|k| !REPEAT_KEYS.contains(&k.as_str())) {
+        return Err(malformed(unknown_repeat_key(key)));
+    }
+    for key in ["count", "plus"] {
+        if let Some(v) = obj.get(key) {
+            check_value(v)?;
+            let a_count = v.as_u64().is_some() || v.as_str().is_some_and(|s| whole_variable(s).is_some());
+            if !a_count {
+                return Err(malformed(not_a_count(key)));
+            }
+        }
+    }
+    if obj.get("join").is_some_and(|j| !j.is_string()) {
+        return Err(malformed(JOIN_TAKES_A_STRING.into()));
+    }
+    check_value(obj.get("item").ok_or_else(|| malformed(REPEAT_NEEDS_ITEM.into()))?)
 }
 
 /// Substitutes variables in every string of a JSON value, keys included.
@@ -142,17 +248,28 @@ const MOST_NODES: usize = 1_000_000;
 /// Text in one rendered value: a body past `maxPayloadSize` takes a long string.
 const MOST_BYTES: usize = 64 * 1024 * 1024;
 
+const REPEAT_KEYS: [&str; 4] = ["count", "plus", "item", "join"];
+const REPEAT_SHAPE: &str = "$repeat takes an object: {count, plus, item}";
+const REPEAT_NEEDS_ITEM: &str = "$repeat needs an item";
+const JOIN_TAKES_A_STRING: &str = "$repeat.join must be a string";
+
+fn unknown_repeat_key(key: &str) -> String {
+    format!("$repeat has an unknown key '{key}'; it takes count, plus, item and join")
+}
+
+fn not_a_count(key: &str) -> String {
+    format!("$repeat.{key} must be a whole number (or a variable holding one)")
+}
+
 fn repeat(spec: &Value, vars: &Vars, budget: &mut Budget) -> Result<Value, String> {
-    let obj = spec.as_object().ok_or("$repeat takes an object: {count, plus, item}")?;
-    if let Some(key) = obj.keys().find(|k| !["count", "plus", "item", "join"].contains(&k.as_str())) {
-        return Err(format!("$repeat has an unknown key '{key}'; it takes count, plus, item and join"));
+    let obj = spec.as_object().ok_or(REPEAT_SHAPE)?;
+    if let Some(key) = obj.keys().find(|k| !REPEAT_KEYS.contains(&k.as_str())) {
+        return Err(unknown_repeat_key(key));
     }
     let mut number = |key: &str| -> Result<u64, String> {
         match obj.get(key) {
             None => Ok(0),
-            Some(v) => render_within(v, vars, budget)?
-                .as_u64()
-                .ok_or_else(|| format!("$repeat.{key} must be a whole number (or a variable holding one)")),
+            Some(v) => render_within(v, vars, budget)?.as_u64().ok_or_else(|| not_a_count(key)),
         }
     };
     let n = number("count")?.checked_add(number("plus")?).ok_or("$repeat: count + plus is too large")?;
@@ -163,7 +280,7 @@ fn repeat(spec: &Value, vars: &Vars, budget: &mut Budget) -> Result<Value, Strin
         return Err(format!("$repeat asks for {n} items, past at most {MOST_REPEATS} in one value"));
     }
     budget.items -= n;
-    let item = obj.get("item").ok_or("$repeat needs an item")?;
+    let item = obj.get("item").ok_or(REPEAT_NEEDS_ITEM)?;
     let mut scoped = vars.clone();
     (1..=n)
         .map(|i| {
@@ -183,8 +300,8 @@ fn join(
     vars: &Vars,
     budget: &mut Budget,
 ) -> Result<Value, String> {
-    let separator = separator.as_str().ok_or("$repeat.join must be a string")?;
-    let item = obj.get("item").ok_or("$repeat needs an item")?;
+    let separator = separator.as_str().ok_or(JOIN_TAKES_A_STRING)?;
+    let item = obj.get("item").ok_or(REPEAT_NEEDS_ITEM)?;
     let too_long = || format!("$repeat with join makes more than {MOST_BYTES} bytes in one value");
     let uses_index = item.to_string().contains("{{i}}");
     if !uses_index {
@@ -222,8 +339,10 @@ fn join(
 }
 
 fn whole_variable(s: &str) -> Option<&str> {
-    let inner = s.strip_prefix("{{")?.strip_suffix("}}")?;
-    (!inner.contains("{{") && !inner.contains("}}")).then(|| inner.trim())
+    match parse(s).ok()?.as_slice() {
+        [Piece::Var(name)] => Some(name),
+        _ => None,
+    }
 }
 
 fn lookup<'v>(name: &str, vars: &'v Vars) -> Result<&'v Value, String> {
@@ -313,6 +432,67 @@ mod tests {
         assert_eq!(render_value(&numbered, &vars()).unwrap(), json!("1,2,3"));
         let huge = json!({ "$repeat": { "count": 100_000_000, "item": "x", "join": "" } });
         assert!(render_value(&huge, &vars()).is_err());
+    }
+
+    #[test]
+    fn a_template_is_text_and_names_and_nothing_else() {
+        assert_eq!(
+            parse("/Users/{{ user }}?x={{n}}}").unwrap(),
+            [
+                Piece::Text("/Users/"),
+                Piece::Var("user"),
+                Piece::Text("?x="),
+                Piece::Var("n"),
+                Piece::Text("}")
+            ]
+        );
+        assert_eq!(parse("").unwrap(), []);
+        for (text, says) in [
+            ("a {{user", "unclosed '{{' in \"a {{user\""),
+            ("{{ user | upper }}", "no filters or functions"),
+            ("{{ lower(user) }}", "no filters or functions"),
+            ("{{}}", "'{{}}' names no variable"),
+            ("{{ {{user}} }}", "templates do not nest"),
+            ("{{user name}}", "a name is letters, digits and '_'"),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(says), "{text}: {error}");
+            assert_eq!(check_str(text), Err(Malformed { message: error, text: text.into() }));
+            assert!(render_str(text, &vars()).is_err(), "{text} does not render either");
+        }
+    }
+
+    #[test]
+    fn a_value_is_checked_where_it_would_render_and_repeats_by_their_shape() {
+        assert!(check_value(&json!({ "{{user}}": ["{{n}}", 1, null, { "$repeat": { "count": "{{n}}", "item": "{{i}}" } }] })).is_ok());
+        assert!(
+            check_value(&json!({ "$repeat": { "count": 2, "plus": 1, "item": "x", "join": "," } })).is_ok()
+        );
+        for (value, says) in [
+            (json!({ "a {{user": 1 }), "unclosed"),
+            (json!([{ "a": ["{{ n | x }}"] }]), "no filters"),
+            (json!({ "$repeat": [1] }), "takes an object"),
+            (json!({ "$repeat": { "count": 1, "itme": 1 } }), "unknown key 'itme'"),
+            (json!({ "$repeat": { "count": "x", "item": 1 } }), "$repeat.count must be a whole number"),
+            (
+                json!({ "$repeat": { "count": 1, "plus": -1, "item": 1 } }),
+                "$repeat.plus must be a whole number",
+            ),
+            (json!({ "$repeat": { "count": 1 } }), "needs an item"),
+            (json!({ "$repeat": { "count": 1, "item": 1, "join": 0 } }), "join must be a string"),
+            (json!({ "$repeat": { "count": 1, "item": "{{i" } }), "unclosed"),
+        ] {
+            let error = check_value(&value).unwrap_err();
+            assert!(error.message.contains(says), "{value}: {error:?}");
+            assert!(render_value(&value, &vars()).is_err(), "{value} does not render either");
+        }
+    }
+
+    #[test]
+    fn a_regex_template_has_the_shape_its_values_will_give_it() {
+        assert_eq!(regex_shape("^{{user}}-[0-9]+$").unwrap(), "^x-[0-9]+$");
+        assert!(regex::Regex::new(&regex_shape("^{{user}}(").unwrap()).is_err());
+        assert!(regex_shape("^{{user").is_err());
     }
 
     #[test]

@@ -136,6 +136,22 @@ fn usage_and_suite_problems_exit_2() {
 }
 
 #[test]
+fn a_template_that_cannot_render_stops_the_run_before_it_starts() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::create_dir_all(dir.join("requirements")).unwrap();
+    std::fs::write(dir.join("requirements/r.yaml"), "- { id: r, source: s, level: MUST, says: x }\n")
+        .unwrap();
+    let case = "id: a::b\ntitle: t\nrequirements: [r]\nsteps:\n  - request:\n      method: GET\n      path: /Users\n      query: { filter: 'userName eq \"{{unique\"' }\n";
+    std::fs::write(dir.join("bad.yaml"), case).unwrap();
+    let out = scimitar(&["run", "--suites", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml:8") && err.contains("unclosed '{{'"), "{err}");
+    assert!(!stdout(&out).contains("a::b"), "no case ran: {}", stdout(&out));
+}
+
+#[test]
 fn an_unreachable_target_exits_3_with_one_clear_message() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = scimitar(&[
