@@ -116,7 +116,7 @@ sys.exit("no answer from " + url + " within 30 s")
 PY
 }
 
-# summarise NAME JSON EXIT: cases passed/failed/skipped/errors, then each
+# summarise NAME JSON EXIT: the counts of each verdict, then each
 # failed case with the requirement ids its findings cite.
 summarise() {
   python3 - "$@" <<'PY'
@@ -131,22 +131,22 @@ levels = s.get("findings") or {
     level.lower(): sum(f["requirement"]["level"] == level for c in report["cases"] for f in c.get("findings", []))
     for level in ("MUST", "SHOULD", "MAY")}
 print(f"== {name}: {report['target']['url']} (scimitar exit {code}: {verdict})")
-print(f"   {s['total']} cases: {s['passed']} passed, {s['failed']} failed"
-      f" ({s['warnings']} of them SHOULD/MAY only), {s['skipped']} skipped, {s['errors']} errors;"
-      f" findings: MUST {levels['must']}, SHOULD {levels['should']}, MAY {levels['may']}")
+print(f"   {s['total']} cases: {s['passed']} passed, {s['failed']} failed, {s['warned']} warned,"
+      f" {s['noted']} noted, {s['blocked']} blocked, {s['not_applicable']} not applicable,"
+      f" {s['errors']} errors; findings: MUST {levels['must']}, SHOULD {levels['should']}, MAY {levels['may']}")
 caps = ", ".join(report["target"]["capabilities"]) or "none"
 print(f"   capabilities: {caps}")
 for case in report["cases"]:
-    if case["outcome"] == "fail":
+    outcome = case.get("verdict") or case.get("outcome")
+    if outcome in ("fail", "warn", "blocked"):
         reqs = []
         for finding in case.get("findings", []):
             r = finding["requirement"]
             label = f"{r['id']} ({r['level']})"
             if label not in reqs:
                 reqs.append(label)
-        gating = any(f["requirement"]["level"] == "MUST" for f in case.get("findings", []))
-        print(f"   {'FAIL' if gating else 'WARN'}  {case['id']}: {', '.join(reqs)}")
-    elif case["outcome"] == "error":
+        print(f"   {outcome.upper():5} {case['id']}: {', '.join(reqs) or case.get('message', '')}")
+    elif outcome == "error":
         print(f"   ERROR {case['id']}: {case.get('kind', '?')}: {case.get('message', '')}")
 PY
 }
