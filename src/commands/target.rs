@@ -27,7 +27,7 @@ pub(super) fn target(
     } else if let Some(b) = &args.basic {
         Some(TargetAuth::basic(b))
     } else {
-        args.auth_header.as_deref().map(TargetAuth::header).transpose().map_err(Failure::Usage)?
+        args.auth_header.as_deref().map(TargetAuth::header).transpose().map_err(Failure::usage)?
     };
     let (mut target, server) = match (&args.target, &args.url) {
         (Some(file), url) => {

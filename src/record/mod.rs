@@ -52,7 +52,7 @@ type ExchangeHook = Box<dyn Fn(&Recorded, usize) + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("--upstream {0}")]
-    Upstream(String),
+    Upstream(#[from] crate::runner::target::TargetError),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
 }
@@ -62,7 +62,7 @@ impl Recorder {
     /// included) and writing the case to `out` after every exchange, so a
     /// killed proxy loses nothing already answered.
     pub fn new(upstream: &str, out: PathBuf, name: &str, timeout: Duration) -> Result<Recorder, RecordError> {
-        crate::runner::target::parse_base_url(upstream).map_err(RecordError::Upstream)?;
+        crate::runner::target::parse_base_url(upstream)?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)

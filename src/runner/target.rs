@@ -62,35 +62,54 @@ impl TargetAuth {
     }
 
     /// `Name: value`.
-    pub fn header(text: &str) -> Result<TargetAuth, String> {
+    pub fn header(text: &str) -> Result<TargetAuth, TargetError> {
         // The text is a credential: no part of it goes into the message.
-        let (name, value) = text.split_once(':').ok_or("--header must look like 'Name: value'")?;
+        let (name, value) = text.split_once(':').ok_or(TargetError::HeaderShape)?;
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() || value.is_empty() {
-            return Err("a header needs a name and a value: 'Name: value'".into());
+            return Err(TargetError::HeaderShape);
         }
         Ok(TargetAuth::Header { name: name.to_string(), value: value.to_string() })
     }
 }
 
+/// Why a base URL or a credential header from the command line or a target
+/// file cannot be used. Never quotes a header: it is a credential.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error(
+        "{url:?} has no scheme: write http://{bare} or https://{bare} (the server's base URL, path prefix included)"
+    )]
+    NoScheme { url: String, bare: String },
+    #[error("{url:?}: a SCIM server is reached over http or https, not {scheme}: write https://{rest}")]
+    OtherScheme { url: String, scheme: String, rest: String },
+    #[error("{url:?} is not a URL: {reason}")]
+    NotUrl { url: String, reason: String },
+    #[error("{url:?} names no host")]
+    NoHost { url: String },
+    #[error("a credential header must look like 'Name: value', with both a name and a value")]
+    HeaderShape,
+}
+
 /// A base URL from the command line or a target file, or what to write
 /// instead: scimitar talks to SCIM servers over http and https only.
-pub fn parse_base_url(url: &str) -> Result<reqwest::Url, String> {
+pub fn parse_base_url(url: &str) -> Result<reqwest::Url, TargetError> {
     let trimmed = url.trim();
     let Some((scheme, rest)) = trimmed.split_once("://") else {
-        let bare = trimmed.trim_start_matches('/');
-        return Err(format!(
-            "{url:?} has no scheme: write http://{bare} or https://{bare} (the server's base URL, path prefix included)"
-        ));
+        let bare = trimmed.trim_start_matches('/').to_string();
+        return Err(TargetError::NoScheme { url: url.to_string(), bare });
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err(format!(
-            "{url:?}: a SCIM server is reached over http or https, not {scheme}: write https://{rest}"
-        ));
+        return Err(TargetError::OtherScheme {
+            url: url.to_string(),
+            scheme: scheme.to_string(),
+            rest: rest.to_string(),
+        });
     }
-    let parsed = reqwest::Url::parse(trimmed).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    let parsed = reqwest::Url::parse(trimmed)
+        .map_err(|e| TargetError::NotUrl { url: url.to_string(), reason: e.to_string() })?;
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{url:?} names no host"));
+        return Err(TargetError::NoHost { url: url.to_string() });
     }
     Ok(parsed)
 }
@@ -197,11 +216,11 @@ mod tests {
 
     #[test]
     fn a_base_url_without_a_scheme_or_with_another_says_what_to_write() {
-        let e = parse_base_url("127.0.0.1:8080/scim/v2").unwrap_err();
+        let e = parse_base_url("127.0.0.1:8080/scim/v2").unwrap_err().to_string();
         assert!(e.contains("write http://127.0.0.1:8080/scim/v2 or https://127.0.0.1:8080/scim/v2"), "{e}");
-        let e = parse_base_url("localhost:8080/scim/v2").unwrap_err();
+        let e = parse_base_url("localhost:8080/scim/v2").unwrap_err().to_string();
         assert!(e.contains("has no scheme"), "{e}");
-        let e = parse_base_url("ftp://example.com/scim").unwrap_err();
+        let e = parse_base_url("ftp://example.com/scim").unwrap_err().to_string();
         assert!(e.contains("not ftp: write https://example.com/scim"), "{e}");
         assert!(parse_base_url("http://").is_err());
         assert!(parse_base_url("https://[::1").is_err());
