@@ -46,7 +46,7 @@ variants! {
         "no filtering: filter.supported is false and a filter is 400 invalidFilter (501 with not-implemented-501)"
         => "RFC 7644 §3.4.2.2: \"Filtering is an OPTIONAL parameter for SCIM service providers.\" No text says what a server without filtering answers; the reading taken is Table 9's invalidFilter (\"combination is not supported\"), or Table 8's 501 (\"does not support the request operation\").",
     NoSearch = "no-search":
-        "no POST /.search, at the root or on a resource endpoint (404; 501 with not-implemented-501)"
+        "no POST /.search, at the root or on a resource endpoint (404 at the root, 405 on an endpoint, where .search reads as a resource id; 501 with not-implemented-501)"
         => "RFC 7644 §3.4.3: \"Clients MAY execute queries without passing parameters on the URL by using the HTTP POST verb combined with the \"/.search\" path extension.\" No sentence requires a server to offer it and no ServiceProviderConfig flag announces it; the reading taken is that it is optional.",
     NoSchemaById = "no-schema-by-id":
         "only the discovery lists: GET /Schemas/{id} and /ResourceTypes/{id} answer 404"
