@@ -225,7 +225,6 @@ impl Fault {
             | F::BulkErrorBare
             | F::BulkStatusAlways200
             | F::BulkLimitNotNamed
-            | F::BulkLimitsNotAdvertised
                 if has(V::NoBulk) =>
             {
                 Some("Bulk is left out (no-bulk)")
