@@ -184,6 +184,7 @@ faults! {
     PatchEmptyIgnored = "patch-empty-ignored": "a PATCH replace whose value is \"\" or null keeps the old value, as if nothing were sent",
     StartIndexNotEchoed = "start-index-not-echoed": "a listing says startIndex 1 whatever startIndex was asked for",
     GroupSchemaUnlisted = "group-schema-unlisted": "/Schemas leaves out the Group schema, though /Groups is served",
+    OktaTypesUnserved = "okta-types-unserved": "/ResourceTypes lists Okta's Entitlement and Role types (--compat okta), but /Entitlements and /Roles answer 404",
     NoUserAgent403 = "no-user-agent-403": "a request without a User-Agent, or with an empty one, gets an HTML 403, as from a web application firewall",
     CreatedBumped = "created-bumped": "an update sets meta.created to the time of the update",
     LastModifiedFrozen = "last-modified-frozen": "meta.lastModified keeps the creation time whatever changes",

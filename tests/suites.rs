@@ -108,6 +108,7 @@ const IDP_BREAKERS: &[(Profile, &[&str])] = &[
             "list-numbers-as-strings",
             "remove-filter-clears-all",
             "inactive-hidden",
+            "okta-types-unserved",
         ],
     ),
     (
@@ -212,11 +213,24 @@ fn minimal_proof() -> &'static selftest::Proof {
 
 /// Against a strict server, an IdP case that relies on what only the IdP
 /// sends (`quirk`) fails, and says why: what the IdP sends, the RFC rule, and
-/// that a server must accept it anyway; every other IdP case passes there
-/// (`idp-preference`: may warn, the strict server answering as the RFC allows).
+/// that a server must accept it anyway; one about what only a server lenient
+/// for the IdP serves (`compat-only`) does not apply, and says why; every
+/// other IdP case passes there (`idp-preference`: may warn, the strict server
+/// answering as the RFC allows).
 fn strict_verdict(case: &Case) -> Result<(), Failed> {
     let report = strict().run(case);
     let tags = &case.doc.tags;
+    if tags.iter().any(|t| t == "compat-only") {
+        // What only a server lenient for the IdP serves (Okta's governance
+        // types): a strict server lacks it, and the case must say so.
+        return match &report.outcome {
+            Outcome::NotApplicable { reason } if !reason.trim().is_empty() => Ok(()),
+            _ => Err(Failed::from(format!(
+                "a `compat-only` case must be not applicable, with the reason, against a strict server:\n{}",
+                explain(&report)
+            ))),
+        };
+    }
     if tags.iter().any(|t| t == "quirk") {
         let findings = report.outcome.findings();
         let explained = findings.iter().any(|f| {
