@@ -181,6 +181,7 @@ faults! {
     CursorNotUrlSafe = "cursor-not-url-safe": "cursors carry '/', outside RFC 3986's unreserved characters",
     CursorBypassesAuth = "cursor-bypasses-auth": "a request carrying a cursor is served without credentials",
     CursorSearchIgnored = "cursor-search-ignored": "POST .search ignores a cursor in its body and pages by index",
+    CursorSortIgnored = "cursor-sort-ignored": "pages read by cursor ignore sortBy: they come in creation order",
     PatchEmptyIgnored = "patch-empty-ignored": "a PATCH replace whose value is \"\" or null keeps the old value, as if nothing were sent",
     StartIndexNotEchoed = "start-index-not-echoed": "a listing says startIndex 1 whatever startIndex was asked for",
     GroupSchemaUnlisted = "group-schema-unlisted": "/Schemas leaves out the Group schema, though /Groups is served",
@@ -255,6 +256,7 @@ impl Fault {
             | F::CursorNotUrlSafe
             | F::CursorBypassesAuth
             | F::CursorSearchIgnored
+            | F::CursorSortIgnored
             | F::SpcPaginationIncomplete
                 if has(V::NoCursor) =>
             {
