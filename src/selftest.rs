@@ -75,12 +75,12 @@ pub async fn run_against(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    FaultyServer::start(faults, VariantSet::none()).await?.run(cases, jobs).await
+    FaultyServer::new(faults, VariantSet::none()).run(cases, jobs).await
 }
 
 /// The ids of the cases that fail against a server with `fault`.
 pub async fn failing_under(fault: Fault, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
-    FaultyServer::start(FaultSet::of(&[fault]), VariantSet::none()).await?.failing(cases, jobs).await
+    FaultyServer::new(FaultSet::of(&[fault]), VariantSet::none()).failing(cases, jobs).await
 }
 
 /// Enough of the matrix to prove the suites sound: for each case one fault
@@ -120,7 +120,7 @@ pub async fn proof_under(
     let faults: Vec<Fault> = faults.iter().copied().filter(|f| f.inert_under(variants).is_none()).collect();
     let batch = jobs.max(1) * 2;
     let first_catches = stream::iter(faults.iter().map(|&fault| async move {
-        let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
+        let server = FaultyServer::new(FaultSet::of(&[fault]), variants);
         let mut likely: Vec<&Arc<Case>> = cases.iter().collect();
         likely.sort_by_key(|c| std::cmp::Reverse(affinity(fault.name(), c.id())));
         for chunk in likely.chunks(batch) {
@@ -157,7 +157,7 @@ pub async fn proof_under(
         let kills = futures_util::future::join_all(wave.iter().map(|&(_, fault)| {
             let alive = &alive;
             async move {
-                let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
+                let server = FaultyServer::new(FaultSet::of(&[fault]), variants);
                 Ok::<_, String>((fault, server.failing(alive, jobs).await?))
             }
         }))
@@ -207,13 +207,13 @@ struct FaultyServer {
 type Prepared = (ReferenceServer, Arc<runner::RunContext>);
 
 impl FaultyServer {
-    async fn start(faults: FaultSet, variants: VariantSet) -> Result<FaultyServer, String> {
-        Ok(FaultyServer {
+    fn new(faults: FaultSet, variants: VariantSet) -> FaultyServer {
+        FaultyServer {
             faults,
             variants,
             strict: tokio::sync::OnceCell::new(),
             lenient: tokio::sync::OnceCell::new(),
-        })
+        }
     }
 
     async fn context(&self, strict: bool) -> Result<Arc<runner::RunContext>, String> {
@@ -321,7 +321,7 @@ pub async fn run_against_variants(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await
+    FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await
 }
 
 /// The variant sets the latitude proof runs: each variant alone, then the
@@ -353,7 +353,7 @@ pub async fn latitude_row(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<LatitudeRow, String> {
-    let mut reports = FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await?;
+    let mut reports = FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await?;
     Gate::new(crate::suite::requirement::Level::Must).judge(&mut reports, waiver::today());
     let departs: Vec<&str> = variants.iter().flat_map(|v| v.departs_from().iter().copied()).collect();
     let mut row = LatitudeRow {
