@@ -5,8 +5,14 @@
 //! (`--compat okta`): RFC 7643 knows neither type, and the strict server
 //! keeps to what the RFCs define.
 
+use crate::scim::quirks::{Idp, Leniency};
 use crate::scim::urn::{OKTA_ENTITLEMENT, OKTA_ROLE, SCHEMA};
 use serde_json::{Value, json};
+
+/// Whether a server with this leniency serves the governance types.
+pub fn served_under(leniency: &Leniency) -> bool {
+    leniency.idps().contains(&Idp::Okta)
+}
 
 /// The catalogue: the entitlements and the role that the users of Okta's
 /// guide carry (`entitlements[].value`, `roles[].value` name these ids).

@@ -24,7 +24,7 @@ pub use seed::Seed;
 
 use crate::faults::FaultSet;
 use crate::scim::error::ScimError;
-use crate::scim::quirks::{Idp, Leniency};
+use crate::scim::quirks::Leniency;
 use crate::scim::schema::Registry;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -213,15 +213,15 @@ pub struct Tenant {
 impl Shared {
     pub fn new(config: ServerConfig) -> Result<Shared, ServerError> {
         let prefixes = normalize_prefixes(&config.tenants)?;
-        let okta_governance = config.leniency.idps().contains(&Idp::Okta);
-        let registry = shaped::registry_for(config.variants, okta_governance);
+        let governed = governance::served_under(&config.leniency);
+        let registry = shaped::served(&config);
         let tenants = prefixes
             .into_iter()
             .map(|prefix| Tenant { prefix, data: RwLock::new(Data::new(registry)) })
             .collect();
         let throttle = config.limits.rate_limit.map(throttle::Throttle::new);
         let shared = Shared { registry, config, tenants, throttle, listen: OnceLock::new() };
-        if okta_governance {
+        if governed {
             shared.load_governance_catalogue()?;
         }
         Ok(shared)

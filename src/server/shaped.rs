@@ -2,6 +2,7 @@
 //! variants: the bundled ones, reshaped (trimmed, more required, members on
 //! request, no groups). Built once per shape and kept for the process.
 
+use super::ServerConfig;
 use super::variant::{Variant, VariantSet};
 use crate::scim::schema::{CORE_GROUP, CORE_USER, Registry};
 use serde_json::{Value, json};
@@ -26,6 +27,12 @@ const TRIMMED_USER: &[(&str, &[&str])] = &[
 /// The registry for these variants.
 pub fn registry(variants: VariantSet) -> &'static Registry {
     registry_for(variants, false)
+}
+
+/// The registry a server with this configuration serves: its variants', with
+/// Okta Identity Governance's types where it is lenient for Okta.
+pub fn served(config: &ServerConfig) -> &'static Registry {
+    registry_for(config.variants, super::governance::served_under(&config.leniency))
 }
 
 /// The registry for these variants, with Okta Identity Governance's resource
