@@ -20,6 +20,7 @@ use crate::server::variant::{Variant, VariantSet};
 use crate::server::{Auth, ReferenceServer, ServerConfig};
 use crate::suite::Case;
 use crate::suite::profile::Profile;
+use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,12 +75,12 @@ pub async fn run_against(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    Ok(FaultyServer::start(faults, VariantSet::none()).await?.run(cases, jobs).await)
+    FaultyServer::new(faults, VariantSet::none()).run(cases, jobs).await
 }
 
 /// The ids of the cases that fail against a server with `fault`.
 pub async fn failing_under(fault: Fault, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
-    Ok(FaultyServer::start(FaultSet::of(&[fault]), VariantSet::none()).await?.failing(cases, jobs).await)
+    FaultyServer::new(FaultSet::of(&[fault]), VariantSet::none()).failing(cases, jobs).await
 }
 
 /// Enough of the matrix to prove the suites sound: for each case one fault
@@ -101,29 +102,43 @@ pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result
     proof_under(VariantSet::none(), cases, faults, jobs).await
 }
 
+/// How many faulty servers a proof keeps busy at once. A case spends most of
+/// its time waiting on round trips (and one waits out a clock tick), so
+/// servers side by side fill the time one server leaves idle.
+const SERVERS_AT_ONCE: usize = 6;
+
 /// [`proof`] against a server under some variants: what the suites still
-/// catch on a server that uses the RFCs' latitude.
+/// catch on a server that uses the RFCs' latitude. A fault the variants make
+/// inert ([`VariantSet::hides`]) is not tried: it cannot show, so every case
+/// would meet a healthy server again, and it stays out of `fault_caught_by`.
 pub async fn proof_under(
     variants: VariantSet,
     cases: &[Arc<Case>],
     faults: &[Fault],
     jobs: usize,
 ) -> Result<Proof, String> {
-    let mut proof = Proof::default();
+    let faults: Vec<Fault> = faults.iter().copied().filter(|f| variants.hides(*f).is_none()).collect();
     let batch = jobs.max(1) * 2;
-    let mut breadth: Vec<(usize, Fault)> = Vec::new();
-    for &fault in faults {
-        let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
+    let first_catches = stream::iter(faults.iter().map(|&fault| async move {
+        let server = FaultyServer::new(FaultSet::of(&[fault]), variants);
         let mut likely: Vec<&Arc<Case>> = cases.iter().collect();
         likely.sort_by_key(|c| std::cmp::Reverse(affinity(fault.name(), c.id())));
-        let mut caught = Vec::new();
         for chunk in likely.chunks(batch) {
             let chunk: Vec<Arc<Case>> = chunk.iter().map(|c| Arc::clone(c)).collect();
-            caught = server.failing(&chunk, jobs).await;
+            let caught = server.failing(&chunk, jobs).await?;
             if !caught.is_empty() {
-                break;
+                return Ok::<_, String>(caught);
             }
         }
+        Ok(Vec::new())
+    }))
+    .buffered(SERVERS_AT_ONCE)
+    .collect::<Vec<_>>()
+    .await;
+    let mut proof = Proof::default();
+    let mut breadth: Vec<(usize, Fault)> = Vec::new();
+    for (&fault, caught) in faults.iter().zip(first_catches) {
+        let caught = caught?;
         for id in &caught {
             proof.case_killed_by.entry(id.clone()).or_insert(fault);
         }
@@ -131,15 +146,27 @@ pub async fn proof_under(
         proof.fault_caught_by.insert(fault, caught.into_iter().next());
     }
     breadth.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
-    for (_, fault) in breadth {
+    // The broadest faults first, a few at a time against the same survivors:
+    // a case two of them fail costs one run more, and the wave one server's time.
+    for wave in breadth.chunks(SERVERS_AT_ONCE) {
         let alive: Vec<Arc<Case>> =
             cases.iter().filter(|c| !proof.case_killed_by.contains_key(c.id())).cloned().collect();
         if alive.is_empty() {
             break;
         }
-        let server = FaultyServer::start(FaultSet::of(&[fault]), variants).await?;
-        for id in server.failing(&alive, jobs).await {
-            proof.case_killed_by.insert(id, fault);
+        let kills = futures_util::future::join_all(wave.iter().map(|&(_, fault)| {
+            let alive = &alive;
+            async move {
+                let server = FaultyServer::new(FaultSet::of(&[fault]), variants);
+                Ok::<_, String>((fault, server.failing(alive, jobs).await?))
+            }
+        }))
+        .await;
+        for kill in kills {
+            let (fault, ids) = kill?;
+            for id in ids {
+                proof.case_killed_by.entry(id).or_insert(fault);
+            }
         }
     }
     Ok(proof)
@@ -168,24 +195,38 @@ pub fn leniency_for(case: &Case) -> Leniency {
 
 /// A reference server with some faults, and a run context aimed at it; one
 /// strict and one lenient, each case meeting the one [`leniency_for`] it.
+/// Each is started when a case first needs it: discovering a server costs
+/// more than most cases, and many batches hold only one kind.
 struct FaultyServer {
-    strict: (ReferenceServer, Arc<runner::RunContext>),
-    lenient: (ReferenceServer, Arc<runner::RunContext>),
+    faults: FaultSet,
+    variants: VariantSet,
+    strict: tokio::sync::OnceCell<Prepared>,
+    lenient: tokio::sync::OnceCell<Prepared>,
 }
 
+type Prepared = (ReferenceServer, Arc<runner::RunContext>);
+
 impl FaultyServer {
-    async fn start(faults: FaultSet, variants: VariantSet) -> Result<FaultyServer, String> {
-        Ok(FaultyServer {
-            strict: Self::one(faults, variants, Leniency::strict()).await?,
-            lenient: Self::one(faults, variants, Leniency::for_idps(&Idp::ALL)).await?,
-        })
+    fn new(faults: FaultSet, variants: VariantSet) -> FaultyServer {
+        FaultyServer {
+            faults,
+            variants,
+            strict: tokio::sync::OnceCell::new(),
+            lenient: tokio::sync::OnceCell::new(),
+        }
     }
 
-    async fn one(
-        faults: FaultSet,
-        variants: VariantSet,
-        leniency: Leniency,
-    ) -> Result<(ReferenceServer, Arc<runner::RunContext>), String> {
+    async fn context(&self, strict: bool) -> Result<Arc<runner::RunContext>, String> {
+        let (cell, leniency) = if strict {
+            (&self.strict, Leniency::strict())
+        } else {
+            (&self.lenient, Leniency::for_idps(&Idp::ALL))
+        };
+        let (_, ctx) = cell.get_or_try_init(|| Self::one(self.faults, self.variants, leniency)).await?;
+        Ok(ctx.clone())
+    }
+
+    async fn one(faults: FaultSet, variants: VariantSet, leniency: Leniency) -> Result<Prepared, String> {
         let config = ServerConfig::new(Auth::bearer(TOKEN))
             .with_faults(faults)
             .with_variants(variants)
@@ -198,23 +239,31 @@ impl FaultyServer {
         Ok((server, Arc::new(ctx)))
     }
 
-    async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<CaseReport> {
+    async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<CaseReport>, String> {
         let (strict, lenient): (Vec<Arc<Case>>, Vec<Arc<Case>>) =
             cases.iter().cloned().partition(|c| leniency_for(c).is_strict());
         let (_keep, cancel) = tokio::sync::watch::channel(false);
-        let (mut a, b) = tokio::join!(
-            runner::run_all(self.strict.1.clone(), strict, Some(jobs), None, cancel.clone()),
-            runner::run_all(self.lenient.1.clone(), lenient, Some(jobs), None, cancel),
-        );
-        a.extend(b);
+        let on = |strict: bool, cases: Vec<Arc<Case>>| {
+            let cancel = cancel.clone();
+            async move {
+                if cases.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ctx = self.context(strict).await?;
+                Ok::<_, String>(runner::run_all(ctx, cases, Some(jobs), None, cancel).await)
+            }
+        };
+        let (a, b) = tokio::join!(on(true, strict), on(false, lenient));
+        let mut a = a?;
+        a.extend(b?);
         let order: HashMap<&str, usize> = cases.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();
         a.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-        a
+        Ok(a)
     }
 
-    async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Vec<String> {
-        let reports = self.run(cases, jobs).await;
-        reports.into_iter().filter(|r| matches!(r.outcome, Outcome::Fail { .. })).map(|r| r.id).collect()
+    async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
+        let reports = self.run(cases, jobs).await?;
+        Ok(reports.into_iter().filter(|r| matches!(r.outcome, Outcome::Fail { .. })).map(|r| r.id).collect())
     }
 }
 
@@ -272,7 +321,7 @@ pub async fn run_against_variants(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<Vec<CaseReport>, String> {
-    Ok(FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await)
+    FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await
 }
 
 /// The variant sets the latitude proof runs: each variant alone, then the
@@ -304,7 +353,7 @@ pub async fn latitude_row(
     cases: &[Arc<Case>],
     jobs: usize,
 ) -> Result<LatitudeRow, String> {
-    let mut reports = FaultyServer::start(FaultSet::none(), variants).await?.run(cases, jobs).await;
+    let mut reports = FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await?;
     Gate::new(crate::suite::requirement::Level::Must).judge(&mut reports, waiver::today());
     let departs: Vec<&str> = variants.iter().flat_map(|v| v.departs_from().iter().copied()).collect();
     let mut row = LatitudeRow {

@@ -89,7 +89,7 @@ pub struct Audit {
 impl Audit {
     pub fn new(config: AuditConfig) -> Arc<Audit> {
         let server = config.server_config();
-        let registry = crate::server::shaped::registry(server.variants);
+        let registry = crate::server::shaped::served(&server);
         let ctx = Ctx { registry, etag: !server.variants.has(Variant::NoEtag) };
         let judge = Judge::new(ctx, server.leniency.clone(), config.like.clone(), redactor(&server.auth));
         Arc::new(Audit {
@@ -201,7 +201,7 @@ impl Audit {
     }
 
     fn decide(&self, head: &Head) -> Action {
-        self.scenarios.decide(head, crate::server::shaped::registry(self.server.variants))
+        self.scenarios.decide(head, crate::server::shaped::served(&self.server))
     }
 
     fn moved(&self, tenant: Option<usize>) -> Vec<String> {

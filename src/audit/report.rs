@@ -154,7 +154,7 @@ fn target(meta: &Meta) -> TargetInfo {
         service_provider_config: Document::Served,
         resource_types_document: document(has(Variant::NoResourceTypes)),
         schemas_document: document(has(Variant::NoSchemas)),
-        registry: crate::server::shaped::registry(server.variants).clone(),
+        registry: crate::server::shaped::served(server).clone(),
         notes: Vec::new(),
         probes: Vec::new(),
         scope: Default::default(),

@@ -13,6 +13,7 @@ use super::model::{self, Config, Document, Probe, ProbeResult, Scope, Scopes, Ta
 use super::outcome::{ErrorKind, HarnessError};
 use super::target::{Target, TargetAuth};
 use crate::scim::schema::{CORE_USER, ENTERPRISE_USER, Uniqueness};
+use crate::scim::urn::{OKTA_ENTITLEMENT, OKTA_ROLE};
 use crate::suite::capability::Capability;
 use crate::suite::case::Method;
 use serde_json::{Value, json};
@@ -84,6 +85,19 @@ impl Capabilities {
         caps.set(Capability::Users, user.is_some(), listed(user.is_some(), "a User resource type"));
         let group = model.resource_type("Group").is_some();
         caps.set(Capability::Groups, group, listed(group, "a Group resource type"));
+        for (c, urn, endpoint) in [
+            (Capability::OktaEntitlements, OKTA_ENTITLEMENT, "/Entitlements"),
+            (Capability::OktaRoles, OKTA_ROLE, "/Roles"),
+        ] {
+            let found =
+                model.registry.resource_types.iter().any(|rt| rt.core.id == urn && rt.endpoint == endpoint);
+            let article = if found { "a" } else { "no" };
+            caps.set(
+                c,
+                found,
+                format!("{types} has {article} resource type with schema {urn} at {endpoint}"),
+            );
+        }
         let enterprise = user
             .is_some_and(|u| u.extensions.iter().any(|e| e.schema.id.eq_ignore_ascii_case(ENTERPRISE_USER)));
         caps.set(

@@ -7,6 +7,10 @@ pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// RFC 7643 §4.3.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// Okta Identity Governance's entitlement and role resource schemas (Okta,
+/// "Build a SCIM 2.0 server with entitlements", ResourceTypes).
+pub const OKTA_ENTITLEMENT: &str = "urn:okta:scim:schemas:core:1.0:Entitlement";
+pub const OKTA_ROLE: &str = "urn:okta:scim:schemas:core:1.0:Role";
 /// RFC 7643 §5.
 pub const SERVICE_PROVIDER_CONFIG: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 /// RFC 7643 §6.

@@ -9,6 +9,7 @@ mod bent;
 mod bulk;
 mod cursor;
 mod discovery;
+mod governance;
 pub mod http;
 mod query;
 mod routes;
@@ -212,13 +213,34 @@ pub struct Tenant {
 impl Shared {
     pub fn new(config: ServerConfig) -> Result<Shared, ServerError> {
         let prefixes = normalize_prefixes(&config.tenants)?;
-        let registry = shaped::registry(config.variants);
+        let governed = governance::served_under(&config.leniency);
+        let registry = shaped::served(&config);
         let tenants = prefixes
             .into_iter()
             .map(|prefix| Tenant { prefix, data: RwLock::new(Data::new(registry)) })
             .collect();
         let throttle = config.limits.rate_limit.map(throttle::Throttle::new);
-        Ok(Shared { registry, config, tenants, throttle, listen: OnceLock::new() })
+        let shared = Shared { registry, config, tenants, throttle, listen: OnceLock::new() };
+        if governed {
+            shared.load_governance_catalogue()?;
+        }
+        Ok(shared)
+    }
+
+    /// Okta reads an app's entitlements and roles; it never creates them.
+    fn load_governance_catalogue(&self) -> Result<(), ServerError> {
+        for tenant in &self.tenants {
+            let svc = self.service(tenant, "");
+            for (endpoint, item) in governance::catalogue() {
+                let segment = endpoint.trim_start_matches('/');
+                let rt = self.registry.by_endpoint(segment).expect("the governance types are registered");
+                let id = item.get("id").and_then(serde_json::Value::as_str);
+                svc.create_with_id(rt, &item, id).map_err(|e| {
+                    ServerError::Config(format!("the Okta governance catalogue ({endpoint}): {e}"))
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Loads the same seed data into every tenant.

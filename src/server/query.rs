@@ -152,8 +152,14 @@ pub fn run(
     };
     let order = SortOrder::parse(q.sort_order.as_deref())?;
     let order = if faults.has(Fault::SortOrderIgnored) { SortOrder::Ascending } else { order };
-    let sort_by =
-        q.sort_by.as_deref().map(str::trim).filter(|s| !s.is_empty() && !faults.has(Fault::SortIgnored));
+    // The `cursor-sort-ignored` fault: pages read by cursor come in creation order.
+    let unsorted_cursor =
+        faults.has(Fault::CursorSortIgnored) && q.cursor.is_some() && !svc.variants.has(Variant::NoCursor);
+    let sort_by = q
+        .sort_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !faults.has(Fault::SortIgnored) && !unsorted_cursor);
     let sort_by = match sort_by {
         Some(_) if svc.variants.has(Variant::NoSort) && svc.variants.refuses_with_501() => {
             return Err(ScimError::new(501, None, "sorting is not implemented by this service provider"));

@@ -9,6 +9,7 @@ use super::{TenantCtx, bulk, discovery};
 use crate::faults::Fault;
 use crate::scim::error::ScimError;
 use crate::scim::schema::ResourceType;
+use crate::scim::urn::{OKTA_ENTITLEMENT, OKTA_ROLE};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{OriginalUri, Path, State};
@@ -38,6 +39,10 @@ pub fn tenant_router(ctx: TenantCtx) -> Router {
     // One set of routes per resource type, so an unknown endpoint is an unknown
     // path like any other.
     for rt in &ctx.shared.registry.resource_types {
+        let okta_type = [OKTA_ENTITLEMENT, OKTA_ROLE].contains(&rt.core.id.as_str());
+        if okta_type && ctx.faults().has(Fault::OktaTypesUnserved) {
+            continue;
+        }
         let endpoint = &rt.endpoint;
         router = router
             .route(endpoint, get(move |s, r| list(s, rt, r)).post(move |s, r| create(s, rt, r)))

@@ -2,6 +2,7 @@
 //! variants: the bundled ones, reshaped (trimmed, more required, members on
 //! request, no groups). Built once per shape and kept for the process.
 
+use super::ServerConfig;
 use super::variant::{Variant, VariantSet};
 use crate::scim::schema::{CORE_GROUP, CORE_USER, Registry};
 use serde_json::{Value, json};
@@ -25,15 +26,30 @@ const TRIMMED_USER: &[(&str, &[&str])] = &[
 
 /// The registry for these variants.
 pub fn registry(variants: VariantSet) -> &'static Registry {
+    registry_for(variants, false)
+}
+
+/// The registry a server with this configuration serves: its variants', with
+/// Okta Identity Governance's types where it is lenient for Okta.
+pub fn served(config: &ServerConfig) -> &'static Registry {
+    registry_for(config.variants, super::governance::served_under(&config.leniency))
+}
+
+/// The registry for these variants, with Okta Identity Governance's resource
+/// types where `okta_governance` (see `governance`).
+pub fn registry_for(variants: VariantSet, okta_governance: bool) -> &'static Registry {
     let shape = variants.schema_part();
-    if shape.is_empty() {
+    if shape.is_empty() && !okta_governance {
         return Registry::builtin();
     }
-    static SHAPED: OnceLock<Mutex<HashMap<VariantSet, &'static Registry>>> = OnceLock::new();
+    static SHAPED: OnceLock<Mutex<HashMap<(VariantSet, bool), &'static Registry>>> = OnceLock::new();
     let mut cache =
         SHAPED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache.entry(shape).or_insert_with(|| {
-        let (schemas, types) = reshape(shape);
+    cache.entry((shape, okta_governance)).or_insert_with(|| {
+        let (mut schemas, mut types) = reshape(shape);
+        if okta_governance {
+            super::governance::add_types(&mut schemas, &mut types);
+        }
         let registry = Registry::from_values(schemas, Registry::common_attributes(), types)
             .unwrap_or_else(|e| panic!("the {shape} variants make inconsistent schemas: {e}"));
         // One per shape, a handful in all, for the life of the process.
@@ -146,5 +162,8 @@ mod tests {
         assert!(!none.has_groups() && none.user().core_attribute("groups").is_none());
         assert!(std::ptr::eq(registry(VariantSet::of(&[Variant::NoBulk])), Registry::builtin()));
         assert!(std::ptr::eq(registry(VariantSet::minimal()), registry(VariantSet::minimal())), "built once");
+        let governed = registry_for(VariantSet::minimal(), true);
+        assert!(governed.resource_type("Entitlement").is_some() && governed.resource_type("Role").is_some());
+        assert!(registry(VariantSet::minimal()).resource_type("Entitlement").is_none());
     }
 }

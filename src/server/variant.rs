@@ -262,7 +262,6 @@ impl VariantSet {
             | F::BulkErrorBare
             | F::BulkStatusAlways200
             | F::BulkLimitNotNamed
-            | F::BulkLimitsNotAdvertised
                 if has(V::NoBulk) =>
             {
                 Some("Bulk is left out (no-bulk)")
@@ -292,6 +291,7 @@ impl VariantSet {
             | F::CursorNotUrlSafe
             | F::CursorBypassesAuth
             | F::CursorSearchIgnored
+            | F::CursorSortIgnored
             | F::SpcPaginationIncomplete
                 if has(V::NoCursor) =>
             {

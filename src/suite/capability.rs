@@ -39,10 +39,15 @@ pub enum Capability {
     /// Cursor-based pagination (RFC 9865), as ServiceProviderConfig
     /// `pagination.cursor` announces it.
     Cursor,
+    /// A resource type with Okta Identity Governance's Entitlement schema at
+    /// `/Entitlements` (Okta's entitlements guide).
+    OktaEntitlements,
+    /// A resource type with Okta Identity Governance's Role schema at `/Roles`.
+    OktaRoles,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 18] = [
+    pub const ALL: [Capability; 20] = [
         Capability::Users,
         Capability::Groups,
         Capability::EnterpriseUser,
@@ -61,6 +66,8 @@ impl Capability {
         Capability::SchemaById,
         Capability::RequiredExtension,
         Capability::Cursor,
+        Capability::OktaEntitlements,
+        Capability::OktaRoles,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +90,8 @@ impl Capability {
             Capability::SchemaById => "schema-by-id",
             Capability::RequiredExtension => "required-extension",
             Capability::Cursor => "cursor",
+            Capability::OktaEntitlements => "okta-entitlements",
+            Capability::OktaRoles => "okta-roles",
         }
     }
 
