@@ -347,6 +347,7 @@ fn step(names: &mut Names, case_headers: &Headers, method: Method, x: &Recorded)
         request: Some(request),
         walk: None,
         wait: None,
+        wait_past: None,
         expect,
         capture,
     }

@@ -56,6 +56,12 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(ms)).await;
         return Ok(StepEnd::Done);
     }
+    if let Some(past) = &step.value.wait_past {
+        let written = crate::suite::template::render_str(past, &state.vars)
+            .map_err(|e| HarnessError::suite(format!("{}: {e}", case.at(line))))?;
+        tokio::time::sleep(crate::scim::datetime::next_tick_after(&written)).await;
+        return Ok(StepEnd::Done);
+    }
     let Some(request) = &step.value.request else {
         return Err(HarnessError::suite(format!("{}: a step needs `request` or `walk`", case.at(line))));
     };

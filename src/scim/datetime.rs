@@ -28,6 +28,25 @@ pub fn format(t: OffsetDateTime) -> String {
     t.format(&f).unwrap_or_else(|_| t.to_string())
 }
 
+/// How long until a server that wrote `text` writes a later time: a second
+/// and a little when it writes whole seconds (or a fraction that is all
+/// zeros, as a server that keeps seconds and prints milliseconds does);
+/// otherwise a few of its smallest units, and never under 50 ms, the tick of
+/// the coarsest clocks in use.
+pub fn next_tick_after(text: &str) -> std::time::Duration {
+    use std::time::Duration;
+    let fraction = text
+        .get(19..)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+        .unwrap_or_default();
+    if fraction.is_empty() || fraction.chars().all(|c| c == '0') {
+        return Duration::from_millis(1100);
+    }
+    let unit_ms = 10f64.powi(3 - fraction.len().min(3) as i32);
+    Duration::from_millis(((unit_ms * 2.0) as u64).max(50))
+}
+
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -35,6 +54,22 @@ pub fn now() -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_tick_follows_the_precision_the_server_writes() {
+        use std::time::Duration;
+        assert_eq!(next_tick_after("2026-12-07T07:13:32Z"), Duration::from_millis(1100));
+        assert_eq!(
+            next_tick_after("2026-12-07T07:13:32.000Z"),
+            Duration::from_millis(1100),
+            "seconds, printed as ms"
+        );
+        assert_eq!(next_tick_after("2026-12-07T07:13:32+01:00"), Duration::from_millis(1100));
+        assert_eq!(next_tick_after("2026-12-07T07:13:32.5Z"), Duration::from_millis(200));
+        assert_eq!(next_tick_after("2026-12-07T07:13:32.123Z"), Duration::from_millis(50));
+        assert_eq!(next_tick_after("2026-12-07T07:13:32.123456+00:00"), Duration::from_millis(50));
+        assert_eq!(next_tick_after("not a date"), Duration::from_millis(1100));
+    }
 
     #[test]
     fn accepts_offsets_fractions_and_zone_less_forms() {

@@ -451,6 +451,12 @@ impl<'a> Service<'a> {
                 .unwrap_or_default()
                 .to_string();
         }
+        if self.variants.has(Variant::WholeSeconds) {
+            return at.replace_nanosecond(0).map_or_else(
+                |_| datetime::format(at),
+                |whole| datetime::format(whole).replace(".000Z", "Z"),
+            );
+        }
         datetime::format(at)
     }
 

@@ -96,6 +96,9 @@ variants! {
     NoChangePassword = "no-change-password":
         "changePassword.supported is false, and a password in a PUT or PATCH is ignored (501 with not-implemented-501)"
         => "RFC 7643 §5 changePassword.supported: \"A Boolean value specifying whether or not the operation is supported.\" No text says what a server answers to a password change it does not support; the reading taken is that it ignores it, as it may ignore any content (RFC 7644 §3.3).",
+    WholeSeconds = "whole-seconds":
+        "meta.created and meta.lastModified in whole seconds (2026-12-07T07:13:32Z): two writes in one second carry one time"
+        => "RFC 7643 §2.3.5: \"A DateTime value (e.g., 2008-01-23T04:56:22Z). The attribute value MUST be encoded as a valid xsd:dateTime\"; xsd:dateTime makes fractional seconds optional, and the RFC's own example has none.",
     NoCursor = "no-cursor":
         "no cursor pagination: ServiceProviderConfig has no pagination attribute, and a cursor parameter is ignored like any other it does not know"
         => "RFC 9865 §4: the pagination attribute is \"OPTIONAL\", and its Abstract offers cursors \"in SCIM service providers that are implemented with existing codebases ... where cursor-based pagination is already well established\"; a server of RFC 7644 alone pages by index (RFC 7644 §3.4.2.4).",
@@ -120,6 +123,7 @@ impl Variant {
         Variant::NoBulk,
         Variant::NoChangePassword,
         Variant::NoCursor,
+        Variant::WholeSeconds,
     ];
 
     /// The SHOULD requirements the variant departs from, knowingly: where it
@@ -297,6 +301,9 @@ impl VariantSet {
             {
                 Some("cursor pagination is left out (no-cursor)")
             }
+            F::LastModifiedDiffers if has(V::WholeSeconds) => Some(
+                "a millisecond between created and lastModified is one time in whole seconds (whole-seconds)",
+            ),
             F::FilterBooleanAsString if eq_only => Some(
                 "on an eq-only server no filter can ask for the inactive users among a case's own (that needs `and`)",
             ),

@@ -78,6 +78,11 @@ pub struct Step {
     /// that must not change is only tested once the clock has moved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<u64>,
+    /// A timestamp the server wrote (a template): let its clock move past
+    /// it, as far as the precision it writes shows, before the next step.
+    /// Whole seconds mean a second's wait; milliseconds, a few of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_past: Option<String>,
     #[serde(default, skip_serializing_if = "Expect::is_empty")]
     pub expect: Expect,
     /// Variables to set from the response: `name: /json/pointer` or `name: { header: ETag }`.

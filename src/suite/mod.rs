@@ -469,6 +469,9 @@ fn templates_of(step: &Step, line: u64) -> Vec<(u64, template::Malformed)> {
             text(line, body);
         }
     }
+    if let Some(past) = &step.wait_past {
+        text(line, past);
+    }
     if let Some(w) = &step.walk {
         text(line, &w.path);
         w.query.values().chain(&w.includes).for_each(|v| text(line, v));
@@ -532,11 +535,11 @@ fn line_of(text: &str, from: u64, until: Option<u64>, needle: &str) -> u64 {
 
 fn check_step(step: &Step, line: u64, catalogue: &IndexMap<String, Requirement>) -> Vec<(u64, String)> {
     let mut problems = Vec::new();
-    let kinds = [step.request.is_some(), step.walk.is_some(), step.wait.is_some()];
+    let kinds = [step.request.is_some(), step.walk.is_some(), step.wait.is_some(), step.wait_past.is_some()];
     match kinds.iter().filter(|k| **k).count() {
-        0 => problems.push((line, "a step needs `request`, `walk` or `wait`".into())),
+        0 => problems.push((line, "a step needs `request`, `walk`, `wait` or `wait_past`".into())),
         1 => {}
-        _ => problems.push((line, "a step has one of `request`, `walk` or `wait`".into())),
+        _ => problems.push((line, "a step has one of `request`, `walk`, `wait` or `wait_past`".into())),
     }
     if step.request.is_none() && (!is_empty_expect(&step.expect) || !step.capture.is_empty()) {
         problems.push((line, "only a `request` step takes `expect` or `capture`".into()));
