@@ -25,6 +25,15 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Why a matrix could not be computed: the harness, never a case's verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum SelftestError {
+    #[error("a faulty reference server did not start: {0}")]
+    Server(#[from] crate::server::ServerError),
+    #[error("the harness could not discover a faulty reference server: {0}")]
+    Discovery(String),
+}
+
 const TOKEN: &str = "selftest-token";
 
 /// Cases × faults, and how the healthy server fared.
@@ -74,12 +83,16 @@ pub async fn run_against(
     faults: FaultSet,
     cases: &[Arc<Case>],
     jobs: usize,
-) -> Result<Vec<CaseReport>, String> {
+) -> Result<Vec<CaseReport>, SelftestError> {
     FaultyServer::new(faults, VariantSet::none()).run(cases, jobs).await
 }
 
 /// The ids of the cases that fail against a server with `fault`.
-pub async fn failing_under(fault: Fault, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
+pub async fn failing_under(
+    fault: Fault,
+    cases: &[Arc<Case>],
+    jobs: usize,
+) -> Result<Vec<String>, SelftestError> {
     FaultyServer::new(FaultSet::of(&[fault]), VariantSet::none()).failing(cases, jobs).await
 }
 
@@ -98,7 +111,7 @@ pub struct Proof {
 /// a few at a time, until one does; then the cases no fault has failed yet
 /// meet the faults, the broadest first. The order only changes the cost: a
 /// case or fault is reported unproven only after everything was tried.
-pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Proof, String> {
+pub async fn proof(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Proof, SelftestError> {
     proof_under(VariantSet::none(), cases, faults, jobs).await
 }
 
@@ -116,7 +129,7 @@ pub async fn proof_under(
     cases: &[Arc<Case>],
     faults: &[Fault],
     jobs: usize,
-) -> Result<Proof, String> {
+) -> Result<Proof, SelftestError> {
     let faults: Vec<Fault> = faults.iter().copied().filter(|f| variants.hides(*f).is_none()).collect();
     let batch = jobs.max(1) * 2;
     let first_catches = stream::iter(faults.iter().map(|&fault| async move {
@@ -127,7 +140,7 @@ pub async fn proof_under(
             let chunk: Vec<Arc<Case>> = chunk.iter().map(|c| Arc::clone(c)).collect();
             let caught = server.failing(&chunk, jobs).await?;
             if !caught.is_empty() {
-                return Ok::<_, String>(caught);
+                return Ok::<_, SelftestError>(caught);
             }
         }
         Ok(Vec::new())
@@ -158,7 +171,7 @@ pub async fn proof_under(
             let alive = &alive;
             async move {
                 let server = FaultyServer::new(FaultSet::of(&[fault]), variants);
-                Ok::<_, String>((fault, server.failing(alive, jobs).await?))
+                Ok::<_, SelftestError>((fault, server.failing(alive, jobs).await?))
             }
         }))
         .await;
@@ -216,7 +229,7 @@ impl FaultyServer {
         }
     }
 
-    async fn context(&self, strict: bool) -> Result<Arc<runner::RunContext>, String> {
+    async fn context(&self, strict: bool) -> Result<Arc<runner::RunContext>, SelftestError> {
         let (cell, leniency) = if strict {
             (&self.strict, Leniency::strict())
         } else {
@@ -226,20 +239,24 @@ impl FaultyServer {
         Ok(ctx.clone())
     }
 
-    async fn one(faults: FaultSet, variants: VariantSet, leniency: Leniency) -> Result<Prepared, String> {
+    async fn one(
+        faults: FaultSet,
+        variants: VariantSet,
+        leniency: Leniency,
+    ) -> Result<Prepared, SelftestError> {
         let config = ServerConfig::new(Auth::bearer(TOKEN))
             .with_faults(faults)
             .with_variants(variants)
             .with_leniency(leniency);
-        let server = ReferenceServer::start(config).map_err(|e| e.to_string())?;
+        let server = ReferenceServer::start(config)?;
         let target = Target::new(server.base_url(), TargetAuth::Bearer(TOKEN.into()));
         let ctx = runner::prepare(&target, &RunOptions::default(), runner::new_run_id())
             .await
-            .map_err(|e| e.message)?;
+            .map_err(|e| SelftestError::Discovery(e.message))?;
         Ok((server, Arc::new(ctx)))
     }
 
-    async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<CaseReport>, String> {
+    async fn run(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<CaseReport>, SelftestError> {
         let (strict, lenient): (Vec<Arc<Case>>, Vec<Arc<Case>>) =
             cases.iter().cloned().partition(|c| leniency_for(c).is_strict());
         let (_keep, cancel) = tokio::sync::watch::channel(false);
@@ -250,7 +267,7 @@ impl FaultyServer {
                     return Ok(Vec::new());
                 }
                 let ctx = self.context(strict).await?;
-                Ok::<_, String>(runner::run_all(ctx, cases, Some(jobs), None, cancel).await)
+                Ok::<_, SelftestError>(runner::run_all(ctx, cases, Some(jobs), None, cancel).await)
             }
         };
         let (a, b) = tokio::join!(on(true, strict), on(false, lenient));
@@ -261,13 +278,13 @@ impl FaultyServer {
         Ok(a)
     }
 
-    async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, String> {
+    async fn failing(&self, cases: &[Arc<Case>], jobs: usize) -> Result<Vec<String>, SelftestError> {
         let reports = self.run(cases, jobs).await?;
         Ok(reports.into_iter().filter(|r| matches!(r.outcome, Outcome::Fail { .. })).map(|r| r.id).collect())
     }
 }
 
-pub async fn matrix(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Matrix, String> {
+pub async fn matrix(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Matrix, SelftestError> {
     let mut healthy = run_against(FaultSet::none(), cases, jobs).await?;
     // A case about what only a smaller server has (a required extension)
     // runs against the minimal bundle instead, and is judged there.
@@ -320,7 +337,7 @@ pub async fn run_against_variants(
     variants: VariantSet,
     cases: &[Arc<Case>],
     jobs: usize,
-) -> Result<Vec<CaseReport>, String> {
+) -> Result<Vec<CaseReport>, SelftestError> {
     FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await
 }
 
@@ -352,7 +369,7 @@ pub async fn latitude_row(
     variants: VariantSet,
     cases: &[Arc<Case>],
     jobs: usize,
-) -> Result<LatitudeRow, String> {
+) -> Result<LatitudeRow, SelftestError> {
     let mut reports = FaultyServer::new(FaultSet::none(), variants).run(cases, jobs).await?;
     Gate::new(crate::suite::requirement::Level::Must).judge(&mut reports, waiver::today());
     let departs: Vec<&str> = variants.iter().flat_map(|v| v.departs_from().iter().copied()).collect();

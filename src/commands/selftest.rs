@@ -72,7 +72,11 @@ pub struct Latitude {
     pub killed_under_minimal: Vec<(String, Fault)>,
 }
 
-async fn latitude(cases: &[Arc<Case>], faults: &[Fault], jobs: usize) -> Result<Latitude, String> {
+async fn latitude(
+    cases: &[Arc<Case>],
+    faults: &[Fault],
+    jobs: usize,
+) -> Result<Latitude, selftest::SelftestError> {
     let mut rows = Vec::new();
     for (name, variants) in selftest::latitude_sets() {
         rows.push(selftest::latitude_row(&name, variants, cases, jobs).await?);
