@@ -211,8 +211,11 @@ fn resource_of(path: &str) -> String {
 
 /// The case file for `exchanges`, named `recorded::<name>`: the case model
 /// the loader reads, serialized, under a comment saying where it came from.
-pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
-    let yaml = case(name, upstream, exchanges).to_yaml().unwrap_or_else(|e| format!("# {e}\n"));
+///
+/// The model is the crate's own, so serializing it fails only on a bug; the
+/// caller then keeps the last good file rather than writing a broken one.
+pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> Result<String, String> {
+    let yaml = case(name, upstream, exchanges).to_yaml()?;
     let unsendable = exchanges.iter().filter(|x| Method::parse(&x.method).is_none()).count();
     let left_out = if unsendable == 0 {
         String::new()
@@ -221,14 +224,14 @@ pub fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
             "# {unsendable} left out: a case sends GET, POST, PUT, PATCH and DELETE, and they used other methods.\n"
         )
     };
-    format!(
+    Ok(format!(
         "# Recorded by `scimitar record` from {}: {} exchanges.\n\
          # Replay it with `scimitar run THIS-FILE --url <base URL> --token ...`.\n\
          # Generated ids and versions are captures, timestamps and URLs wildcards;\n\
          # credentials were left out and passwords replaced.\n{left_out}{yaml}",
         host_of(upstream),
         exchanges.len()
-    )
+    ))
 }
 
 /// The case that replays `exchanges` (those a case can send).
@@ -532,6 +535,11 @@ fn looks_generated(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The file, which the crate's own model always serializes to.
+    fn write(name: &str, upstream: &str, exchanges: &[Recorded]) -> String {
+        super::write(name, upstream, exchanges).unwrap()
+    }
     use serde_json::json;
 
     fn exchange(

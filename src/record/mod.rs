@@ -90,7 +90,7 @@ impl Recorder {
     }
 
     /// The case file for what was recorded so far.
-    pub fn case_text(&self) -> String {
+    pub fn case_text(&self) -> Result<String, String> {
         let exchanges = self.exchanges.lock().map(|e| e.clone()).unwrap_or_default();
         case_file::write(&self.name, &self.upstream, &exchanges)
     }
@@ -100,7 +100,7 @@ impl Recorder {
     /// lock, so an older one never replaces a newer one.
     pub fn save(&self) -> std::io::Result<()> {
         let _one_at_a_time = self.saving.lock().unwrap_or_else(|e| e.into_inner());
-        let text = self.case_text();
+        let text = self.case_text().map_err(std::io::Error::other)?;
         let mut partial = self.out.clone().into_os_string();
         partial.push(".partial");
         let partial = PathBuf::from(partial);
