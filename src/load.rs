@@ -524,7 +524,8 @@ pub fn render(r: &LoadReport) -> String {
         r.deleted_users,
         r.deleted_groups,
         if r.left_behind > 0 {
-            format!("; {} resources could not be deleted (names start with the run id)", r.left_behind)
+            let noun = if r.left_behind == 1 { "resource" } else { "resources" };
+            format!("; {} {noun} could not be deleted (names start with the run id)", r.left_behind)
         } else {
             String::new()
         }

@@ -605,3 +605,64 @@ fn markdown_clean() {
 fn har() {
     insta::assert_snapshot!(scimitar::report::har::render(&full_run()));
 }
+
+/// The `run --users` report: an Entra sync that was throttled, with one
+/// wrong answer and a resource it could not delete.
+fn load_report() -> scimitar::load::LoadReport {
+    let kind = |kind: &'static str, count: usize, errors: usize, p50: f64| scimitar::load::KindStats {
+        kind,
+        count,
+        errors,
+        p50_ms: p50,
+        p90_ms: p50 * 2.0,
+        p99_ms: p50 * 4.0,
+        max_ms: p50 * 8.0,
+    };
+    scimitar::load::LoadReport {
+        profile: Profile::ENTRA,
+        requirement: Some(requirement(
+            "entra.sync-rate",
+            "Entra gallery listing",
+            Level::Must,
+            "The endpoint sustains 25 requests per second.",
+        )),
+        users: 20,
+        groups: 2,
+        requests: 91,
+        sync_seconds: 3.25,
+        achieved_rate: 28.0,
+        target_rate: Some(25.0),
+        rate_limited: 2,
+        kinds: vec![kind("lookup user", 20, 0, 1.5), kind("create user", 20, 1, 2.5)],
+        failures: vec![scimitar::load::Failure {
+            kind: "create user",
+            request: "POST /Users".into(),
+            expected: "201".into(),
+            got: "500 <b>boom</b>".into(),
+        }],
+        interrupted: false,
+        deleted_users: 19,
+        deleted_groups: 2,
+        left_behind: 1,
+        pace: Settled {
+            concurrency: 8,
+            peak_concurrency: 16,
+            ceiling: 48,
+            rate: Some(25.0),
+            rate_learned: true,
+            backoffs: 2,
+            fastest_ms: Some(1.25),
+            saturated: Some(Saturation { in_flight: 16, served_per_second: 27, signal: "429" }),
+        },
+    }
+}
+
+#[test]
+fn load_text() {
+    insta::assert_snapshot!(scimitar::load::render(&load_report()));
+}
+
+#[test]
+fn load_json() {
+    insta::assert_snapshot!(serde_json::to_string_pretty(&load_report()).unwrap());
+}
