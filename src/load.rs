@@ -36,6 +36,9 @@ pub struct Plan {
     /// The most requests in flight at once (`--jobs`); the pace finds how
     /// many the server takes below it.
     pub jobs: Option<usize>,
+    /// The IdP's client as the suites define it (`suites/clients.yaml`, or
+    /// the one in `--suites`): the sync sends the headers its cases send.
+    pub client: Option<crate::suite::client::Client>,
 }
 
 impl Plan {
@@ -154,7 +157,7 @@ struct Tally {
 /// Sends requests and keeps their latencies.
 struct Driver<'a> {
     http: &'a Http,
-    profile: Profile,
+    client: Option<crate::suite::client::Client>,
     tally: Mutex<Tally>,
 }
 
@@ -166,7 +169,9 @@ impl Driver<'_> {
         mut out: Outgoing,
         expect: &[u16],
     ) -> Option<crate::runner::http::Incoming> {
-        client_headers(self.profile, &mut out);
+        if let Some(client) = &self.client {
+            crate::runner::add_client_headers(&client.headers, &mut out);
+        }
         let (exchange, result) = self.http.send(0, &out).await;
         let ok = matches!(&result, Ok(r) if expect.contains(&r.status));
         let mut tally = self.tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -190,13 +195,6 @@ impl Driver<'_> {
         }
         drop(tally);
         result.ok().filter(|r| expect.contains(&r.status))
-    }
-}
-
-/// The IdP's client headers, as its profile's cases send them (`suites/clients.yaml`).
-fn client_headers(profile: Profile, out: &mut Outgoing) {
-    if let Some(client) = crate::suite::client::Clients::embedded().get(profile.name()) {
-        crate::runner::add_client_headers(&client.headers, out);
     }
 }
 
@@ -304,7 +302,7 @@ where
 /// Once `cancel` turns true no more is created (requests in flight finish, so
 /// what they create is known), and everything created is deleted.
 pub async fn run(http: &Http, plan: &Plan, run_id: &str, cancel: &watch::Receiver<bool>) -> LoadReport {
-    let driver = Arc::new(Driver { http, profile: plan.profile, tally: Mutex::new(Tally::default()) });
+    let driver = Arc::new(Driver { http, client: plan.client.clone(), tally: Mutex::new(Tally::default()) });
     let go_on = || !*cancel.borrow() && http.stopped().is_none();
     let profile = plan.profile;
     let limited_before = http.rate_limited();
@@ -561,6 +559,13 @@ pub fn render(r: &LoadReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The IdP's client headers, as its profile's cases send them (`suites/clients.yaml`).
+    fn client_headers(profile: Profile, out: &mut Outgoing) {
+        if let Some(client) = crate::suite::client::Clients::embedded().get(profile.name()) {
+            crate::runner::add_client_headers(&client.headers, out);
+        }
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {

@@ -60,6 +60,7 @@ pub fn run(args: &RunArgs, suite: &Suite, profiles: &[Profile], users: usize) ->
         // An IdP sends many requests at once: the pace grows the requests
         // in flight until the server pushes back, up to --jobs when given.
         jobs: args.jobs,
+        client: suite.clients.get(profile.name()).cloned(),
     };
     let ended = super::runtime()?.block_on(async {
         let http =

@@ -333,9 +333,15 @@ pub async fn run_all(
 }
 
 /// The round trips a case makes, as its file tells: what it costs at a
-/// given latency, so the longest can start first.
+/// given latency, so the longest can start first. A wait counts as the
+/// round trips of 100 ms each it lasts; a `wait_past` as its longest, 1.1 s.
 fn round_trips(case: &Case) -> usize {
-    case.doc.steps.len() + case.doc.cleanup.len()
+    let step = |s: &crate::suite::case::Step| match (s.wait, &s.wait_past) {
+        (Some(ms), _) => usize::try_from(ms.div_ceil(100)).unwrap_or(usize::MAX).max(1),
+        (None, Some(_)) => 11,
+        (None, None) => 1,
+    };
+    case.doc.steps.iter().map(|s| step(&s.value)).sum::<usize>() + case.doc.cleanup.len()
 }
 
 /// How a run talks to its target.

@@ -69,6 +69,18 @@ impl TargetAuth {
         if name.is_empty() || value.is_empty() {
             return Err(TargetError::HeaderShape);
         }
+        TargetAuth::named_header(name, value)
+    }
+
+    /// A credential header HTTP can carry: a token name, and a value without
+    /// line breaks or other control characters.
+    pub fn named_header(name: &str, value: &str) -> Result<TargetAuth, TargetError> {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(TargetError::HeaderName { name: name.to_string() });
+        }
+        if reqwest::header::HeaderValue::from_str(value).is_err() {
+            return Err(TargetError::HeaderValue { name: name.to_string() });
+        }
         Ok(TargetAuth::Header { name: name.to_string(), value: value.to_string() })
     }
 }
@@ -89,14 +101,20 @@ pub enum TargetError {
     NoHost { url: String },
     #[error("a credential header must look like 'Name: value', with both a name and a value")]
     HeaderShape,
+    #[error("{name:?} cannot be an HTTP header name")]
+    HeaderName { name: String },
+    #[error("the value of the {name} header has a character HTTP cannot carry (a line break, say)")]
+    HeaderValue { name: String },
 }
 
 /// A base URL from the command line or a target file, or what to write
 /// instead: scimitar talks to SCIM servers over http and https only.
 pub fn parse_base_url(url: &str) -> Result<reqwest::Url, TargetError> {
     let trimmed = url.trim();
-    let Some((scheme, rest)) = trimmed.split_once("://") else {
-        let bare = trimmed.trim_start_matches('/').to_string();
+    // The URL goes into the message; credentials in it must not.
+    let url = &shown(trimmed);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        let bare = url.trim_start_matches('/').to_string();
         return Err(TargetError::NoScheme { url: url.to_string(), bare });
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
@@ -112,6 +130,21 @@ pub fn parse_base_url(url: &str) -> Result<reqwest::Url, TargetError> {
         return Err(TargetError::NoHost { url: url.to_string() });
     }
     Ok(parsed)
+}
+
+/// `url` as an error message may quote it: without a user and password
+/// before the host, or a query (tokens travel there too).
+fn shown(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}‹redacted›@{host}{path}"),
+        None => url.to_string(),
+    }
 }
 
 /// What DELETE does to a resource type (vendors differ; see the vendor docs).
@@ -223,6 +256,13 @@ mod tests {
         let e = parse_base_url("ftp://example.com/scim").unwrap_err().to_string();
         assert!(e.contains("not ftp: write https://example.com/scim"), "{e}");
         assert!(parse_base_url("http://").is_err());
+        let e = parse_base_url("https://user:s3cret@ex ample.com/scim?token=t0ken").unwrap_err().to_string();
+        assert!(
+            !e.contains("s3cret") && !e.contains("t0ken") && e.contains("‹redacted›@ex ample.com/scim"),
+            "{e}"
+        );
+        let e = parse_base_url("user:s3cret@example.com/scim").unwrap_err().to_string();
+        assert!(!e.contains("s3cret"), "{e}");
         assert!(parse_base_url("https://[::1").is_err());
         assert_eq!(parse_base_url("HTTPS://example.com/scim/v2").unwrap().scheme(), "https");
     }
@@ -237,5 +277,8 @@ mod tests {
         assert!(t.secrets().contains(&"api-key-123".to_string()));
         assert!(TargetAuth::header("X-API-Key: abc").is_ok());
         assert!(TargetAuth::header("no colon here").is_err());
+        let e = TargetAuth::header("X-Key: a\nInjected: b").unwrap_err().to_string();
+        assert!(e.contains("X-Key") && !e.contains("Injected"), "{e}");
+        assert!(TargetAuth::header("Bad Name: v").is_err());
     }
 }

@@ -137,6 +137,9 @@ impl TargetFile {
     /// What can be checked without the environment or the server.
     fn check(&self) -> Result<(), FileError> {
         let f = &self.file;
+        if let Err(e) = super::target::parse_base_url(f.url.get_ref()) {
+            return Err(self.invalid(f.url.span().start, format!("url = {e}")));
+        }
         let limits = &f.limits;
         if let Some(moved) = &limits.delete {
             return Err(self.invalid(
@@ -233,7 +236,9 @@ impl TargetFile {
             Some(AuthTable { bearer_env: Some(var), .. }) => TargetAuth::Bearer(read(var, "bearer_env")?),
             Some(AuthTable { basic_env: Some(var), .. }) => TargetAuth::basic(&read(var, "basic_env")?),
             Some(AuthTable { header: Some(name), header_env: Some(var), .. }) => {
-                TargetAuth::Header { name: name.clone(), value: read(var, "header_env")? }
+                let value = read(var, "header_env")?;
+                TargetAuth::named_header(name, &value)
+                    .map_err(|e| self.invalid(var.span().start, e.to_string()))?
             }
             Some(_) => unreachable!("checked when the file was read"),
         };
@@ -294,27 +299,35 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_line() {
         let cases = [
-            ("url = \"x\"\n[capabilities]\nassume = [\"teleport\"]", "acme.toml:3: ", "teleport"),
-            ("url = \"x\"\nurll = 1", "acme.toml:2: ", "urll"),
-            ("url = \"x\"\n[resources.User]\ndelete = \"archives\"", "acme.toml:3: ", "archives"),
-            ("url = \"x\"\n[resources.User]\ndeletes = \"deactivates\"", "acme.toml:3: ", "deletes"),
-            ("url = \"x\"\n[limits]\nmax_page_size = 0", "acme.toml:3: ", "at least one resource"),
-            ("url = \"x\"\n[limits]\nrate = -1", "acme.toml:3: ", "above 0"),
+            ("url = \"https://x\"\n[capabilities]\nassume = [\"teleport\"]", "acme.toml:3: ", "teleport"),
+            ("url = \"https://x\"\nurll = 1", "acme.toml:2: ", "urll"),
+            ("url = \"https://x\"\n[resources.User]\ndelete = \"archives\"", "acme.toml:3: ", "archives"),
+            ("url = \"https://x\"\n[resources.User]\ndeletes = \"deactivates\"", "acme.toml:3: ", "deletes"),
+            ("url = \"https://x\"\n[limits]\nmax_page_size = 0", "acme.toml:3: ", "at least one resource"),
+            ("url = \"https://x\"\n[limits]\nrate = -1", "acme.toml:3: ", "above 0"),
             (
-                "url = \"x\"\n[resources.Group]\nmax_members_per_patch = 0",
+                "url = \"https://x\"\n[resources.Group]\nmax_members_per_patch = 0",
                 "acme.toml:3: ",
                 "at least one member",
             ),
-            ("url = \"x\"\n\n[limits]\ndelete = \"deactivates\"", "acme.toml:4: ", "[resources.User] delete"),
-            ("url = \"x\"\n[limits]\nmax_members_per_patch = 200", "acme.toml:3: ", "[resources.Group]"),
             (
-                "url = \"x\"\n[capabilities]\nassume = [\"bulk\"]\ndeny = [\"bulk\"]",
+                "url = \"https://x\"\n\n[limits]\ndelete = \"deactivates\"",
+                "acme.toml:4: ",
+                "[resources.User] delete",
+            ),
+            (
+                "url = \"https://x\"\n[limits]\nmax_members_per_patch = 200",
+                "acme.toml:3: ",
+                "[resources.Group]",
+            ),
+            (
+                "url = \"https://x\"\n[capabilities]\nassume = [\"bulk\"]\ndeny = [\"bulk\"]",
                 "acme.toml:3: ",
                 "assumes and denies bulk (denied at line 4)",
             ),
-            ("url = \"x\"\n[resources.User]\n[resources.user]", "acme.toml:3: ", "first at line 2"),
-            ("url = \"x\"\n[auth]\nbearer_env = \"A\"\nbasic_env = \"B\"", "acme.toml:2: ", "one of"),
-            ("url = \"x\"\n[auth]\nheader = \"X-Key\"", "acme.toml:2: ", "header with header_env"),
+            ("url = \"https://x\"\n[resources.User]\n[resources.user]", "acme.toml:3: ", "first at line 2"),
+            ("url = \"https://x\"\n[auth]\nbearer_env = \"A\"\nbasic_env = \"B\"", "acme.toml:2: ", "one of"),
+            ("url = \"https://x\"\n[auth]\nheader = \"X-Key\"", "acme.toml:2: ", "header with header_env"),
         ];
         for (text, at, says) in cases {
             let e = parse(text).unwrap_err().to_string();
@@ -324,7 +337,7 @@ mod tests {
 
     #[test]
     fn an_unset_variable_names_the_file_the_key_and_the_variable() {
-        let file = parse("url = \"x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
+        let file = parse("url = \"https://x\"\n[auth]\nbearer_env = \"MISSING\"").unwrap();
         let e = file.into_target(&|_| None).unwrap_err().to_string();
         assert_eq!(
             e,

@@ -29,10 +29,10 @@ pub fn format(t: OffsetDateTime) -> String {
 }
 
 /// How long until a server that wrote `text` writes a later time: a second
-/// and a little when it writes whole seconds (or a fraction that is all
-/// zeros, as a server that keeps seconds and prints milliseconds does);
-/// otherwise a few of its smallest units, and never under 50 ms, the tick of
-/// the coarsest clocks in use.
+/// and a little when it writes whole seconds; otherwise two of the smallest
+/// unit its fraction shows, and never under 50 ms, the tick of the coarsest
+/// clocks in use. Trailing zeros do not count: a clock of tenths printed as
+/// milliseconds writes `.800`, and a server that keeps seconds `.000`.
 pub fn next_tick_after(text: &str) -> std::time::Duration {
     use std::time::Duration;
     let fraction = text
@@ -40,7 +40,8 @@ pub fn next_tick_after(text: &str) -> std::time::Duration {
         .and_then(|rest| rest.strip_prefix('.'))
         .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
         .unwrap_or_default();
-    if fraction.is_empty() || fraction.chars().all(|c| c == '0') {
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
         return Duration::from_millis(1100);
     }
     let unit_ms = 10f64.powi(3 - fraction.len().min(3) as i32);
@@ -66,6 +67,12 @@ mod tests {
         );
         assert_eq!(next_tick_after("2026-12-07T07:13:32+01:00"), Duration::from_millis(1100));
         assert_eq!(next_tick_after("2026-12-07T07:13:32.5Z"), Duration::from_millis(200));
+        assert_eq!(
+            next_tick_after("2026-12-07T07:13:32.800Z"),
+            Duration::from_millis(200),
+            "tenths, printed as ms"
+        );
+        assert_eq!(next_tick_after("2026-12-07T07:13:32.120Z"), Duration::from_millis(50));
         assert_eq!(next_tick_after("2026-12-07T07:13:32.123Z"), Duration::from_millis(50));
         assert_eq!(next_tick_after("2026-12-07T07:13:32.123456+00:00"), Duration::from_millis(50));
         assert_eq!(next_tick_after("not a date"), Duration::from_millis(1100));

@@ -21,6 +21,7 @@ fn plan(profile: Profile) -> Plan {
         groups: 2,
         members_per_patch: 4,
         jobs: Some(4),
+        client: scimitar::suite::client::Clients::embedded().get(profile.name()).cloned(),
     }
 }
 
@@ -101,6 +102,7 @@ fn a_429_is_counted_waited_out_and_fails_the_pace() {
             groups: 0,
             members_per_patch: 10,
             jobs: Some(1),
+            client: scimitar::suite::client::Clients::embedded().get("entra").cloned(),
         };
         load::run(&http, &plan, "scimitar-loadtest", &not_cancelled()).await
     });
