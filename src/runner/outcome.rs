@@ -466,21 +466,7 @@ pub(crate) mod testing {
 
     /// A requirement at `level`, for tests of what reads findings.
     pub fn requirement(id: &str, level: Level) -> Requirement {
-        Requirement {
-            id: id.into(),
-            source: "RFC 7644 §3".into(),
-            level,
-            says: "x".into(),
-            quote: None,
-            observable: true,
-            reason: None,
-            note: None,
-            breaks: None,
-            departs_from: None,
-            confidence: None,
-            client: false,
-            unaudited: None,
-        }
+        Requirement::new(id, "RFC 7644 §3", level, "x")
     }
 
     /// A finding citing `requirement` at `level`.

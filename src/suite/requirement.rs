@@ -95,6 +95,28 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+impl Requirement {
+    /// A requirement with only what every one has: an observable server
+    /// duty, with no quote, note or IdP detail.
+    pub fn new(id: &str, source: &str, level: Level, says: &str) -> Requirement {
+        Requirement {
+            id: id.to_string(),
+            source: source.to_string(),
+            level,
+            says: says.to_string(),
+            quote: None,
+            observable: true,
+            reason: None,
+            note: None,
+            breaks: None,
+            departs_from: None,
+            confidence: None,
+            client: false,
+            unaudited: None,
+        }
+    }
+}
+
 impl fmt::Display for Requirement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.source, self.level, self.says)
@@ -108,19 +130,5 @@ pub fn catalogued(id: &str) -> Requirement {
         std::sync::OnceLock::new();
     let catalogue =
         CATALOGUE.get_or_init(|| super::Suite::embedded().map(|s| s.catalogue).unwrap_or_default());
-    catalogue.get(id).cloned().unwrap_or_else(|| Requirement {
-        id: id.to_string(),
-        source: "RFC 7644".into(),
-        level: Level::Must,
-        says: id.to_string(),
-        quote: None,
-        observable: true,
-        reason: None,
-        note: None,
-        breaks: None,
-        departs_from: None,
-        confidence: None,
-        client: false,
-        unaudited: None,
-    })
+    catalogue.get(id).cloned().unwrap_or_else(|| Requirement::new(id, "RFC 7644", Level::Must, id))
 }

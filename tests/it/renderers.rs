@@ -27,30 +27,12 @@ use scimitar::suite::requirement::{Confidence, Level, Requirement};
 const BASE: &str = "https://scim.example.com/scim/v2";
 const RUN_ID: &str = "scimitar-1a2b3c4d";
 
-fn requirement(id: &str, source: &str, level: Level, says: &str) -> Requirement {
-    Requirement {
-        id: id.into(),
-        source: source.into(),
-        level,
-        says: says.into(),
-        quote: None,
-        observable: true,
-        reason: None,
-        note: None,
-        breaks: None,
-        departs_from: None,
-        confidence: None,
-        client: false,
-        unaudited: None,
-    }
-}
-
 fn pagination() -> Requirement {
     Requirement {
         quote: Some(
             "A non-negative integer. Specifies the desired maximum number of query results per page".into(),
         ),
-        ..requirement(
+        ..Requirement::new(
             "rfc7644.3.4.2.4.paging",
             "RFC 7644 §3.4.2.4",
             Level::Must,
@@ -124,7 +106,7 @@ fn passing() -> CaseReport {
     let mut c = case(
         "rfc7644::crud::create_user",
         "Creating a user answers 201 with the user",
-        vec![requirement(
+        vec![Requirement::new(
             "rfc7644.3.3.create",
             "RFC 7644 §3.3",
             Level::Must,
@@ -180,7 +162,7 @@ fn failing() -> CaseReport {
 }
 
 fn warning() -> CaseReport {
-    let should = requirement(
+    let should = Requirement::new(
         "rfc7644.3.12.error-scimtype",
         "RFC 7644 §3.12",
         Level::Should,
@@ -200,7 +182,7 @@ fn warning() -> CaseReport {
 }
 
 fn note() -> CaseReport {
-    let may = requirement(
+    let may = Requirement::new(
         "rfc7644.3.4.2.4.fewer",
         "RFC 7644 §3.4.2.4",
         Level::May,
@@ -220,8 +202,12 @@ fn note() -> CaseReport {
 }
 
 fn blocked() -> CaseReport {
-    let create =
-        requirement("rfc7644.3.3.create", "RFC 7644 §3.3", Level::Must, "A created resource answers 201.");
+    let create = Requirement::new(
+        "rfc7644.3.3.create",
+        "RFC 7644 §3.3",
+        Level::Must,
+        "A created resource answers 201.",
+    );
     let blocker = Blocker {
         step: 1,
         step_name: Some("create the user".into()),
@@ -242,7 +228,7 @@ fn not_applicable() -> CaseReport {
     case(
         "rfc7644::bulk::circular_references",
         "Bulk resolves circular references",
-        vec![requirement(
+        vec![Requirement::new(
             "rfc7644.3.7.1.circular",
             "RFC 7644 §3.7.1",
             Level::Must,
@@ -256,7 +242,7 @@ fn not_applicable() -> CaseReport {
 }
 
 fn waived() -> CaseReport {
-    let r = requirement(
+    let r = Requirement::new(
         "rfc7644.3.4.2.4.count-zero",
         "RFC 7644 §3.4.2.4",
         Level::Must,
@@ -280,7 +266,7 @@ fn waived() -> CaseReport {
 }
 
 fn declared() -> CaseReport {
-    let r = requirement(
+    let r = Requirement::new(
         "rfc7644.3.6.delete-404",
         "RFC 7644 §3.6",
         Level::Must,
@@ -310,7 +296,7 @@ fn error() -> CaseReport {
     let mut c = case(
         "rfc7644::filter::complex",
         "A complex filter selects what it says",
-        vec![requirement("rfc7644.3.4.2.2.filter", "RFC 7644 §3.4.2.2", Level::Must, "Filters select.")],
+        vec![Requirement::new("rfc7644.3.4.2.2.filter", "RFC 7644 §3.4.2.2", Level::Must, "Filters select.")],
         Outcome::Error {
             kind: ErrorKind::Timeout,
             message: "no complete answer within 30 s to GET /Users".into(),
@@ -328,7 +314,7 @@ fn idp() -> CaseReport {
         breaks: Some("Group Push fails, and membership never syncs".into()),
         departs_from: Some("RFC 7643 §3.1 makes id readOnly".into()),
         confidence: Some(Confidence::High),
-        ..requirement(
+        ..Requirement::new(
             "okta.group.rename",
             "Okta SCIM 2.0 guide, \"Update a specific group name\"",
             Level::Must,
@@ -620,7 +606,7 @@ fn load_report() -> scimitar::load::LoadReport {
     };
     scimitar::load::LoadReport {
         profile: Profile::ENTRA,
-        requirement: Some(requirement(
+        requirement: Some(Requirement::new(
             "entra.sync-rate",
             "Entra gallery listing",
             Level::Must,
