@@ -304,6 +304,8 @@ fn mistakes() -> Vec<Mistake> {
         m(REPLACE_COMPLEX, |b| {
             patch_user(b, json!([{ "op": "replace", "path": "name", "value": "Jane Doe" }]))
         }),
+        // The same mistake without a path: still one finding, not two.
+        m(REPLACE_COMPLEX, |b| patch_user(b, json!([{ "op": "replace", "value": { "name": "Jane" } }]))),
         m(NO_READONLY, |b| {
             patch_user(
                 b,

@@ -245,9 +245,11 @@ fn named(attr: &Attribute, urn: Option<&str>, at: &str, kind: Op, value: &Value,
         readonly(at, value, out);
         return;
     }
-    complex_value(attr, at, kind, value, out);
-    for p in values::problems(attr, value, at) {
-        compatible(p, out);
+    // A complex value it already reported is one mistake, not two.
+    if !complex_value(attr, at, kind, value, out) {
+        for p in values::problems(attr, value, at) {
+            compatible(p, out);
+        }
     }
     data::check(attr, urn, None, value, out);
 }
