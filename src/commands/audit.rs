@@ -116,10 +116,7 @@ pub fn run(args: AuditArgs) -> Ended {
     }
     out!("{}", terminal::details(&report, style));
     let wrote = super::reports::write(&args.reports, &report);
-    if !wrote || report.summary.errors > 0 {
-        return Ok(Exit::Harness);
-    }
-    Ok(Exit::judged(report.fails()))
+    Ok(super::exit_for(&report, wrote))
 }
 
 fn dedup(scenarios: Vec<Scenario>) -> Vec<Scenario> {

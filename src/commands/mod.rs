@@ -82,6 +82,20 @@ pub(crate) fn gate(args: &crate::cli::GateArgs) -> Result<crate::gate::Gate, Fai
     })
 }
 
+/// The exit code of a finished run or audit: what its verdict says, unless
+/// a report could not be written.
+pub(crate) fn exit_for(run: &crate::report::run::RunReport, wrote_reports: bool) -> Exit {
+    use crate::report::run::RunVerdict;
+    if !wrote_reports {
+        return Exit::Harness;
+    }
+    match run.verdict() {
+        RunVerdict::Compliant(_) => Exit::Success,
+        RunVerdict::NotCompliant(_) => Exit::NonCompliant,
+        RunVerdict::Incomplete(_) => Exit::Harness,
+    }
+}
+
 /// A multi-threaded runtime for a command's network work.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()

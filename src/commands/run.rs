@@ -236,8 +236,5 @@ fn verdict(run: &RunReport, interrupted: bool, wrote_reports: bool) -> Exit {
     if interrupted {
         return Exit::Interrupted;
     }
-    if run.summary.errors > 0 || !wrote_reports {
-        return Exit::Harness;
-    }
-    Exit::judged(run.fails())
+    super::exit_for(run, wrote_reports)
 }

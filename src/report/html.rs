@@ -38,7 +38,10 @@ pub fn render(run: &RunReport) -> String {
 
 fn header(out: &mut String, run: &RunReport) {
     let verdict = headline(run);
-    let class = if run.fails() || run.summary.errors > 0 { "fail" } else { "pass" };
+    let class = match run.verdict() {
+        super::run::RunVerdict::Compliant(_) => "pass",
+        _ => "fail",
+    };
     let profiles = super::profiles_line(run, |p| p.title(), "none (a replayed recording)");
     let capabilities = if run.target.capabilities.is_empty() {
         "none found".to_string()

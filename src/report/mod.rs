@@ -164,23 +164,7 @@ pub fn profiles_line(run: &RunReport, name: fn(&Profile) -> &'static str, record
     }
 }
 
-/// The run's verdict in one line. "compliant" only when nothing fails at
-/// the gating level: a run that passes against a baseline still says how
-/// many cases fail.
+/// The run's verdict in one line.
 pub fn headline(run: &RunReport) -> String {
-    let errors = run.summary.errors;
-    let failing = run.summary.failed;
-    if errors > 0 {
-        format!("incomplete: {errors} cases could not run")
-    } else if run.waivers.iter().any(|w| w.expired) {
-        "not compliant: a waiver has expired".into()
-    } else if let Some(b) = run.baseline.as_ref().filter(|b| !b.regressions.is_empty()) {
-        format!("{} regressions against the baseline", b.regressions.len())
-    } else if failing > 0 && run.baseline.is_some() {
-        format!("no regressions against the baseline; not compliant: {failing} cases fail")
-    } else if failing > 0 {
-        "not compliant".into()
-    } else {
-        "compliant".into()
-    }
+    run.verdict().headline().to_string()
 }

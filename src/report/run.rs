@@ -54,16 +54,52 @@ pub struct RunReport {
     pub cases: Vec<CaseReport>,
 }
 
+/// What a run comes to, with the line that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunVerdict {
+    Compliant(String),
+    NotCompliant(String),
+    /// The harness could not run some cases: no verdict either way.
+    Incomplete(String),
+}
+
+impl RunVerdict {
+    pub fn headline(&self) -> &str {
+        match self {
+            RunVerdict::Compliant(s) | RunVerdict::NotCompliant(s) | RunVerdict::Incomplete(s) => s,
+        }
+    }
+}
+
 impl RunReport {
-    /// Whether the run is compliant as gated: against a baseline only
-    /// regressions count; an expired waiver always fails.
+    /// The run's one verdict, which every report and the exit code read:
+    /// a run with harness errors is incomplete; an expired waiver always
+    /// fails; against a baseline only regressions count.
+    pub fn verdict(&self) -> RunVerdict {
+        let failing = self.summary.failed;
+        if self.summary.errors > 0 {
+            let n = self.summary.errors;
+            let cases = if n == 1 { "case" } else { "cases" };
+            return RunVerdict::Incomplete(format!("incomplete: {n} {cases} could not run"));
+        }
+        if self.waivers.iter().any(|w| w.expired) {
+            return RunVerdict::NotCompliant("not compliant: a waiver has expired".into());
+        }
+        match &self.baseline {
+            Some(b) if !b.regressions.is_empty() => {
+                RunVerdict::NotCompliant(format!("{} regressions against the baseline", b.regressions.len()))
+            }
+            Some(_) if failing > 0 => RunVerdict::Compliant(format!(
+                "no regressions against the baseline ({failing} cases fail, as they did there)"
+            )),
+            None if failing > 0 => RunVerdict::NotCompliant("not compliant".into()),
+            _ => RunVerdict::Compliant("compliant".into()),
+        }
+    }
+
+    /// Whether the run is not compliant as gated.
     pub fn fails(&self) -> bool {
-        let expired = self.waivers.iter().any(|w| w.expired);
-        let failing = match &self.baseline {
-            Some(comparison) => !comparison.regressions.is_empty(),
-            None => self.summary.failed > 0,
-        };
-        expired || failing
+        matches!(self.verdict(), RunVerdict::NotCompliant(_))
     }
 
     /// Each declaration and what became of it, a line each; `true` where

@@ -250,8 +250,17 @@ pub fn details(run: &RunReport, style: Style) -> String {
     if let Some(pace) = run.pace_line() {
         let _ = writeln!(out, "{}", style.dim(&format!("pace: {pace}")));
     }
-    let line = s.line();
-    let _ = writeln!(out, "{}", if s.failed + s.errors > 0 { style.red(&line) } else { style.green(&line) });
+    // The counts, then the verdict every other report and the exit code give.
+    let verdict = run.verdict();
+    let line = format!("{}: {}", s.line(), verdict.headline());
+    let _ = writeln!(
+        out,
+        "{}",
+        match verdict {
+            super::run::RunVerdict::Compliant(_) => style.green(&line),
+            _ => style.red(&line),
+        }
+    );
     out
 }
 

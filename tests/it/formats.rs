@@ -87,9 +87,14 @@ fn every_report_format_tells_the_same_counts() {
         .collect();
     assert_eq!(by_case, expected, "the JSON summary counts its own cases");
 
-    // The terminal's last line and the Markdown summary line.
+    // The terminal's last line (counts, then the verdict) and the Markdown summary line.
     let last = terminal.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    let (last, verdict) = last.split_once(": ").expect("the last line ends with the run's verdict");
     let markdown = read("r.md");
+    // One verdict: the terminal's, the Markdown and HTML headlines, and exit 1.
+    assert_eq!(verdict, "not compliant", "terminal");
+    assert!(markdown.contains("## scimitar: not compliant\n"), "markdown: {markdown}");
+    assert!(read("r.html").contains("class=\"verdict fail\">not compliant</p>"), "html");
     let md_line = markdown.lines().find(|l| l.contains(" findings: ") && l.contains(" passed")).unwrap();
     for (key, _, title) in VERDICTS {
         assert_eq!(from_line(last, title), expected[key], "terminal, {key}: {last}");
