@@ -10,9 +10,7 @@ use std::time::Instant;
 /// The path segment under which a redirected resource is served again.
 pub const ALIAS: &str = "/scimitar-moved";
 
-/// Most bytes of a body a report keeps: an audit keeps the exchanges its
-/// findings show until the report is written.
-const RECORD_CAP: usize = 16 * 1024;
+use crate::runner::http::RECORD_CAP;
 
 #[derive(Debug, Clone)]
 pub struct Seen {

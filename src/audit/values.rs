@@ -5,7 +5,6 @@
 
 use crate::scim::quirks::Quirk;
 use crate::scim::schema::{AttrType, Attribute, Container, Mutability, ResourceType};
-use base64::Engine;
 use serde_json::{Map, Value};
 
 /// One attribute of a body, with its value and where it sits.
@@ -209,18 +208,7 @@ pub fn excerpt(value: &Value) -> String {
     }
 }
 
-/// Standard or URL-safe base64, padding optional (RFC 7643 §2.3.6).
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    use base64::alphabet;
-    use base64::engine::DecodePaddingMode;
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    GeneralPurpose::new(&alphabet::STANDARD, config)
-        .decode(&cleaned)
-        .or_else(|_| GeneralPurpose::new(&alphabet::URL_SAFE, config).decode(&cleaned))
-        .ok()
-}
+pub use crate::scim::normalize::decode_base64;
 
 fn is_base64(s: &str) -> bool {
     decode_base64(s).is_some()

@@ -14,7 +14,7 @@ pub fn render(run: &RunReport) -> Result<String, String> {
     let mut report = Report::new("scimitar");
     let mut suites: Vec<(String, TestSuite)> = Vec::new();
     for case in &run.cases {
-        let area = area(&case.id);
+        let area = super::area(&case.id).to_string();
         let index = match suites.iter().position(|(a, _)| *a == area) {
             Some(i) => i,
             None => {
@@ -27,13 +27,6 @@ pub fn render(run: &RunReport) -> Result<String, String> {
     report.add_test_suites(suites.into_iter().map(|(_, s)| s));
     report.set_time(Duration::from_secs_f64(run.duration_ms / 1000.0));
     report.to_string().map_err(|e| e.to_string())
-}
-
-fn area(id: &str) -> String {
-    match id.rsplit_once("::") {
-        Some((area, _)) => area.to_string(),
-        None => id.to_string(),
-    }
 }
 
 fn test_case(case: &CaseReport, area: &str) -> TestCase {

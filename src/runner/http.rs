@@ -32,9 +32,9 @@ pub const BODY_CAP: usize = 1024 * 1024;
 /// the bytes of `0,` that wrote it: a body of two million of them would cost a
 /// run hundreds of MiB. A page of a thousand users has under 50,000.
 pub const JSON_VALUE_CAP: usize = 100_000;
-/// Most bytes of a body a report keeps: a run keeps every exchange until its
-/// reports are written.
-const RECORD_CAP: usize = 16 * 1024;
+/// Most bytes of a body a report keeps: a run, and an audit, keep the
+/// exchanges their findings show until the reports are written.
+pub(crate) const RECORD_CAP: usize = 16 * 1024;
 const MAX_RETRIES_AFTER_429: u32 = 5;
 /// Tries of a request whose kept-alive connection the server had closed.
 const STALE_RETRIES: u32 = 4;

@@ -41,7 +41,7 @@ pub fn add_types(schemas: &mut Vec<Value>, types: &mut Vec<Value>) {
         ("Role", "/Roles", OKTA_ROLE, "Role"),
     ] {
         types.push(json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "schemas": [crate::scim::urn::RESOURCE_TYPE],
             "id": id,
             "name": id,
             "endpoint": endpoint,

@@ -4,7 +4,8 @@ use scimitar::server::{Auth, ReferenceServer, ServerConfig};
 use serde_json::Value;
 use std::process::{Command, Output};
 
-fn scimitar(args: &[&str]) -> Output {
+/// Runs scimitar to the end, colours off: its exit code and output.
+pub(crate) fn scimitar(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scimitar"))
         .args(args)
         .env("NO_COLOR", "1")
