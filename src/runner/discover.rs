@@ -503,8 +503,8 @@ async fn nearby_services(http: &Http) -> Vec<String> {
     let mut found = Vec::new();
     for candidate in candidates {
         let base = format!("{root}{candidate}");
-        if let Ok(probe) = http.for_base(&base)
-            && let (_, Ok(r)) = probe.send(0, &Outgoing::get("/ServiceProviderConfig")).await
+        let probe = http.for_base(&base);
+        if let (_, Ok(r)) = probe.send(0, &Outgoing::get("/ServiceProviderConfig")).await
             && r.status == 200
             && r.json().is_ok_and(|b| b.to_string().contains("ServiceProviderConfig"))
         {

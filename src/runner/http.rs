@@ -177,6 +177,16 @@ struct Stop {
     unanswered: Mutex<u32>,
 }
 
+impl Stop {
+    fn new() -> Stop {
+        Stop {
+            reason: OnceLock::new(),
+            signal: tokio::sync::watch::Sender::new(false),
+            unanswered: Mutex::new(0),
+        }
+    }
+}
+
 pub struct Http {
     client: reqwest::Client,
     base: String,
@@ -212,11 +222,7 @@ impl Http {
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             deadline: timeout,
-            stop: Stop {
-                reason: OnceLock::new(),
-                signal: tokio::sync::watch::Sender::new(false),
-                unanswered: Mutex::new(0),
-            },
+            stop: Stop::new(),
         })
     }
 
@@ -280,25 +286,23 @@ impl Http {
         &self.base
     }
 
-    /// The same client, credentials and redaction for another base URL on
-    /// the target (to look for a SCIM service near a wrong one).
-    pub fn for_base(&self, base: &str) -> Result<Http, HarnessError> {
-        Ok(Http {
+    /// The same client, credentials, redaction and pace (so `--rate` and a
+    /// declared rate hold) for another base URL on the same target, to look
+    /// for a SCIM service near a wrong one. Its stop is its own: a probe
+    /// that finds nothing does not stop the run.
+    pub fn for_base(&self, base: &str) -> Http {
+        Http {
             client: self.client.clone(),
             base: base.trim_end_matches('/').to_string(),
             auth: self.auth.clone(),
             extra_headers: self.extra_headers.clone(),
-            pace: Pace::new(None, None),
+            pace: self.pace.clone(),
             redactor: self.redactor.clone(),
             requests: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             deadline: self.deadline,
-            stop: Stop {
-                reason: OnceLock::new(),
-                signal: tokio::sync::watch::Sender::new(false),
-                unanswered: Mutex::new(0),
-            },
-        })
+            stop: Stop::new(),
+        }
     }
 
     /// Shares one pace (its ceiling from `--jobs`) between the cases and their requests.

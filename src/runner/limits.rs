@@ -58,6 +58,12 @@ impl DeclaredLimits {
         })
     }
 
+    /// The page size to ask for when `asked` is wanted: never above the
+    /// declared maximum.
+    pub fn page(&self, asked: usize) -> usize {
+        self.max_page_size.map_or(asked, |max| asked.min(max))
+    }
+
     /// Lowers a listing's `count` to the declared page size; says so if it did.
     pub fn clamp_page(&self, out: &mut Outgoing) -> Option<String> {
         let max = self.max_page_size?;

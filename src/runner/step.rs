@@ -48,8 +48,7 @@ pub async fn run(
     let info = StepInfo { case, step: &step.value, number, line };
     if let Some(walk) = &step.value.walk {
         let findings =
-            walk::run(&ctx.http, &info, walk, &state.vars, &mut state.exchanges, ctx.limits.max_page_size)
-                .await?;
+            walk::run(&ctx.http, &info, walk, &state.vars, &mut state.exchanges, &ctx.limits).await?;
         return Ok(if findings.is_empty() { StepEnd::Done } else { StepEnd::Findings(findings) });
     }
     if let Some(ms) = step.value.wait {

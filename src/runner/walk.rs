@@ -22,7 +22,7 @@ pub async fn run(
     walk: &Walk,
     vars: &Vars,
     exchanges: &mut Vec<Exchange>,
-    max_page: Option<usize>,
+    limits: &super::limits::DeclaredLimits,
 ) -> Result<Vec<Finding>, HarnessError> {
     let line = info.line;
     let render = |s: &str| {
@@ -35,7 +35,7 @@ pub async fn run(
     }
     let includes: Vec<String> = walk.includes.iter().map(|i| render(i)).collect::<Result<_, _>>()?;
     // A declared page limit caps the walk's page size too.
-    let count = max_page.map_or(walk.count.max(1) as usize, |max| (walk.count.max(1) as usize).min(max));
+    let count = limits.page(walk.count.max(1) as usize);
     let mut findings: Vec<Finding> = Vec::new();
     let mut seen_kinds: HashSet<&'static str> = HashSet::new();
     let mut add = |kind: &'static str,
