@@ -96,12 +96,7 @@ impl Gate {
         }
         resolve_blocked(cases);
         for case in cases.iter_mut() {
-            let verdict = verdict_of(case);
-            case.verdict = Some(if verdict == Verdict::Declared && self.fail_on_declared {
-                Verdict::Fail
-            } else {
-                verdict
-            });
+            case.verdict = Some(verdict_of(case, self.fail_on_declared));
         }
         for status in &mut declarations {
             for case in cases.iter() {
@@ -128,25 +123,29 @@ impl Gate {
     }
 }
 
-/// A case's verdict from its judged findings.
-fn verdict_of(case: &CaseReport) -> Verdict {
+/// A case's verdict from its judged findings; under `--fail-on declared` a
+/// declared finding fails like any failing one, whatever else the case found.
+fn verdict_of(case: &CaseReport, fail_on_declared: bool) -> Verdict {
     match &case.outcome {
         Outcome::Pass => Verdict::Pass,
         Outcome::NotApplicable { .. } => Verdict::NotApplicable,
         Outcome::Error { .. } => Verdict::Error,
         Outcome::Blocked { blocker, .. } if blocker.reported_by.is_some() => Verdict::Blocked,
-        Outcome::Blocked { findings, .. } | Outcome::Fail { findings } => of_findings(findings),
+        Outcome::Blocked { findings, .. } | Outcome::Fail { findings } => {
+            of_findings(findings, fail_on_declared)
+        }
     }
 }
 
 /// The most pressing disposition among the findings.
-fn of_findings(findings: &[Finding]) -> Verdict {
+fn of_findings(findings: &[Finding], fail_on_declared: bool) -> Verdict {
     let has = |d: fn(&Disposition) -> bool| findings.iter().any(|f| d(&f.disposition));
-    if has(|d| matches!(d, Disposition::Fail | Disposition::Unjudged)) {
+    let declared = has(|d| matches!(d, Disposition::Declared { .. }));
+    if has(|d| matches!(d, Disposition::Fail | Disposition::Unjudged)) || (fail_on_declared && declared) {
         Verdict::Fail
     } else if has(|d| matches!(d, Disposition::Warn)) {
         Verdict::Warn
-    } else if has(|d| matches!(d, Disposition::Declared { .. })) {
+    } else if declared {
         Verdict::Declared
     } else if has(|d| matches!(d, Disposition::Waived { .. })) {
         Verdict::Waived
@@ -216,6 +215,18 @@ mod tests {
         assert_eq!(judged(&Gate::new(Level::Must), cases()), [Fail, Warn, Note, Pass]);
         assert_eq!(judged(&Gate::new(Level::Should), cases()), [Fail, Fail, Note, Pass]);
         assert_eq!(judged(&Gate::new(Level::May), cases()), [Fail, Fail, Fail, Pass]);
+    }
+
+    #[test]
+    fn under_fail_on_declared_a_declared_finding_fails_its_case_beside_a_warning() {
+        let mut declared = finding("req.declared", Level::Must);
+        declared.disposition = Disposition::Declared { accepted_by: "k".into(), because: "b".into() };
+        let mut warned = finding("req.should", Level::Should);
+        warned.disposition = Disposition::Warn;
+        let findings = [declared, warned];
+        assert_eq!(of_findings(&findings, false), Verdict::Warn);
+        assert_eq!(of_findings(&findings, true), Verdict::Fail);
+        assert_eq!(of_findings(&findings[..1], false), Verdict::Declared);
     }
 
     #[test]
