@@ -94,7 +94,7 @@ async fn execute(
             while let Some(event) = raw.recv().await {
                 let event = match event {
                     runner::Event::Finished(mut report) => {
-                        gate.judge(std::slice::from_mut(&mut *report), crate::gate::waiver::today());
+                        gate.judge_live(&mut report);
                         runner::Event::Finished(report)
                     }
                     other => other,

@@ -6,7 +6,7 @@
 //! the run never saw the server act on is reported too, as not observed.
 
 use crate::runner::model::TargetModel;
-use crate::runner::outcome::{CaseReport, Finding};
+use crate::runner::outcome::{Exchange, Finding};
 use crate::runner::target::{DeleteSemantics, Target};
 use serde::Serialize;
 
@@ -73,13 +73,14 @@ impl Declaration {
 
     /// Whether a finding of `case` is this deviation: it cites one of the
     /// requirements, about a request to this resource type.
-    pub fn covers(&self, case: &CaseReport, finding: &Finding) -> bool {
+    /// Whether it accepts `finding`, made by the case whose exchanges are `exchanges`.
+    pub fn covers(&self, exchanges: &[Exchange], finding: &Finding) -> bool {
         if !self.requirements.contains(&finding.requirement.id) {
             return false;
         }
-        match finding.exchange.and_then(|i| case.exchanges.get(i)) {
+        match finding.exchange.and_then(|i| exchanges.get(i)) {
             Some(exchange) => self.is_about(&exchange.request.url),
-            None => case.exchanges.iter().any(|e| self.is_about(&e.request.url)),
+            None => exchanges.iter().any(|e| self.is_about(&e.request.url)),
         }
     }
 }

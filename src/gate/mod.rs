@@ -67,9 +67,9 @@ impl Gate {
             .collect();
         for case in cases.iter_mut() {
             let id = case.id.clone();
-            let snapshot = case.clone();
-            for finding in case.findings_mut() {
-                let declared = declarations.iter_mut().find(|d| d.declaration.covers(&snapshot, finding));
+            let exchanges = &case.exchanges;
+            for finding in case.outcome.findings_mut() {
+                let declared = declarations.iter_mut().find(|d| d.declaration.covers(exchanges, finding));
                 if let Some(status) = declared {
                     if !status.declared_in.contains(&id) {
                         status.declared_in.push(id.clone());
@@ -110,6 +110,16 @@ impl Gate {
         }
         let baseline = self.baseline.as_ref().map(|b| b.compare(cases));
         Judgement { waivers, declarations, baseline }
+    }
+
+    /// A case as it finishes, for its live line: its findings judged as the
+    /// end of the run will judge them, but a blocked case stays blocked:
+    /// which case reports its blocker is known only once every case ran.
+    pub fn judge_live(&self, case: &mut CaseReport) {
+        self.judge(std::slice::from_mut(case), waiver::today());
+        if matches!(case.outcome, Outcome::Blocked { .. }) {
+            case.verdict = Some(Verdict::Blocked);
+        }
     }
 
     fn by_level(&self, level: Level) -> Disposition {

@@ -77,6 +77,12 @@ pub fn progress_line(report: &CaseReport, style: Style) -> String {
     let tail = match &report.outcome {
         Outcome::NotApplicable { reason } => style.dim(&format!(": {reason}")),
         Outcome::Error { message, .. } => printable(&format!(": {message}")),
+        // Live, which case reports the blocker is not known yet.
+        Outcome::Blocked { blocker, .. } if blocker.reported_by.is_none() => style.dim(&format!(
+            ": {} failed {}; the summary says which case reports it",
+            blocking_step(blocker),
+            blocker.requirement
+        )),
         Outcome::Blocked { blocker, .. } => style.dim(&format!(": {}", blocked_text(blocker))),
         _ => style.dim(&format!(" ({:.0} ms)", report.duration_ms)),
     };
@@ -105,12 +111,17 @@ impl Group {
     }
 }
 
-/// Why a blocked case did not run its checks, and where that is reported.
-pub fn blocked_text(b: &crate::runner::outcome::Blocker) -> String {
-    let step = match &b.step_name {
+/// `step 2 (create)`: the step that blocked a case.
+fn blocking_step(b: &crate::runner::outcome::Blocker) -> String {
+    match &b.step_name {
         Some(name) => format!("step {} ({name})", b.step),
         None => format!("step {}", b.step),
-    };
+    }
+}
+
+/// Why a blocked case did not run its checks, and where that is reported.
+pub fn blocked_text(b: &crate::runner::outcome::Blocker) -> String {
+    let step = blocking_step(b);
     match &b.reported_by {
         Some(case) => format!("{step} failed {}; reported by {case}", b.requirement),
         None => format!("{step} failed {}, which this case reports", b.requirement),

@@ -49,7 +49,7 @@ impl Outcome {
         }
     }
 
-    fn findings_mut(&mut self) -> &mut [Finding] {
+    pub fn findings_mut(&mut self) -> &mut [Finding] {
         match self {
             Outcome::Fail { findings } | Outcome::Blocked { findings, .. } => findings,
             _ => &mut [],
