@@ -5,7 +5,7 @@
 //! requirement, the expected-against-actual diff and the exchange. A search
 //! box and filters by area, level and outcome narrow the list.
 
-use super::{RunReport, Tally, areas, headline, statements};
+use super::{RunReport, areas, headline, statements};
 use crate::runner::outcome::{CaseReport, Disposition, Exchange, Finding, Outcome, Verdict};
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write as _;
@@ -108,10 +108,10 @@ fn target(out: &mut String, run: &RunReport) {
 }
 
 fn summary(out: &mut String, run: &RunReport) {
-    let t = Tally::of(&run.cases);
+    let t = &run.summary;
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"numbers\">\n");
     for verdict in Verdict::ALL {
-        let n = t.get(verdict);
+        let n = t.count(verdict);
         // The five that every run has a number for; the rest when they occur.
         let always = matches!(
             verdict,
@@ -144,10 +144,10 @@ fn summary(out: &mut String, run: &RunReport) {
     }
     out.push_str("</tr>\n");
     for (area, t) in areas(run) {
-        let bad = if t.get(Verdict::Fail) + t.get(Verdict::Error) > 0 { " class=\"bad\"" } else { "" };
+        let bad = if t.count(Verdict::Fail) + t.count(Verdict::Error) > 0 { " class=\"bad\"" } else { "" };
         let _ = write!(out, "<tr{bad}><td><code>{}</code></td>", esc(&area));
         for verdict in Verdict::ALL {
-            let _ = write!(out, "<td>{}</td>", t.get(verdict));
+            let _ = write!(out, "<td>{}</td>", t.count(verdict));
         }
         out.push_str("</tr>\n");
     }

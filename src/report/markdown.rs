@@ -4,7 +4,7 @@
 //! actual values go in code blocks, cut at a line and marked, never inside a
 //! value. The full story lives in the HTML and JSON reports.
 
-use super::{RunReport, Tally, areas, headline, statements};
+use super::{RunReport, areas, headline, statements};
 use crate::runner::outcome::{CaseReport, Outcome, Verdict};
 use std::fmt::Write as _;
 
@@ -59,7 +59,7 @@ pub fn render(run: &RunReport) -> String {
     let _ = writeln!(out, "| area | {} |", shown.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(out, "|---|{}", "---:|".repeat(shown.len()));
     for (area, t) in areas(run) {
-        let counts: Vec<String> = shown.iter().map(|v| Tally::get(&t, *v).to_string()).collect();
+        let counts: Vec<String> = shown.iter().map(|v| t.count(*v).to_string()).collect();
         let _ = writeln!(out, "| `{area}` | {} |", counts.join(" | "));
     }
 

@@ -15,7 +15,7 @@ pub mod terminal;
 
 use crate::runner::outcome::{CaseReport, Verdict};
 use crate::suite::profile::Profile;
-pub use run::RunReport;
+pub use run::{RunReport, Summary};
 
 /// The JSON report, pretty-printed.
 pub fn json(run: &RunReport) -> String {
@@ -28,36 +28,14 @@ pub fn area(id: &str) -> &str {
     id.rsplit_once("::").map_or(id, |(area, _)| area)
 }
 
-/// Counts of each verdict in a group of cases.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Tally(std::collections::BTreeMap<Verdict, usize>);
-
-impl Tally {
-    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseReport>) -> Tally {
-        let mut t = Tally::default();
-        for c in cases {
-            *t.0.entry(c.verdict()).or_default() += 1;
-        }
-        t
-    }
-
-    pub fn get(&self, verdict: Verdict) -> usize {
-        self.0.get(&verdict).copied().unwrap_or(0)
-    }
-
-    pub fn total(&self) -> usize {
-        self.0.values().sum()
-    }
-}
-
 /// Per area, in order of name.
-pub fn areas(run: &RunReport) -> Vec<(String, Tally)> {
+pub fn areas(run: &RunReport) -> Vec<(String, Summary)> {
     let mut names: Vec<&str> = run.cases.iter().map(|c| area(&c.id)).collect();
     names.sort();
     names.dedup();
     names
         .into_iter()
-        .map(|a| (a.to_string(), Tally::of(run.cases.iter().filter(|c| area(&c.id) == a))))
+        .map(|a| (a.to_string(), Summary::of(run.cases.iter().filter(|c| area(&c.id) == a))))
         .collect()
 }
 
@@ -87,25 +65,25 @@ pub fn statements(run: &RunReport) -> Vec<Statement> {
         if cases.is_empty() {
             continue;
         }
-        let t = Tally::of(cases.iter().copied());
-        let ran = t.total() - t.get(Verdict::NotApplicable);
-        let (fail, error) = (t.get(Verdict::Fail), t.get(Verdict::Error));
+        let t = Summary::of(cases.iter().copied());
+        let ran = t.total - t.count(Verdict::NotApplicable);
+        let (fail, error) = (t.count(Verdict::Fail), t.count(Verdict::Error));
         let conforms = fail == 0 && error == 0;
         let mut text = if error > 0 {
-            format!("not determined: {error} of {} cases could not run", t.total())
+            format!("not determined: {error} of {} cases could not run", t.total)
         } else if fail > 0 {
             format!("does not conform: {fail} of {ran} cases fail at {} or above", run.fail_on)
         } else {
-            format!("conforms: {} of {ran} cases pass", t.get(Verdict::Pass))
+            format!("conforms: {} of {ran} cases pass", t.count(Verdict::Pass))
         };
         let mut notes = Vec::new();
         for verdict in [Verdict::Warn, Verdict::Blocked, Verdict::Declared, Verdict::Waived, Verdict::Note] {
-            let n = t.get(verdict);
+            let n = t.count(verdict);
             if n > 0 {
                 notes.push(format!("{n} {}", verdict.title()));
             }
         }
-        let not_applicable = t.get(Verdict::NotApplicable);
+        let not_applicable = t.count(Verdict::NotApplicable);
         if not_applicable > 0 {
             let why = if subject.starts_with(CLIENT) || subject.starts_with(CLIENT_LIKE) {
                 "the client had no occasion to show"

@@ -254,9 +254,10 @@ impl LevelCounts {
 
 impl Summary {
     /// Counts of judged cases.
-    pub fn of(cases: &[CaseReport]) -> Summary {
-        let mut s = Summary { total: cases.len(), ..Summary::default() };
+    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseReport>) -> Summary {
+        let mut s = Summary::default();
         for c in cases {
+            s.total += 1;
             for f in c.outcome.findings() {
                 match f.requirement.level {
                     Level::Must => s.findings.must += 1,
@@ -284,8 +285,17 @@ impl Summary {
     }
 
     pub fn count(&self, verdict: Verdict) -> usize {
-        let mut copy = self.clone();
-        *copy.count_mut(verdict)
+        match verdict {
+            Verdict::Pass => self.passed,
+            Verdict::Fail => self.failed,
+            Verdict::Warn => self.warned,
+            Verdict::Note => self.noted,
+            Verdict::Blocked => self.blocked,
+            Verdict::NotApplicable => self.not_applicable,
+            Verdict::Waived => self.waived,
+            Verdict::Declared => self.declared,
+            Verdict::Error => self.errors,
+        }
     }
 
     /// `N passed, N failed, ...`: every verdict that occurred, in report order.
