@@ -393,6 +393,19 @@ pub fn finish(
 }
 
 /// The checks of [`finish`] without changing anything.
+/// Whether a required attribute has no value: absent, null or an empty
+/// array (unassigned, RFC 7643 §2.5), or an empty string ("Each User MUST
+/// include a non-empty userName value", RFC 7643 §4.1.1). The server refuses
+/// such a write and the client audit reports it, by this one rule.
+pub fn lacks_value(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(items)) => items.is_empty(),
+        Some(_) => false,
+    }
+}
+
 pub fn check(rt: &ResourceType, resource: &Map<String, Value>, missing: ScimType) -> Result<(), ScimError> {
     for (container, attr) in rt.all_attributes() {
         let holder = match container.key() {
@@ -401,10 +414,7 @@ pub fn check(rt: &ResourceType, resource: &Map<String, Value>, missing: ScimType
         };
         let Some(holder) = holder else { continue };
         let value = holder.get(&attr.name);
-        // An empty string is no value: "Each User MUST include a non-empty
-        // userName value" (RFC 7643 §4.1.1).
-        let missing_value = value.is_none_or(|v| v.as_str() == Some(""));
-        if attr.required && missing_value && attr.mutability != Mutability::ReadOnly {
+        if attr.required && lacks_value(value) && attr.mutability != Mutability::ReadOnly {
             return Err(ScimError::bad_request(
                 missing,
                 format!("'{}' is required for a {} (RFC 7643 §2.2)", attr.name, rt.name),

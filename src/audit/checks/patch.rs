@@ -70,7 +70,7 @@ pub fn patch(rt: &ResourceType, id: &str, body: Option<&Value>, out: &mut Sink) 
     for (i, op) in operations.iter().enumerate() {
         operation(rt, id, op, &mut out.within(format!("Operations[{i}]")));
     }
-    no_userinfo(&Value::Object(body.clone()), out);
+    no_userinfo(body, out);
 }
 
 fn operation(rt: &ResourceType, id: &str, op: &Value, out: &mut Sink) {

@@ -44,7 +44,7 @@ pub fn write(method: &str, rt: &ResourceType, id: Option<&str>, body: Option<&Va
         required(rt, body, out);
     }
     attributes(rt, body, out);
-    no_userinfo(&Value::Object(body.clone()), out);
+    no_userinfo(body, out);
 }
 
 fn schemas(rt: &ResourceType, body: &Map<String, Value>, out: &mut Sink) {
@@ -129,8 +129,6 @@ fn client_id(method: &str, id: Option<&str>, body: &Map<String, Value>, out: &mu
 }
 
 fn required(rt: &ResourceType, body: &Map<String, Value>, out: &mut Sink) {
-    let present =
-        |v: Option<&Value>| v.is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
     let mut missing = Vec::new();
     for (container, attr) in rt.all_attributes() {
         if !attr.required || attr.mutability == Mutability::ReadOnly {
@@ -147,7 +145,7 @@ fn required(rt: &ResourceType, body: &Map<String, Value>, out: &mut Sink) {
                 inner.and_then(|o| message::get(o, &attr.name))
             }
         };
-        if !present(value) {
+        if crate::scim::normalize::lacks_value(value) {
             missing.push(match container.key() {
                 Some(urn) => format!("{urn}:{}", attr.name),
                 None => attr.name.clone(),
@@ -237,9 +235,9 @@ fn has_binary(attr: &crate::scim::schema::Attribute, value: &Value) -> bool {
 }
 
 /// No http URI carries user:password@ (RFC 7644 §7.1).
-pub fn no_userinfo(body: &Value, out: &mut Sink) {
+pub fn no_userinfo(body: &Map<String, Value>, out: &mut Sink) {
     let mut texts = Vec::new();
-    values::strings(body, &mut texts);
+    body.values().for_each(|v| values::strings(v, &mut texts));
     for text in texts {
         let lower = text.to_ascii_lowercase();
         let Some(rest) = lower.strip_prefix("http://").or_else(|| lower.strip_prefix("https://")) else {
